@@ -1,0 +1,55 @@
+# marketjobs: `make run` (the main job on the embedded SQLite default) and `make test` (everything CI checks).
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+# Polars crates are slow to build on small machines: keep cargo's output outside the clone so fresh clones,
+# CI and later sessions reuse it.
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/marketjobs/target
+export VIRTUAL_ENV := $(abspath $(VENV))
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.PHONY: setup build test lint rust-test py-test run bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Dependencies are reinstalled only when pyproject.toml changes.
+$(VENV)/.deps: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet "maturin>=1.16,<2"
+	$(BIN)/python -c "import tomllib; p = tomllib.load(open('pyproject.toml','rb'))['project']; \
+	print('\n'.join(p['dependencies'] + p['optional-dependencies']['dev']))" > $(VENV)/requirements.txt
+	$(BIN)/pip install --quiet -r $(VENV)/requirements.txt
+	touch $@
+
+# The extension is rebuilt in release mode and the packages installed editable; cargo makes it a no-op
+# when nothing changed.
+build: $(VENV)/.deps
+	$(BIN)/maturin develop --release --quiet
+
+setup: build
+
+rust-test:
+	cargo fmt --all --check
+	cargo clippy --release --all-targets -- -D warnings
+	cargo test --release
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+py-test: setup
+	$(BIN)/pytest
+
+test: setup rust-test lint py-test
+
+run: setup
+	$(BIN)/marketjobs demo
+
+bench: setup
+	$(BIN)/python benchmarks/throughput.py
+
+clean:
+	rm -rf $(VENV) indicators_rs/_internal*.so var

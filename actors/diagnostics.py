@@ -1,0 +1,36 @@
+"""Diagnostic jobs: prove a deployment end to end (enqueue, workers, records) without touching market data."""
+
+from __future__ import annotations
+
+import time
+
+import dramatiq
+from pydantic import BaseModel, Field
+
+from marketjobs.jobs import current_job
+
+__all__ = ["noop", "sleep"]
+
+
+class SleepParams(BaseModel):
+    """Parameters of the ``sleep`` diagnostic job."""
+
+    seconds: float = Field(1.0, ge=0, le=3600)
+    steps: int = Field(10, ge=1, le=10_000)
+
+
+@dramatiq.actor(queue_name="diagnostics", max_retries=0)
+def noop() -> None:
+    """Does nothing; measures the cost of the job machinery itself."""
+
+
+@dramatiq.actor(queue_name="diagnostics", max_retries=0, time_limit=3_600_000)
+def sleep(seconds: float = 1.0, steps: int = 10) -> dict[str, float]:
+    """Sleeps in steps, reporting progress and stopping early when cancelled."""
+    params = SleepParams(seconds=seconds, steps=steps)
+    job = current_job()
+    for step in range(params.steps):
+        job.raise_if_cancelled()
+        time.sleep(params.seconds / params.steps)
+        job.progress(100 * (step + 1) / params.steps, f"step {step + 1}/{params.steps}")
+    return {"slept_seconds": params.seconds}

@@ -1,0 +1,3 @@
+"""Type stub for the compiled extension (the Rust crate in `src/`)."""
+
+__version__: str

@@ -1,0 +1,20 @@
+//! TA-Lib-exact technical indicators as a Polars expression plugin.
+//!
+//! `expressions` holds only the `#[polars_expr]` wrappers; the pure kernels live in per-family modules and
+//! know nothing of Polars.
+
+mod expressions;
+pub mod overlap;
+pub mod segments;
+
+use pyo3::prelude::*;
+use pyo3_polars::PolarsAllocator;
+
+#[global_allocator]
+static ALLOC: PolarsAllocator = PolarsAllocator::new();
+
+#[pymodule]
+fn _internal(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

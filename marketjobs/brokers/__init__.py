@@ -1,0 +1,55 @@
+"""Brokers chosen by URL: ``redis://``, ``amqp://`` and ``stub://`` (tests), all with our middleware."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dramatiq
+
+from marketjobs.brokers.base import install_middleware
+from marketjobs.brokers.depth import QueueDepth
+from marketjobs.brokers.priorities import RABBITMQ_MAX_PRIORITY
+from marketjobs.config import BROKER_SCHEMES, Settings, get_settings
+from marketjobs.errors import UnsupportedBrokerError
+
+__all__ = ["QueueDepth", "broker_from_url", "queue_depths"]
+
+
+def broker_from_url(url: str | None = None, *, settings: Settings | None = None) -> dramatiq.Broker:
+    """A configured Dramatiq broker for ``url`` (default: the settings' broker URL).
+
+    >>> broker = broker_from_url("stub://")
+    >>> type(broker).__name__
+    'StubBroker'
+    """
+    settings = settings or get_settings()
+    url = url or settings.broker_url
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    broker: dramatiq.Broker
+    if scheme in ("redis", "rediss"):
+        from marketjobs.brokers.redis import RedisBroker
+
+        broker = RedisBroker(url=url)
+    elif scheme in ("amqp", "amqps"):
+        from marketjobs.brokers.rabbitmq import RabbitmqBroker
+
+        broker = RabbitmqBroker(url=url, max_priority=RABBITMQ_MAX_PRIORITY, confirm_delivery=True)
+    elif scheme == "stub":
+        from marketjobs.brokers.stub import StubBroker
+
+        broker = StubBroker()
+    else:
+        schemes = ", ".join(f"{s}://" for s in BROKER_SCHEMES)
+        raise UnsupportedBrokerError(
+            f"unsupported broker URL {url!r}; set MARKETJOBS_BROKER_URL to one of {schemes}"
+        )
+    return install_middleware(broker, settings)
+
+
+def queue_depths(broker: dramatiq.Broker) -> list[QueueDepth]:
+    """Depth of every queue the broker declared (delay queues are folded into their queue)."""
+    reader: Any = getattr(broker, "queue_depth", None)
+    if reader is None:
+        raise UnsupportedBrokerError(f"{type(broker).__name__} cannot report queue depth; use broker_from_url()")
+    names = sorted(q for q in broker.get_declared_queues() if not q.endswith((".DQ", ".XQ")))
+    return [reader(name) for name in names]

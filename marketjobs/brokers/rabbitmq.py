@@ -1,0 +1,22 @@
+"""Dramatiq's RabbitMQ broker with native message priorities (``x-max-priority``)."""
+
+from __future__ import annotations
+
+from dramatiq.brokers.rabbitmq import RabbitmqBroker as DramatiqRabbitmqBroker
+
+from marketjobs.brokers.base import MarketJobsBrokerMixin
+from marketjobs.brokers.depth import QueueDepth
+
+__all__ = ["RabbitmqBroker"]
+
+
+class RabbitmqBroker(MarketJobsBrokerMixin, DramatiqRabbitmqBroker):
+    """RabbitMQ broker: one queue per name, delivered highest priority first."""
+
+    per_priority_queues = False
+    uses_broker_priority = True
+
+    def queue_depth(self, queue_name: str) -> QueueDepth:
+        """Messages ready (not yet delivered), delayed, and dead in ``queue_name``."""
+        ready, delayed, dead = self.get_queue_message_counts(queue_name)
+        return QueueDepth(queue_name, ready=ready, delayed=delayed, dead=dead)

@@ -1,0 +1,144 @@
+"""Settings from env ``MARKETJOBS_*`` and an optional YAML file (``--config`` / ``MARKETJOBS_CONFIG``).
+
+Precedence, highest first: explicit overrides, environment variables, the YAML file, defaults.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from marketjobs.constants import DEFAULT_BROKER_URL, DEFAULT_DATABASE_URL
+from marketjobs.errors import ConfigError
+
+__all__ = ["ENV_PREFIX", "Settings", "configure", "get_settings", "load_settings"]
+
+#: Prefix of every environment variable marketjobs reads.
+ENV_PREFIX = "MARKETJOBS_"
+#: Environment variable naming the YAML config file.
+CONFIG_ENV_VAR = "MARKETJOBS_CONFIG"
+
+#: Broker URL schemes understood by :func:`marketjobs.brokers.broker_from_url`.
+BROKER_SCHEMES = ("redis", "rediss", "amqp", "amqps", "stub")
+
+
+class Settings(BaseSettings):
+    """Every knob of marketjobs in one model; env names are ``MARKETJOBS_`` + the field name in capitals."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True)
+
+    broker_url: str = Field(DEFAULT_BROKER_URL, description="redis://, amqp:// or stub://")
+    database_url: str = Field(DEFAULT_DATABASE_URL, description="SQLAlchemy URL of the job store")
+
+    worker_processes: int = Field(2, ge=1, le=256, description="worker processes per host")
+    worker_threads: int = Field(4, ge=1, le=256, description="worker threads per process")
+    time_limit_seconds: float = Field(600.0, gt=0, description="default job time limit")
+    max_retries: int = Field(5, ge=0, le=1000, description="default retries before dead letters")
+    min_backoff_seconds: float = Field(5.0, ge=0, description="first retry delay (doubles each retry)")
+    max_backoff_seconds: float = Field(3600.0, ge=0, description="cap on the retry delay")
+    dead_letter_retention_days: float = Field(7.0, gt=0, description="how long dead letters are kept")
+
+    records_flush_seconds: float = Field(0.2, gt=0, le=60, description="job-record write batching interval")
+    progress_interval_seconds: float = Field(0.5, ge=0, description="minimum time between progress writes")
+    cancel_poll_seconds: float = Field(1.0, gt=0, le=60, description="how often workers look for cancels")
+
+    metrics_host: str = Field("127.0.0.1", description="address the metrics endpoint binds")
+    metrics_port: int = Field(9191, ge=1, le=65535, description="port of the metrics endpoint")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_log_level(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("broker_url")
+    @classmethod
+    def _known_broker_scheme(cls, value: str) -> str:
+        scheme = value.split("://", 1)[0].split("+", 1)[0].lower() if "://" in value else ""
+        if scheme not in BROKER_SCHEMES:
+            schemes = ", ".join(f"{s}://" for s in BROKER_SCHEMES)
+            raise ValueError(f"unsupported broker URL {value!r}; use one of {schemes}")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _valid_database_url(cls, value: str) -> str:
+        try:
+            make_url(value)
+        except ArgumentError as exc:
+            raise ValueError(
+                f"{value!r} is not a SQLAlchemy URL; use e.g. sqlite:///var/marketjobs.db or "
+                "postgresql+psycopg://user@host/db"
+            ) from exc
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if settings_cls.model_config.get("yaml_file"):
+            sources.append(YamlConfigSettingsSource(settings_cls))
+        return tuple(sources)
+
+
+def _describe(exc: ValidationError, config_file: Path | None) -> str:
+    lines = ["invalid marketjobs settings:"]
+    for error in exc.errors():
+        field = ".".join(str(part) for part in error["loc"])
+        where = f"{ENV_PREFIX}{field.upper()}" + (f" (or '{field}' in {config_file})" if config_file else "")
+        if error["type"] == "extra_forbidden":
+            known = ", ".join(sorted(Settings.model_fields))
+            lines.append(f"  {field}: unknown setting in {config_file}; known settings are {known}")
+        else:
+            lines.append(f"  {where}: {error['msg']} (got {error.get('input')!r})")
+    return "\n".join(lines)
+
+
+def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:
+    """Reads settings from the environment and an optional YAML file, or raises ConfigError."""
+    path_text = str(config_file) if config_file else os.environ.get(CONFIG_ENV_VAR)
+    path = Path(path_text) if path_text else None
+    cls: type[Settings] = Settings
+    if path is not None:
+        if not path.is_file():
+            raise ConfigError(f"config file {path} does not exist; fix --config or {CONFIG_ENV_VAR}")
+        config = SettingsConfigDict(**{**Settings.model_config, "yaml_file": path})  # type: ignore[typeddict-item]
+        cls = type("Settings", (Settings,), {"model_config": config})
+    try:
+        return cls(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, path)) from None
+
+
+_settings: Settings | None = None
+
+
+def get_settings() -> Settings:
+    """The process-wide settings, loaded on first use."""
+    global _settings
+    if _settings is None:
+        _settings = load_settings()
+    return _settings
+
+
+def configure(settings: Settings | None) -> None:
+    """Replaces the process-wide settings (None reloads them on next use)."""
+    global _settings
+    _settings = settings

@@ -1,0 +1,58 @@
+"""The one exception hierarchy of marketjobs; every message says what to do next."""
+
+from __future__ import annotations
+
+from dramatiq.middleware import MiddlewareError, SkipMessage
+
+__all__ = [
+    "ConfigError",
+    "DuplicateJobError",
+    "JobCancelled",
+    "JobNotFoundError",
+    "MarketJobsError",
+    "NonRetryableError",
+    "OptionError",
+    "ParameterError",
+    "StoreError",
+    "UnsupportedBrokerError",
+]
+
+
+class MarketJobsError(Exception):
+    """Base class for every error raised by marketjobs."""
+
+
+class ConfigError(MarketJobsError):
+    """A setting is missing or invalid."""
+
+
+class UnsupportedBrokerError(ConfigError):
+    """The broker URL names a scheme marketjobs cannot serve."""
+
+
+class StoreError(MarketJobsError):
+    """The SQL store is unreachable or not migrated."""
+
+
+class JobNotFoundError(MarketJobsError):
+    """No job record has the given id."""
+
+
+class OptionError(MarketJobsError, MiddlewareError):  # type: ignore[misc]
+    """A job option (priority, idempotency key, ...) is invalid; raised at send or declare time."""
+
+
+class DuplicateJobError(OptionError):
+    """A job with the same idempotency key is already pending or running."""
+
+
+class NonRetryableError(MarketJobsError):
+    """A job failure that retrying cannot fix; the message goes straight to dead letters."""
+
+
+class ParameterError(NonRetryableError):
+    """Job parameters failed validation."""
+
+
+class JobCancelled(MarketJobsError, SkipMessage):  # type: ignore[misc]
+    """Raised inside an actor to stop a cancelled job; the job ends as cancelled, not failed."""

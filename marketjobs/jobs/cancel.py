@@ -1,0 +1,81 @@
+"""Cancellation: operators flag a job in SQL; each worker process polls the small set of flagged jobs."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from sqlalchemy import Engine, select, update
+
+from marketjobs.constants import IN_FLIGHT_STATUSES, Status
+from marketjobs.errors import JobNotFoundError, MarketJobsError
+from marketjobs.store.models import JobRecord
+
+__all__ = ["CancelWatcher", "request_cancel"]
+
+logger = logging.getLogger(__name__)
+
+_IN_FLIGHT = [s.value for s in IN_FLIGHT_STATUSES]
+
+
+def request_cancel(engine: Engine, job_id: str) -> Status:
+    """Flags ``job_id`` for cancellation and returns its status at that moment.
+
+    A pending job is skipped when a worker picks it up; a running job sees ``current_job().cancelled``.
+    """
+    with engine.begin() as connection:
+        status = connection.execute(select(JobRecord.status).where(JobRecord.id == job_id)).scalar()
+        if status is None:
+            raise JobNotFoundError(f"no job {job_id}; list jobs with `marketjobs jobs list`")
+        if status not in _IN_FLIGHT:
+            raise MarketJobsError(f"job {job_id} is already {status}; only pending or running jobs can be cancelled")
+        connection.execute(update(JobRecord).where(JobRecord.id == job_id).values(cancel_requested=True))
+    return Status(status)
+
+
+class CancelWatcher:
+    """Keeps the ids of in-flight jobs flagged for cancellation, refreshed every ``poll_seconds``."""
+
+    def __init__(self, engine: Engine, *, poll_seconds: float = 1.0) -> None:
+        self.engine = engine
+        self.poll_seconds = poll_seconds
+        self._ids: frozenset[str] = frozenset()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def is_cancelled(self, job_id: str) -> bool:
+        """True when ``job_id`` was flagged at the last refresh."""
+        return job_id in self._ids
+
+    def refresh(self) -> None:
+        """Reloads the flagged ids now."""
+        query = select(JobRecord.id).where(JobRecord.cancel_requested.is_(True), JobRecord.status.in_(_IN_FLIGHT))
+        with self.engine.connect() as connection:
+            self._ids = frozenset(connection.execute(query).scalars())
+
+    def start(self) -> None:
+        """Loads the flagged ids once, then keeps refreshing them in a daemon thread."""
+        if self._thread is not None:
+            return
+        try:
+            self.refresh()
+        except Exception:
+            logger.exception("loading cancelled jobs failed; will retry")
+        self._thread = threading.Thread(target=self._run, name="marketjobs-cancel", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stops refreshing."""
+        self._stop.set()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.poll_seconds):
+            try:
+                self.refresh()
+            except Exception:
+                logger.exception("refreshing cancelled jobs failed; will retry")
+
+    @staticmethod
+    def final_status(saw_cancel: bool) -> Status:
+        """How a job that stopped early ends: cancelled if it was asked to, else skipped."""
+        return Status.CANCELLED if saw_cancel else Status.SKIPPED

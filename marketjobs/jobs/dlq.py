@@ -1,0 +1,90 @@
+"""Dead letters: jobs that failed for good, kept with their message so they can be listed, retried, purged.
+
+The job store is the source of truth; Dramatiq's brokers also keep their own dead-letter copies for
+their ``dead_message_ttl`` (Redis, RabbitMQ), which ``purge`` leaves to that TTL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+import dramatiq
+from dramatiq import Message
+from sqlalchemy import Engine, delete, update
+
+from marketjobs.constants import MESSAGE_OPTION_RETRY_OF, Status
+from marketjobs.errors import JobNotFoundError, MarketJobsError
+from marketjobs.jobs.queries import get_job, list_jobs
+from marketjobs.store.models import JobRecord
+from marketjobs.store.types import utcnow
+
+__all__ = ["list_dead_letters", "purge_dead_letters", "retry_dead_letter"]
+
+#: Message options a retried dead letter starts without.
+_RESET_OPTIONS = frozenset({"retries", "traceback", "eta", "requeue_timestamp", "redis_message_id", "broker_priority"})
+
+
+def list_dead_letters(engine: Engine, *, job_type: str | None = None, limit: int = 100) -> list[JobRecord]:
+    """Dead jobs, newest first."""
+    return list_jobs(engine, status=Status.DEAD, job_type=job_type, limit=limit)
+
+
+def retry_dead_letter(engine: Engine, broker: dramatiq.Broker, job_id: str) -> str:
+    """Re-enqueues dead job ``job_id`` as a new job with the same parameters; returns the new id.
+
+    The new job's record links back through ``retry_of``; the dead one points to it through ``retried_as``.
+    """
+    record = get_job(engine, job_id)
+    if record.status != Status.DEAD.value:
+        raise MarketJobsError(f"job {job_id} is {record.status}, not dead; only dead letters can be retried")
+    if record.retried_as:
+        raise MarketJobsError(f"dead letter {job_id} was already retried as job {record.retried_as}")
+    stored = record.message
+    if not stored:
+        raise JobNotFoundError(f"dead letter {job_id} has no stored message to retry")
+    options = {k: v for k, v in stored.get("options", {}).items() if k not in _RESET_OPTIONS}
+    options[MESSAGE_OPTION_RETRY_OF] = job_id
+    message = Message(
+        queue_name=stored["queue_name"],
+        actor_name=stored["actor_name"],
+        args=tuple(stored.get("args", ())),
+        kwargs=stored.get("kwargs", {}),
+        options=options,
+    )
+    with engine.begin() as connection:
+        claimed = connection.execute(
+            update(JobRecord)
+            .where(JobRecord.id == job_id, JobRecord.retried_as.is_(None))
+            .values(retried_as=message.message_id, updated_at=utcnow())
+        ).rowcount
+    if claimed != 1:
+        raise MarketJobsError(f"dead letter {job_id} is being retried by someone else")
+    try:
+        broker.enqueue(message)
+    except Exception:
+        with engine.begin() as connection:
+            connection.execute(update(JobRecord).where(JobRecord.id == job_id).values(retried_as=None))
+        raise
+    return message.message_id
+
+
+def purge_dead_letters(
+    engine: Engine,
+    *,
+    older_than: timedelta | None = None,
+    job_types: Sequence[str] | None = None,
+    ids: Sequence[str] | None = None,
+) -> int:
+    """Deletes dead-letter records (all, or older than / of types / ids given); returns how many."""
+    query = delete(JobRecord).where(JobRecord.status == Status.DEAD.value)
+    if older_than is not None:
+        cutoff: datetime = utcnow() - older_than
+        query = query.where(JobRecord.updated_at < cutoff)
+    if job_types:
+        query = query.where(JobRecord.job_type.in_(list(job_types)))
+    if ids:
+        query = query.where(JobRecord.id.in_(list(ids)))
+    with engine.begin() as connection:
+        return int(connection.execute(query).rowcount)
+

@@ -1,0 +1,105 @@
+"""Idempotency keys: a second send with the same key while the first job is in flight is refused.
+
+``actor.send_with_options(args=..., idempotency_key="prices:AAPL:2026-11-25")`` claims the key in SQL, in
+the same transaction that records the job as pending. While that job is pending, running or retrying,
+another send with the key raises DuplicateJobError naming the job that holds it. Once the job ends
+(completed, dead, cancelled, skipped) the key can be claimed again.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from dramatiq import Middleware
+from sqlalchemy import Engine, delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from marketjobs.constants import IN_FLIGHT_STATUSES, MESSAGE_OPTION_IDEMPOTENCY_KEY, Status
+from marketjobs.errors import DuplicateJobError, OptionError
+from marketjobs.jobs.rows import event_row
+from marketjobs.store.engine import create_store_engine
+from marketjobs.store.models import IdempotencyKey, JobRecord
+from marketjobs.store.types import utcnow
+from marketjobs.store.upsert import insert_missing
+
+__all__ = ["Idempotency", "claim_key"]
+
+logger = logging.getLogger(__name__)
+
+#: Longest idempotency key accepted.
+MAX_KEY_LENGTH = 255
+
+
+def claim_key(engine: Engine, key: str, message: Any) -> None:
+    """Claims ``key`` for ``message`` and records the job as pending, or raises DuplicateJobError."""
+    if not isinstance(key, str) or not 0 < len(key) <= MAX_KEY_LENGTH:
+        raise OptionError(f"idempotency_key must be a non-empty string of at most {MAX_KEY_LENGTH} characters")
+    pending = event_row(message, Status.PENDING, 0)
+    claim = {"key": key, "message_id": message.message_id, "job_type": message.actor_name, "created_at": utcnow()}
+    try:
+        with engine.begin() as connection:
+            connection.execute(IdempotencyKey.__table__.insert(), [claim])
+            insert_missing(connection, [pending])
+        return
+    except IntegrityError:
+        pass
+    with engine.begin() as connection:
+        holder = connection.execute(select(IdempotencyKey.message_id).where(IdempotencyKey.key == key)).scalar()
+        if holder is None or holder == message.message_id:
+            # Released meanwhile, or this very message is being re-enqueued (a retry): claim or keep it.
+            if holder is None:
+                connection.execute(IdempotencyKey.__table__.insert(), [claim])
+            insert_missing(connection, [pending])
+            return
+        status = connection.execute(select(JobRecord.status).where(JobRecord.id == holder)).scalar()
+        if status is None or status in {s.value for s in IN_FLIGHT_STATUSES}:
+            raise DuplicateJobError(
+                f"job {holder} already holds idempotency key {key!r} and is {status or 'pending'}; "
+                f"wait for it (`marketjobs jobs show {holder}`) or cancel it first"
+            )
+        taken = connection.execute(
+            update(IdempotencyKey)
+            .where(IdempotencyKey.key == key, IdempotencyKey.message_id == holder)
+            .values(message_id=message.message_id, job_type=message.actor_name, created_at=utcnow())
+        ).rowcount
+        if taken != 1:
+            raise DuplicateJobError(f"another send claimed idempotency key {key!r} at the same moment; not queued")
+        insert_missing(connection, [pending])
+
+
+class Idempotency(Middleware):  # type: ignore[misc]
+    """Enforces the ``idempotency_key`` message option (see module docs)."""
+
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
+
+    @property
+    def engine(self) -> Engine:
+        """The store holding the keys."""
+        return create_store_engine(self.database_url)
+
+    def before_enqueue(self, broker: Any, message: Any, delay: int | None) -> None:
+        key = message.options.get(MESSAGE_OPTION_IDEMPOTENCY_KEY)
+        if key is not None:
+            claim_key(self.engine, key, message)
+
+    def release_failed_enqueue(self, message: Any) -> None:
+        """Frees the key of a message the broker refused, so a later send can claim it."""
+        key = message.options.get(MESSAGE_OPTION_IDEMPOTENCY_KEY)
+        if key is None or message.options.get("retries", 0):
+            return
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(
+                    delete(IdempotencyKey).where(
+                        IdempotencyKey.key == key, IdempotencyKey.message_id == message.message_id
+                    )
+                )
+                connection.execute(
+                    update(JobRecord)
+                    .where(JobRecord.id == message.message_id, JobRecord.status == Status.PENDING.value)
+                    .values(status=Status.SKIPPED.value, error="the broker refused the message", updated_at=utcnow())
+                )
+        except Exception:
+            logger.exception("releasing idempotency key %r failed", key)

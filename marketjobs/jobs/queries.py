@@ -1,0 +1,55 @@
+"""Reading job records: listing with filters and fetching one job."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from marketjobs.constants import Status
+from marketjobs.errors import JobNotFoundError
+from marketjobs.store.models import JobRecord
+
+__all__ = ["count_by_status", "get_job", "list_jobs"]
+
+
+def list_jobs(
+    engine: Engine,
+    *,
+    status: Status | Sequence[Status] | None = None,
+    job_type: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 50,
+) -> list[JobRecord]:
+    """Newest first, filtered by status, job type and creation time."""
+    query = select(JobRecord).order_by(JobRecord.created_at.desc(), JobRecord.id).limit(limit)
+    if status is not None:
+        statuses = [status] if isinstance(status, Status) else list(status)
+        query = query.where(JobRecord.status.in_([s.value for s in statuses]))
+    if job_type is not None:
+        query = query.where(JobRecord.job_type == job_type)
+    if since is not None:
+        query = query.where(JobRecord.created_at >= since)
+    if until is not None:
+        query = query.where(JobRecord.created_at < until)
+    with Session(engine) as session:
+        return list(session.scalars(query))
+
+
+def get_job(engine: Engine, job_id: str) -> JobRecord:
+    """The record of ``job_id``, or JobNotFoundError."""
+    with Session(engine) as session:
+        record = session.get(JobRecord, job_id)
+    if record is None:
+        raise JobNotFoundError(f"no job {job_id}; list jobs with `marketjobs jobs list`")
+    return record
+
+
+def count_by_status(engine: Engine) -> dict[str, int]:
+    """Number of job records in each status."""
+    query = select(JobRecord.status, func.count()).group_by(JobRecord.status)
+    with engine.connect() as connection:
+        return {status: count for status, count in connection.execute(query).all()}

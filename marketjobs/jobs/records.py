@@ -1,0 +1,174 @@
+"""The job-records middleware: one SQL row per message, written in batches through its whole life."""
+
+from __future__ import annotations
+
+import os
+import traceback
+from typing import Any
+
+from dramatiq import Middleware
+from dramatiq.middleware import Retries as DramatiqRetries
+from dramatiq.middleware import SkipMessage
+
+from marketjobs.config import Settings
+from marketjobs.constants import Status
+from marketjobs.jobs.cancel import CancelWatcher
+from marketjobs.jobs.context import JobContext, peek_current_job, set_current_job
+from marketjobs.jobs.rows import event_row, summarize_result, worker_fields
+from marketjobs.jobs.writer import RecordWriter
+from marketjobs.store.engine import create_store_engine
+from marketjobs.store.types import utcnow
+
+__all__ = ["JobRecords"]
+
+
+class JobRecords(Middleware):  # type: ignore[misc]
+    """Records pending → running → completed | retrying → dead | cancelled | skipped for every message."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._pid: int | None = None
+        self._writer: RecordWriter | None = None
+        self._watcher: CancelWatcher | None = None
+        #: Ids recorded dead in after_process_message, so after_nack does not write them again.
+        self._recorded_dead: set[str] = set()
+
+    # -- per-process resources (created after fork) -------------------------------------------------
+
+    def _ensure_process(self) -> None:
+        if self._pid != os.getpid():
+            engine = create_store_engine(self.settings.database_url)
+            self._writer = RecordWriter(engine, flush_seconds=self.settings.records_flush_seconds)
+            self._watcher = CancelWatcher(engine, poll_seconds=self.settings.cancel_poll_seconds)
+            self._pid = os.getpid()
+
+    @property
+    def writer(self) -> RecordWriter:
+        """This process's batched record writer."""
+        self._ensure_process()
+        assert self._writer is not None
+        return self._writer
+
+    @property
+    def watcher(self) -> CancelWatcher:
+        """This process's view of cancelled jobs."""
+        self._ensure_process()
+        assert self._watcher is not None
+        return self._watcher
+
+    def flush(self, timeout: float | None = 30.0) -> bool:
+        """Blocks until every record event so far is written."""
+        return self.writer.flush(timeout)
+
+    # -- hooks ------------------------------------------------------------------------------------------
+
+    def after_enqueue(self, broker: Any, message: Any, delay: int | None) -> None:
+        if message.options.get("retries", 0):
+            return  # a retry: after_process_message already recorded it as retrying
+        eta = message.options.get("eta")
+        row = event_row(message, Status.PENDING, 0, eta=_from_millis(eta) if delay else None)
+        self.writer.insert(row)
+
+    def before_worker_boot(self, broker: Any, worker: Any) -> None:
+        self.watcher.start()
+
+    def before_worker_shutdown(self, broker: Any, worker: Any) -> None:
+        self.writer.flush()
+
+    def before_process_message(self, broker: Any, message: Any) -> None:
+        if self.watcher.is_cancelled(message.message_id):
+            raise SkipMessage(f"job {message.message_id} was cancelled")
+        attempt = message.options.get("retries", 0) + 1
+        job = JobContext(
+            id=message.message_id,
+            job_type=message.actor_name,
+            attempt=attempt,
+            _report=lambda ctx, pct, text: self._report_progress(message, ctx, pct, text),
+            _is_cancelled=self.watcher.is_cancelled,
+            _min_interval=self.settings.progress_interval_seconds,
+        )
+        set_current_job(job)
+        fields = worker_fields()
+        row = event_row(
+            message,
+            Status.RUNNING,
+            attempt,
+            max_attempts=self._max_retries(broker, message) + 1,
+            started_at=utcnow(),
+            **fields,
+        )
+        self.writer.upsert(row)
+
+    def after_process_message(
+        self, broker: Any, message: Any, *, result: Any = None, exception: BaseException | None = None
+    ) -> None:
+        job: JobContext | None = peek_current_job()
+        set_current_job(None)
+        attempt = job.attempt if job else message.options.get("retries", 0) + 1
+        if exception is None:
+            status = Status.CANCELLED if job and job.saw_cancel else Status.COMPLETED
+            row = event_row(
+                message,
+                status,
+                attempt,
+                result=summarize_result(result),
+                progress=100.0 if status is Status.COMPLETED else (job.percent if job else 0.0),
+                progress_message=job.message if job else None,
+                finished_at=utcnow(),
+            )
+        else:
+            status = Status.DEAD if message.failed else Status.RETRYING
+            if status is Status.DEAD:
+                self._recorded_dead.add(message.message_id)
+            eta = message.options.get("eta") if status is Status.RETRYING else None
+            row = event_row(
+                message,
+                status,
+                attempt,
+                error=f"{type(exception).__name__}: {exception}"[:10_000],
+                traceback="".join(traceback.format_exception(exception))[-20_000:],
+                progress=job.percent if job else 0.0,
+                progress_message=job.message if job else None,
+                finished_at=utcnow() if status is Status.DEAD else None,
+                eta=_from_millis(eta) if eta else None,
+            )
+        self.writer.upsert(row)
+
+    def after_skip_message(self, broker: Any, message: Any) -> None:
+        job: JobContext | None = peek_current_job()
+        set_current_job(None)
+        attempt = job.attempt if job else message.options.get("retries", 0) + 1
+        cancelled = (job is not None and job.saw_cancel) or self.watcher.is_cancelled(message.message_id)
+        status = CancelWatcher.final_status(cancelled)
+        self.writer.upsert(event_row(message, status, attempt, finished_at=utcnow()))
+
+    def after_nack(self, broker: Any, message: Any) -> None:
+        if message.message_id in self._recorded_dead:
+            self._recorded_dead.discard(message.message_id)
+            return
+        attempt = max(1, message.options.get("retries", 0))
+        error = message.options.get("traceback")
+        self.writer.upsert(
+            event_row(message, Status.DEAD, attempt, finished_at=utcnow(), **({"traceback": error} if error else {}))
+        )
+
+    # -- helpers ----------------------------------------------------------------------------------------
+
+    def _report_progress(self, message: Any, job: JobContext, percent: float, text: str | None) -> None:
+        row = event_row(message, Status.RUNNING, job.attempt, progress=percent, progress_message=text)
+        self.writer.upsert(row)
+
+    def _max_retries(self, broker: Any, message: Any) -> int:
+        value = message.options.get("max_retries")
+        if value is None:
+            value = broker.get_actor(message.actor_name).options.get("max_retries")
+        if value is None:
+            retries = next((m for m in broker.middleware if isinstance(m, DramatiqRetries)), None)
+            value = retries.max_retries if retries else 0
+        return int(value)
+
+
+def _from_millis(value: int) -> Any:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(value / 1000, UTC)

@@ -1,0 +1,103 @@
+"""Builds job-record rows from Dramatiq messages; pure functions, no I/O."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+from datetime import UTC, datetime
+from typing import Any
+
+from marketjobs.brokers.priorities import base_queue_name
+from marketjobs.constants import (
+    MESSAGE_OPTION_IDEMPOTENCY_KEY,
+    MESSAGE_OPTION_PRIORITY,
+    MESSAGE_OPTION_RETRY_OF,
+    Status,
+)
+from marketjobs.store.types import utcnow
+
+__all__ = ["base_row", "event_row", "sequence", "summarize_result"]
+
+#: Largest result stored verbatim; bigger results are summarised by type and a short repr.
+MAX_RESULT_BYTES = 16_384
+#: Message options not worth storing (large or transient).
+_DROPPED_OPTIONS = frozenset({"traceback", "requeue_timestamp", "redis_message_id"})
+
+_STATUS_RANK = {
+    Status.PENDING: 0,
+    Status.RUNNING: 1,
+    Status.RETRYING: 2,
+    Status.COMPLETED: 3,
+    Status.DEAD: 3,
+    Status.CANCELLED: 3,
+    Status.SKIPPED: 3,
+}
+
+
+def sequence(attempt: int, status: Status) -> int:
+    """Orders events of one message: a later attempt or a later state of the same attempt is larger."""
+    return attempt * 4 + _STATUS_RANK[status]
+
+
+def _message_dict(message: Any) -> dict[str, Any]:
+    options = {k: v for k, v in message.options.items() if k not in _DROPPED_OPTIONS}
+    return {
+        "queue_name": base_queue_name(message.queue_name.removesuffix(".DQ")),
+        "actor_name": message.actor_name,
+        "args": list(message.args),
+        "kwargs": dict(message.kwargs),
+        "options": options,
+    }
+
+
+def base_row(message: Any) -> dict[str, Any]:
+    """Fields every event of ``message`` carries, so any event alone can create the row."""
+    options = message.options
+    return {
+        "id": message.message_id,
+        "job_type": message.actor_name,
+        "queue": base_queue_name(message.queue_name.removesuffix(".DQ")),
+        "priority": options.get(MESSAGE_OPTION_PRIORITY, "normal"),
+        "parameters": {"args": list(message.args), "kwargs": dict(message.kwargs)},
+        "message": _message_dict(message),
+        "idempotency_key": options.get(MESSAGE_OPTION_IDEMPOTENCY_KEY),
+        "retry_of": options.get(MESSAGE_OPTION_RETRY_OF),
+        "created_at": datetime.fromtimestamp(message.message_timestamp / 1000, UTC),
+        "cancel_requested": False,
+        "progress": 0.0,
+        "attempts": 0,
+    }
+
+
+def event_row(message: Any, status: Status, attempt: int, **fields: Any) -> dict[str, Any]:
+    """A full row for ``message`` entering ``status`` on ``attempt``, plus any extra ``fields``."""
+    row = base_row(message)
+    row.update(status=status.value, seq=sequence(attempt, status), attempts=attempt, updated_at=utcnow())
+    row.update(fields)
+    return row
+
+
+def worker_fields() -> dict[str, Any]:
+    """Who is running the job: worker id, hostname and pid."""
+    hostname = socket.gethostname()
+    pid = os.getpid()
+    return {
+        "worker_id": f"{hostname}:{pid}:{threading.current_thread().name}"[:128],
+        "hostname": hostname[:255],
+        "pid": pid,
+    }
+
+
+def summarize_result(result: Any) -> Any:
+    """The result itself when it is small JSON, else its type and a short repr."""
+    if result is None:
+        return None
+    try:
+        text = json.dumps(result)
+    except (TypeError, ValueError):
+        return {"type": type(result).__name__, "repr": repr(result)[:1000]}
+    if len(text) > MAX_RESULT_BYTES:
+        return {"type": type(result).__name__, "truncated": True, "repr": text[:1000]}
+    return result

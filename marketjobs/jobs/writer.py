@@ -1,0 +1,149 @@
+"""A background thread that batches job-record events into a few set-based writes.
+
+Events for one message are merged in memory (newest ``seq`` wins per field), so a job that is enqueued,
+started and finished within one flush interval costs one row write. Failed writes are kept and retried;
+nothing is dropped while the process lives, and ``close()`` flushes at exit.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import threading
+import time
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import Engine
+
+from marketjobs.store.upsert import insert_missing, upsert_newer
+
+__all__ = ["RecordWriter"]
+
+logger = logging.getLogger(__name__)
+
+#: Rows per flush before a write is started early.
+DEFAULT_MAX_BATCH = 2000
+#: Longest wait between attempts after a failed write.
+MAX_RETRY_SECONDS = 5.0
+
+
+class RecordWriter:
+    """Collects job-record rows from any thread and writes them in batches from one thread."""
+
+    def __init__(self, engine: Engine, *, flush_seconds: float = 0.2, max_batch: int = DEFAULT_MAX_BATCH):
+        self.engine = engine
+        self.flush_seconds = flush_seconds
+        self.max_batch = max_batch
+        self._pending: dict[str, dict[str, Any]] = {}
+        self._inserts_only: set[str] = set()
+        self._cond = threading.Condition()
+        self._submitted = 0
+        self._written = 0
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name="marketjobs-records", daemon=True)
+        self._thread.start()
+        atexit.register(self.close)
+
+    def insert(self, row: dict[str, Any]) -> None:
+        """Queues a row that is written only if its id is not stored yet (a pending job)."""
+        self._submit(row, insert_only=True)
+
+    def upsert(self, row: dict[str, Any]) -> None:
+        """Queues a row that overwrites the stored one unless that one has a newer ``seq``."""
+        self._submit(row, insert_only=False)
+
+    def _submit(self, row: dict[str, Any], *, insert_only: bool) -> None:
+        with self._cond:
+            key = row["id"]
+            current = self._pending.get(key)
+            if current is None:
+                self._pending[key] = dict(row)
+                if insert_only:
+                    self._inserts_only.add(key)
+            else:
+                if row["seq"] >= current["seq"]:
+                    current.update(row)
+                else:
+                    for field, value in row.items():
+                        current.setdefault(field, value)
+                if not insert_only:
+                    self._inserts_only.discard(key)
+            self._submitted += 1
+            if len(self._pending) >= self.max_batch:
+                self._cond.notify_all()
+
+    def flush(self, timeout: float | None = 30.0) -> bool:
+        """Blocks until everything submitted so far is written; False on timeout."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._cond:
+            target = self._submitted
+            self._cond.notify_all()
+            while self._written < target:
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return False
+                self._cond.wait(remaining if remaining is not None else 1.0)
+        return True
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Writes what is left and stops the thread."""
+        if self._closed:
+            return
+        self.flush(timeout)
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+        self._thread.join(timeout)
+
+    def _take(self) -> tuple[dict[str, dict[str, Any]], set[str], int]:
+        batch, inserts, count = self._pending, self._inserts_only, self._submitted
+        self._pending, self._inserts_only = {}, set()
+        return batch, inserts, count
+
+    def _run(self) -> None:
+        failures = 0
+        while True:
+            with self._cond:
+                if not self._pending and not self._closed:
+                    self._cond.wait(self.flush_seconds)
+                if self._closed and not self._pending:
+                    return
+                batch, inserts, count = self._take()
+            if not batch:
+                with self._cond:
+                    self._written = max(self._written, count)
+                    self._cond.notify_all()
+                continue
+            try:
+                self._write(batch, inserts)
+            except Exception:
+                failures += 1
+                logger.exception("writing %d job records failed; will retry", len(batch))
+                with self._cond:
+                    for key, row in batch.items():  # put back, newer events win
+                        newer = self._pending.pop(key, None)
+                        self._pending[key] = row if newer is None else {**row, **newer}
+                        if key in inserts and (newer is None or key in self._inserts_only):
+                            self._inserts_only.add(key)
+                        elif newer is not None:
+                            self._inserts_only.discard(key)
+                time.sleep(min(MAX_RETRY_SECONDS, 0.1 * 2**failures))
+                continue
+            failures = 0
+            with self._cond:
+                self._written = max(self._written, count)
+                self._cond.notify_all()
+            if not self._closed:
+                time.sleep(self.flush_seconds)
+
+    def _write(self, batch: dict[str, dict[str, Any]], inserts: set[str]) -> None:
+        groups: dict[tuple[bool, tuple[str, ...]], list[dict[str, Any]]] = defaultdict(list)
+        for key, row in batch.items():
+            groups[(key in inserts, tuple(sorted(row)))].append(row)
+        with self.engine.begin() as connection:
+            for (insert_only, _), rows in groups.items():
+                if insert_only:
+                    insert_missing(connection, rows)
+                else:
+                    upsert_newer(connection, rows)

@@ -1,0 +1,56 @@
+"""Alembic migrations run programmatically: ``marketjobs db upgrade`` needs no alembic.ini."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
+
+from marketjobs.errors import StoreError
+from marketjobs.store.engine import create_store_engine
+
+__all__ = ["alembic_config", "current_revision", "head_revision", "require_current", "upgrade"]
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+
+def alembic_config(engine: Engine) -> Config:
+    """An Alembic config that migrates through ``engine``."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["engine"] = engine
+    return config
+
+
+def upgrade(database_url: str, revision: str = "head") -> str:
+    """Migrates the store at ``database_url`` to ``revision`` and returns the revision reached."""
+    engine = create_store_engine(database_url)
+    command.upgrade(alembic_config(engine), revision)
+    return current_revision(engine) or ""
+
+
+def head_revision() -> str:
+    """The newest migration shipped with this version of marketjobs."""
+    head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+    assert head is not None, "marketjobs ships at least one migration"
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision the store is at, or None when it was never migrated."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def require_current(engine: Engine) -> None:
+    """Raises StoreError unless the store is migrated to the head revision."""
+    current, head = current_revision(engine), head_revision()
+    if current != head:
+        raise StoreError(
+            f"the job store at {engine.url.render_as_string()} is at revision {current or 'none'}, "
+            f"this marketjobs needs {head}; run `marketjobs db upgrade`"
+        )

@@ -1,0 +1,69 @@
+"""SQLAlchemy 2 models of the job store. Schema changes go through Alembic (see migrations/)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Float, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from marketjobs.store.types import UTCDateTime
+
+__all__ = ["Base", "IdempotencyKey", "JobRecord"]
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every marketjobs table."""
+
+
+class JobRecord(Base):
+    """One row per Dramatiq message, written through its life by the job-records middleware."""
+
+    __tablename__ = "job_records"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True, doc="the Dramatiq message id")
+    job_type: Mapped[str] = mapped_column(String(128), doc="the actor name")
+    queue: Mapped[str] = mapped_column(String(128))
+    priority: Mapped[str] = mapped_column(String(16), default="normal")
+    status: Mapped[str] = mapped_column(String(16))
+    #: Orders writes from different processes: attempts * 4 + status rank; a lower one never overwrites.
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int | None] = mapped_column(Integer)
+    worker_id: Mapped[str | None] = mapped_column(String(128))
+    hostname: Mapped[str | None] = mapped_column(String(255))
+    pid: Mapped[int | None] = mapped_column(Integer)
+    parameters: Mapped[dict[str, Any] | None] = mapped_column(JSON, doc="args and kwargs")
+    message: Mapped[dict[str, Any] | None] = mapped_column(JSON, doc="the message, for dead-letter retry")
+    result: Mapped[Any | None] = mapped_column(JSON, doc="result summary")
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    progress_message: Mapped[str | None] = mapped_column(String(500))
+    error: Mapped[str | None] = mapped_column(Text)
+    traceback: Mapped[str | None] = mapped_column(Text)
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    idempotency_key: Mapped[str | None] = mapped_column(String(255))
+    retry_of: Mapped[str | None] = mapped_column(String(64), doc="dead letter this job retries")
+    retried_as: Mapped[str | None] = mapped_column(String(64), doc="job that retried this dead letter")
+    eta: Mapped[datetime | None] = mapped_column(UTCDateTime, doc="when a delayed job becomes due")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("ix_job_records_status_job_type", "status", "job_type"),
+        Index("ix_job_records_created_at", "created_at"),
+        Index("ix_job_records_cancel_requested", "cancel_requested"),
+    )
+
+
+class IdempotencyKey(Base):
+    """Claims an idempotency key for the message that holds it while that job is in flight."""
+
+    __tablename__ = "idempotency_keys"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(64))
+    job_type: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,43 @@
+"""Real servers the tests may use: skipped when absent on a laptop, a failure when CI=true."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+import pytest
+
+__all__ = ["SERVICES", "require_service", "service_available"]
+
+#: name -> (host, port, URL tests use)
+SERVICES: dict[str, tuple[str, int, str]] = {
+    "redis": ("127.0.0.1", 6379, "redis://127.0.0.1:6379/15"),
+    "rabbitmq": ("127.0.0.1", 5672, "amqp://guest:guest@127.0.0.1:5672/%2F"),
+    "postgres": ("127.0.0.1", 5432, "postgresql://postgres@127.0.0.1:5432/test"),
+    "mariadb": ("127.0.0.1", 3306, "mysql://root@127.0.0.1:3306/test"),
+}
+
+_checked: dict[str, bool] = {}
+
+
+def service_available(name: str) -> bool:
+    """True when the service's port accepts a TCP connection."""
+    if name not in _checked:
+        host, port, _ = SERVICES[name]
+        try:
+            with socket.create_connection((host, port), timeout=1.0):
+                _checked[name] = True
+        except OSError:
+            _checked[name] = False
+    return _checked[name]
+
+
+def require_service(name: str) -> str:
+    """The service's URL; skips the test when it is absent, fails it when CI=true."""
+    host, port, url = SERVICES[name]
+    if not service_available(name):
+        message = f"{name} is not reachable at {host}:{port}"
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"{message}; CI=true requires every service")
+        pytest.skip(f"{message}; start it to run this test")
+    return url
