@@ -1,0 +1,5 @@
+"""``python -m marketjobs`` runs the command line."""
+
+from marketjobs.cli.main import main
+
+main()

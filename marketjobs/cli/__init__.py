@@ -1,0 +1,7 @@
+"""The ``marketjobs`` command line."""
+
+from __future__ import annotations
+
+from marketjobs.cli.main import app, main
+
+__all__ = ["app", "main"]

@@ -1,0 +1,53 @@
+"""``marketjobs``: database migrations, job listings, cancel, dead letters and queue depth."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from marketjobs.cli import db, dlq, jobs, queues
+from marketjobs.cli.output import console
+from marketjobs.config import configure, load_settings
+from marketjobs.errors import MarketJobsError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(help="Background jobs for stock-market analysis.", no_args_is_help=True)
+app.add_typer(db.app, name="db")
+app.add_typer(jobs.app, name="jobs")
+app.add_typer(dlq.app, name="dlq")
+app.command("queues")(queues.show_queues)
+
+
+@app.callback()
+def _root(
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="YAML settings file (else MARKETJOBS_CONFIG)")
+    ] = None,
+) -> None:
+    """Background jobs for stock-market analysis."""
+    settings = load_settings(config)
+    configure(settings)
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLevelName(settings.log_level)))
+
+
+def main() -> None:
+    """Entry point of the ``marketjobs`` script: errors become one readable line and exit code 1."""
+    try:
+        app(standalone_mode=False)
+    except MarketJobsError as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise SystemExit(1) from None
+    except typer.Abort:
+        raise SystemExit(130) from None
+    except Exception as exc:
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            raise SystemExit(exc.exit_code) from None
+        raise

@@ -1,0 +1,46 @@
+"""``marketjobs queues``: depth of every queue, with delayed and dead messages."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from marketjobs.brokers import broker_from_url, queue_depths
+from marketjobs.cli.output import console, emit_json
+from marketjobs.errors import MarketJobsError
+
+
+def show_queues(
+    queue: Annotated[list[str] | None, typer.Option("--queue", "-q", help="queue names (default: the actors')")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+) -> None:
+    """Messages ready, delayed and dead per queue (priority queues shown separately)."""
+    broker = broker_from_url()
+    try:
+        if queue:
+            for name in queue:
+                broker.declare_queue(name)
+        else:
+            try:
+                import actors  # noqa: F401  (declares the product's queues on the global broker)
+            except MarketJobsError:
+                raise
+            import dramatiq
+
+            for name in dramatiq.get_broker().get_declared_queues():
+                if not name.endswith((".DQ", ".XQ")):
+                    broker.declare_queue(name)
+        depths = queue_depths(broker)
+    finally:
+        broker.close()
+    if as_json:
+        emit_json([{"queue": d.queue, "ready": d.ready, "delayed": d.delayed, "dead": d.dead} for d in depths])
+        return
+    table = Table(title="queues")
+    for column in ("queue", "ready", "delayed", "dead"):
+        table.add_column(column, justify="left" if column == "queue" else "right")
+    for d in depths:
+        table.add_row(d.queue, str(d.ready), str(d.delayed), str(d.dead))
+    console.print(table)

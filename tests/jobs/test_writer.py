@@ -1,0 +1,48 @@
+"""The batched record writer merges events and never drops rows when the store is unavailable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, func, select
+
+from marketjobs.jobs.writer import RecordWriter
+from marketjobs.store.engine import create_store_engine
+from marketjobs.store.migrate import upgrade
+from marketjobs.store.models import JobRecord
+from tests.store.test_upsert import row, stored
+
+
+def test_events_of_one_job_merge_into_one_row(engine: Engine) -> None:
+    writer = RecordWriter(engine, flush_seconds=0.5)
+    writer.insert(row("j", "pending", 0, progress=0.0))
+    writer.upsert(row("j", "running", 5, progress=20.0, hostname="h1"))
+    writer.upsert(row("j", "completed", 7, progress=100.0))
+    writer.upsert(row("j", "running", 5, progress=30.0, pid=42))  # late, older event
+    assert writer.flush(10)
+    record = stored(engine, "j")
+    assert (record.status, record.progress, record.hostname, record.pid) == ("completed", 100.0, "h1", 42)
+    writer.close()
+
+
+def test_many_jobs_are_written_in_batches(engine: Engine) -> None:
+    writer = RecordWriter(engine, flush_seconds=0.05, max_batch=100)
+    for i in range(1000):
+        writer.insert(row(f"bulk{i}", "pending", 0))
+    assert writer.flush(30)
+    with engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(JobRecord)).scalar() == 1000
+    writer.close()
+
+
+def test_rows_are_kept_and_written_once_the_store_comes_back(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'late.db'}"
+    engine = create_store_engine(url)
+    writer = RecordWriter(engine, flush_seconds=0.01)
+    writer.insert(row("kept", "pending", 0))
+    writer.upsert(row("kept", "running", 5))
+    assert not writer.flush(0.5), "the table does not exist yet, so the write cannot succeed"
+    upgrade(url)
+    assert writer.flush(15)
+    assert stored(engine, "kept").status == "running"
+    writer.close()

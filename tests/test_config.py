@@ -1,0 +1,66 @@
+"""Settings from env, YAML and overrides, and the errors bad values give."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from marketjobs.config import load_settings
+from marketjobs.errors import ConfigError
+
+
+def test_defaults_need_no_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MARKETJOBS_CONFIG", raising=False)
+    settings = load_settings()
+    assert settings.database_url == "sqlite:///var/marketjobs.db"
+    assert settings.worker_processes >= 1
+
+
+def test_environment_overrides_yaml_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "marketjobs.yaml"
+    config.write_text("metrics_port: 9300\nworker_threads: 8\nlog_level: debug\n")
+    monkeypatch.setenv("MARKETJOBS_WORKER_THREADS", "3")
+    settings = load_settings(config)
+    assert settings.metrics_port == 9300
+    assert settings.worker_threads == 3
+    assert settings.log_level == "DEBUG"
+
+
+def test_config_file_can_come_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_text("max_retries: 9\n")
+    monkeypatch.setenv("MARKETJOBS_CONFIG", str(config))
+    assert load_settings().max_retries == 9
+
+
+def test_bad_value_names_the_setting_and_its_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MARKETJOBS_METRICS_PORT", "not-a-port")
+    with pytest.raises(ConfigError, match="MARKETJOBS_METRICS_PORT"):
+        load_settings()
+
+
+def test_unknown_setting_in_yaml_lists_the_known_ones(tmp_path: Path) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_text("metrics_prot: 1\n")
+    with pytest.raises(ConfigError, match=r"metrics_prot: unknown setting.*metrics_port"):
+        load_settings(config)
+
+
+def test_missing_config_file_says_which_path(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings(tmp_path / "absent.yaml")
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "fix"),
+    [
+        ("broker_url", "kafka://localhost", "use one of redis://"),
+        ("database_url", "not a url", "sqlite:///var/marketjobs.db"),
+        ("log_level", "LOUD", "MARKETJOBS_LOG_LEVEL"),
+        ("worker_processes", 0, "greater than or equal to 1"),
+    ],
+)
+def test_invalid_values_fail_with_the_fix(field: str, value: object, fix: str) -> None:
+    with pytest.raises(ConfigError, match=fix):
+        load_settings(**{field: value})
