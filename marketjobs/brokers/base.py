@@ -41,13 +41,15 @@ class MarketJobsBrokerMixin:
     def enqueue(self, message: Any, *, delay: int | None = None) -> Any:
         broker: Any = self
         priority = resolve_priority(broker, message)
-        options: dict[str, Any] = {MESSAGE_OPTION_PRIORITY: priority.value}
+        # Options are mutable on Dramatiq messages (its Retries middleware updates them the same way).
+        message.options[MESSAGE_OPTION_PRIORITY] = priority.value
         if self.uses_broker_priority:
-            options["broker_priority"] = rabbitmq_priority(priority)
+            message.options["broker_priority"] = rabbitmq_priority(priority)
         queue_name = message.queue_name
         if self.per_priority_queues and not queue_name.endswith((".DQ", ".XQ")):
             queue_name = priority_queue_name(queue_name, priority)
-        message = message.copy(queue_name=queue_name, options=options)
+        if queue_name != message.queue_name:
+            message = message.copy(queue_name=queue_name)
         try:
             return super().enqueue(message, delay=delay)  # type: ignore[misc]
         except Exception:

@@ -17,7 +17,7 @@ __all__ = ["JOB_COLUMNS", "console", "emit_json", "job_dict", "jobs_table"]
 console = Console()
 
 #: Columns of ``jobs list`` / ``dlq list`` tables.
-JOB_COLUMNS = ("id", "job_type", "queue", "priority", "status", "attempts", "progress", "created_at", "error")
+JOB_COLUMNS = ("id", "job_type", "status", "attempts", "progress", "created_at", "error")
 
 
 def _plain(value: Any) -> Any:
@@ -38,7 +38,10 @@ def jobs_table(records: Sequence[JobRecord], title: str) -> Table:
     """A table of job records for people."""
     table = Table(title=title)
     for column in JOB_COLUMNS:
-        table.add_column(column, overflow="fold", max_width=60 if column == "error" else None)
+        if column == "error":
+            table.add_column(column, overflow="fold", min_width=20)
+        else:
+            table.add_column(column, no_wrap=True)
     for record in records:
         row = job_dict(record)
         row["progress"] = f"{row['progress']:.0f}%"

@@ -40,16 +40,16 @@ def retry_dead_letter(engine: Engine, broker: dramatiq.Broker, job_id: str) -> s
         raise MarketJobsError(f"job {job_id} is {record.status}, not dead; only dead letters can be retried")
     if record.retried_as:
         raise MarketJobsError(f"dead letter {job_id} was already retried as job {record.retried_as}")
-    stored = record.message
-    if not stored:
-        raise JobNotFoundError(f"dead letter {job_id} has no stored message to retry")
-    options = {k: v for k, v in stored.get("options", {}).items() if k not in _RESET_OPTIONS}
+    parameters = record.parameters
+    if parameters is None:
+        raise JobNotFoundError(f"dead letter {job_id} has no stored parameters to retry")
+    options = {k: v for k, v in (record.options or {}).items() if k not in _RESET_OPTIONS}
     options[MESSAGE_OPTION_RETRY_OF] = job_id
     message = Message(
-        queue_name=stored["queue_name"],
-        actor_name=stored["actor_name"],
-        args=tuple(stored.get("args", ())),
-        kwargs=stored.get("kwargs", {}),
+        queue_name=record.queue,
+        actor_name=record.job_type,
+        args=tuple(parameters.get("args", ())),
+        kwargs=parameters.get("kwargs", {}),
         options=options,
     )
     with engine.begin() as connection:
@@ -61,6 +61,7 @@ def retry_dead_letter(engine: Engine, broker: dramatiq.Broker, job_id: str) -> s
     if claimed != 1:
         raise MarketJobsError(f"dead letter {job_id} is being retried by someone else")
     try:
+        broker.declare_queue(message.queue_name)
         broker.enqueue(message)
     except Exception:
         with engine.begin() as connection:

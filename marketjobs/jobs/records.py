@@ -111,6 +111,7 @@ class JobRecords(Middleware):  # type: ignore[misc]
                 message,
                 status,
                 attempt,
+                full=job is None,
                 result=summarize_result(result),
                 progress=100.0 if status is Status.COMPLETED else (job.percent if job else 0.0),
                 progress_message=job.message if job else None,
@@ -125,6 +126,7 @@ class JobRecords(Middleware):  # type: ignore[misc]
                 message,
                 status,
                 attempt,
+                full=job is None,
                 error=f"{type(exception).__name__}: {exception}"[:10_000],
                 traceback="".join(traceback.format_exception(exception))[-20_000:],
                 progress=job.percent if job else 0.0,
@@ -140,7 +142,7 @@ class JobRecords(Middleware):  # type: ignore[misc]
         attempt = job.attempt if job else message.options.get("retries", 0) + 1
         cancelled = (job is not None and job.saw_cancel) or self.watcher.is_cancelled(message.message_id)
         status = CancelWatcher.final_status(cancelled)
-        self.writer.upsert(event_row(message, status, attempt, finished_at=utcnow()))
+        self.writer.upsert(event_row(message, status, attempt, full=job is None, finished_at=utcnow()))
 
     def after_nack(self, broker: Any, message: Any) -> None:
         if message.message_id in self._recorded_dead:
@@ -155,7 +157,7 @@ class JobRecords(Middleware):  # type: ignore[misc]
     # -- helpers ----------------------------------------------------------------------------------------
 
     def _report_progress(self, message: Any, job: JobContext, percent: float, text: str | None) -> None:
-        row = event_row(message, Status.RUNNING, job.attempt, progress=percent, progress_message=text)
+        row = event_row(message, Status.RUNNING, job.attempt, full=False, progress=percent, progress_message=text)
         self.writer.upsert(row)
 
     def _max_retries(self, broker: Any, message: Any) -> int:

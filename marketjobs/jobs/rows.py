@@ -7,6 +7,7 @@ import os
 import socket
 import threading
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from marketjobs.brokers.priorities import base_queue_name
@@ -41,51 +42,50 @@ def sequence(attempt: int, status: Status) -> int:
     return attempt * 4 + _STATUS_RANK[status]
 
 
-def _message_dict(message: Any) -> dict[str, Any]:
-    options = {k: v for k, v in message.options.items() if k not in _DROPPED_OPTIONS}
-    return {
-        "queue_name": base_queue_name(message.queue_name.removesuffix(".DQ")),
-        "actor_name": message.actor_name,
-        "args": list(message.args),
-        "kwargs": dict(message.kwargs),
-        "options": options,
-    }
+def base_row(message: Any, *, full: bool = True) -> dict[str, Any]:
+    """Fields every event of ``message`` carries, so any event alone can create the row.
 
-
-def base_row(message: Any) -> dict[str, Any]:
-    """Fields every event of ``message`` carries, so any event alone can create the row."""
+    ``full`` adds parameters, options and links; later events of an attempt leave them out, since the
+    attempt's first event (written first by the same process) already carries them.
+    """
     options = message.options
-    return {
+    row = {
         "id": message.message_id,
         "job_type": message.actor_name,
         "queue": base_queue_name(message.queue_name.removesuffix(".DQ")),
         "priority": options.get(MESSAGE_OPTION_PRIORITY, "normal"),
-        "parameters": {"args": list(message.args), "kwargs": dict(message.kwargs)},
-        "message": _message_dict(message),
-        "idempotency_key": options.get(MESSAGE_OPTION_IDEMPOTENCY_KEY),
-        "retry_of": options.get(MESSAGE_OPTION_RETRY_OF),
         "created_at": datetime.fromtimestamp(message.message_timestamp / 1000, UTC),
         "cancel_requested": False,
         "progress": 0.0,
         "attempts": 0,
     }
+    if full:
+        row["parameters"] = {"args": list(message.args), "kwargs": dict(message.kwargs)}
+        row["options"] = {k: v for k, v in options.items() if k not in _DROPPED_OPTIONS}
+        row["idempotency_key"] = options.get(MESSAGE_OPTION_IDEMPOTENCY_KEY)
+        row["retry_of"] = options.get(MESSAGE_OPTION_RETRY_OF)
+    return row
 
 
-def event_row(message: Any, status: Status, attempt: int, **fields: Any) -> dict[str, Any]:
-    """A full row for ``message`` entering ``status`` on ``attempt``, plus any extra ``fields``."""
-    row = base_row(message)
+def event_row(message: Any, status: Status, attempt: int, *, full: bool = True, **fields: Any) -> dict[str, Any]:
+    """A row for ``message`` entering ``status`` on ``attempt``, plus any extra ``fields``."""
+    row = base_row(message, full=full)
     row.update(status=status.value, seq=sequence(attempt, status), attempts=attempt, updated_at=utcnow())
     row.update(fields)
     return row
 
 
+@lru_cache(maxsize=4)
+def _process_identity(pid: int) -> tuple[str, int]:
+    return socket.gethostname()[:255], pid
+
+
 def worker_fields() -> dict[str, Any]:
     """Who is running the job: worker id, hostname and pid."""
-    hostname = socket.gethostname()
-    pid = os.getpid()
+    hostname, pid = _process_identity(os.getpid())
     return {
         "worker_id": f"{hostname}:{pid}:{threading.current_thread().name}"[:128],
-        "hostname": hostname[:255],
+        "hostname": hostname,
         "pid": pid,
     }
 

@@ -33,7 +33,7 @@ def upgrade() -> None:
         sa.Column("hostname", sa.String(255)),
         sa.Column("pid", sa.Integer),
         sa.Column("parameters", sa.JSON),
-        sa.Column("message", sa.JSON),
+        sa.Column("options", sa.JSON),
         sa.Column("result", sa.JSON),
         sa.Column("progress", sa.Float, nullable=False),
         sa.Column("progress_message", sa.String(500)),

@@ -1,0 +1,92 @@
+"""The ``marketjobs`` command line: tables for people, JSON for scripts, errors that name the fix."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from typer.testing import CliRunner
+
+from marketjobs.cli import output
+from marketjobs.cli.main import app
+from marketjobs.config import configure
+from marketjobs.store.engine import create_store_engine
+from marketjobs.store.upsert import insert_missing, upsert_newer
+from tests.store.test_upsert import row
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def store(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.setenv("MARKETJOBS_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("MARKETJOBS_BROKER_URL", "stub://")
+    monkeypatch.setattr(output.console, "width", 160)
+    monkeypatch.delenv("MARKETJOBS_CONFIG", raising=False)
+    with create_store_engine(sqlite_url).begin() as connection:
+        insert_missing(connection, [row("p1", "pending", 0)])
+        upsert_newer(connection, [row("r1", "running", 5, job_type="price_update")])
+        upsert_newer(connection, [row("d1", "dead", 7, error="RuntimeError: boom", parameters={"args": ["AAPL"], "kwargs": {}})])
+    yield sqlite_url
+    configure(None)
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def test_jobs_list_filters_by_status_and_prints_json(store: str) -> None:
+    code, out = invoke("jobs", "list", "--status", "pending", "--status", "running", "--json")
+    assert code == 0, out
+    assert sorted(j["id"] for j in json.loads(out)) == ["p1", "r1"]
+    code, out = invoke("jobs", "list", "--type", "price_update", "--json")
+    assert [j["id"] for j in json.loads(out)] == ["r1"]
+
+
+def test_jobs_list_table_shows_each_job(store: str) -> None:
+    code, out = invoke("jobs", "list")
+    assert code == 0, out
+    assert "3 jobs" in out and "d1" in out and "boom" in out
+
+
+def test_jobs_show_and_cancel(store: str) -> None:
+    code, out = invoke("jobs", "show", "r1", "--json")
+    assert code == 0 and json.loads(out)["status"] == "running"
+    code, out = invoke("jobs", "cancel", "r1", "--json")
+    assert code == 0 and json.loads(out) == {"cancel_requested": {"r1": "running"}}
+    code, out = invoke("jobs", "show", "r1", "--json")
+    assert json.loads(out)["cancel_requested"] is True
+
+
+def test_cancelling_a_finished_job_is_refused(store: str) -> None:
+    code, out = invoke("jobs", "cancel", "d1")
+    assert code != 0
+
+
+def test_dead_letters_are_listed_retried_with_a_link_and_purged(store: str) -> None:
+    code, out = invoke("dlq", "list", "--json")
+    assert [j["id"] for j in json.loads(out)] == ["d1"]
+    code, out = invoke("dlq", "retry", "d1", "--json")
+    assert code == 0, out
+    new_id = json.loads(out)["retried"]["d1"]
+    code, out = invoke("jobs", "show", "d1", "--json")
+    assert json.loads(out)["retried_as"] == new_id
+    code, out = invoke("dlq", "purge", "--yes", "--json")
+    assert json.loads(out) == {"purged": 1}
+
+
+def test_queues_reports_depth_of_the_product_queues(store: str) -> None:
+    code, out = invoke("queues", "--json")
+    assert code == 0, out
+    assert "diagnostics" in {q["queue"] for q in json.loads(out)}
+
+
+def test_unmigrated_store_error_says_to_run_db_upgrade(tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MARKETJOBS_DATABASE_URL", f"sqlite:///{tmp_path}/new.db")
+    result = runner.invoke(app, ["jobs", "list"])
+    assert result.exit_code != 0
+    assert "marketjobs db upgrade" in str(result.exception)
+    code, out = invoke("db", "upgrade")
+    assert code == 0 and "revision 0001" in out
