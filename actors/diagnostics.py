@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from marketjobs.jobs import current_job
 
-__all__ = ["noop", "sleep"]
+__all__ = ["fail", "noop", "sleep"]
 
 
 class SleepParams(BaseModel):
@@ -34,3 +34,9 @@ def sleep(seconds: float = 1.0, steps: int = 10) -> dict[str, float]:
         time.sleep(params.seconds / params.steps)
         job.progress(100 * (step + 1) / params.steps, f"step {step + 1}/{params.steps}")
     return {"slept_seconds": params.seconds}
+
+
+@dramatiq.actor(queue_name="diagnostics", max_retries=2, min_backoff=100, max_backoff=1000)
+def fail(reason: str = "diagnostic failure") -> None:
+    """Always raises: exercises retries with backoff, dead letters and failure alerts end to end."""
+    raise RuntimeError(reason)

@@ -121,11 +121,10 @@ def main() -> None:
     }
     best: dict[str, Result] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for _ in range(args.rounds):
+        for round_no in range(args.rounds):
             for label, (mode, store) in modes.items():
                 if store == "sqlite":
-                    Path(f"{tmp}/bench.db").unlink(missing_ok=True)
-                    store = f"sqlite:///{tmp}/bench.db"
+                    store = f"sqlite:///{tmp}/bench{round_no}.db"
                 elif store:
                     _reset_postgres(store)
                 result = run_mode(mode, args.jobs, store)

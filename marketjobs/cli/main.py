@@ -22,6 +22,14 @@ app.add_typer(dlq.app, name="dlq")
 app.command("queues")(queues.show_queues)
 
 
+@app.command("demo")
+def demo() -> None:
+    """Run the no-server demo: job records, progress, cancel, dead letters, an indicator on real bars."""
+    from marketjobs.cli.demo import run_demo
+
+    run_demo()
+
+
 @app.callback()
 def _root(
     config: Annotated[

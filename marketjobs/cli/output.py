@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -15,6 +16,8 @@ from marketjobs.store.models import JobRecord
 __all__ = ["JOB_COLUMNS", "console", "emit_json", "job_dict", "jobs_table"]
 
 console = Console()
+
+_HEADERS = {"job_type": "type", "attempts": "try", "progress": "done", "created_at": "created"}
 
 #: Columns of ``jobs list`` / ``dlq list`` tables.
 JOB_COLUMNS = ("id", "job_type", "status", "attempts", "progress", "created_at", "error")
@@ -35,17 +38,23 @@ def emit_json(value: Any) -> None:
 
 
 def jobs_table(records: Sequence[JobRecord], title: str) -> Table:
-    """A table of job records for people."""
-    table = Table(title=title)
+    """A compact table of job records for people (``--json`` has every field)."""
+    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
     for column in JOB_COLUMNS:
         if column == "error":
-            table.add_column(column, overflow="fold", min_width=20)
+            table.add_column(column, overflow="fold", min_width=12)
         else:
-            table.add_column(column, no_wrap=True)
+            table.add_column(_HEADERS.get(column, column), no_wrap=True, min_width=36 if column == "id" else None)
+    today = datetime.now().astimezone().date()
     for record in records:
-        row = job_dict(record)
-        row["progress"] = f"{row['progress']:.0f}%"
-        row["created_at"] = record.created_at.strftime("%Y-%m-%d %H:%M:%S")
-        row["error"] = (row["error"] or "")[:120]
-        table.add_row(*(str(row[c]) if row[c] is not None else "" for c in JOB_COLUMNS))
+        created = record.created_at.astimezone()
+        table.add_row(
+            record.id,
+            record.job_type,
+            record.status,
+            str(record.attempts),
+            f"{record.progress:.0f}%",
+            created.strftime("%H:%M:%S" if created.date() == today else "%Y-%m-%d %H:%M"),
+            (record.error or "")[:200],
+        )
     return table

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import traceback
 from typing import Any
@@ -20,6 +21,16 @@ from marketjobs.store.engine import create_store_engine
 from marketjobs.store.types import utcnow
 
 __all__ = ["JobRecords"]
+
+
+class _ResultsKeptFilter(logging.Filter):
+    """Drops Dramatiq's "result discarded" warning: job records keep a summary of every result."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Actor '%s' returned a value that is not None")
+
+
+logging.getLogger("dramatiq.worker.WorkerThread").addFilter(_ResultsKeptFilter())
 
 
 class JobRecords(Middleware):  # type: ignore[misc]

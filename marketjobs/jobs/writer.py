@@ -90,7 +90,13 @@ class RecordWriter:
         """Writes what is left and stops the thread."""
         if self._closed:
             return
-        self.flush(timeout)
+        if not self.flush(timeout):
+            logger.error(
+                "%d job-record events could not be written within %.0f s (is the store reachable?); "
+                "the jobs themselves are unaffected, their records are stale",
+                len(self._pending),
+                timeout,
+            )
         with self._cond:
             self._closed = True
             self._cond.notify_all()
