@@ -1,0 +1,1 @@
+"""Prometheus exporters, health checks and alert rules (not built yet)."""
