@@ -83,7 +83,18 @@ def run_mode(mode: str, jobs: int, database_url: str | None) -> Result:
         if hasattr(middleware, "flush"):
             middleware.flush()
     workers = subprocess.Popen(
-        [sys.executable, "-m", "dramatiq", "benchmarks.throughput_actors", "-p", "2", "-t", "8", "-Q", "bench"],
+        [
+            sys.executable,
+            "-m",
+            "dramatiq",
+            "benchmarks.throughput_actors",
+            "-p",
+            "2",
+            "-t",
+            "8",
+            "-Q",
+            "bench",
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -109,7 +120,9 @@ def run_mode(mode: str, jobs: int, database_url: str | None) -> Result:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--jobs", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; the best of each is kept")
     args = parser.parse_args()
@@ -135,7 +148,9 @@ def main() -> None:
                     max(result.jobs_per_s, previous.jobs_per_s if previous else 0),
                 )
     results = list(best.values())
-    print(f"{'mode (Redis broker, 2 worker processes), best of ' + str(args.rounds):50} {'enqueue/s':>10} {'jobs/s':>10}")
+    print(
+        f"{f'mode (Redis broker, 2 workers), best of {args.rounds}':50} {'enqueue/s':>10} {'jobs/s':>10}"
+    )
     for r in results:
         print(f"{r.mode:50} {r.enqueue_per_s:10.0f} {r.jobs_per_s:10.0f}")
     bare = results[0]
@@ -143,7 +158,8 @@ def main() -> None:
     enqueue = [r.enqueue_per_s / bare.enqueue_per_s for r in results[1:]]
     print(
         f"records cost (target <= 15%): SQLite {costs[0]:.1%}, PostgreSQL {costs[1]:.1%} of bare jobs/s; "
-        f"jobs/s ratios {1 - costs[0]:.2f}x {1 - costs[1]:.2f}x; enqueue ratios {enqueue[0]:.2f}x {enqueue[1]:.2f}x"
+        f"jobs/s ratios {1 - costs[0]:.2f}x {1 - costs[1]:.2f}x; "
+        f"enqueue ratios {enqueue[0]:.2f}x {enqueue[1]:.2f}x"
     )
 
 

@@ -119,7 +119,7 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
     if path is not None:
         if not path.is_file():
             raise ConfigError(f"config file {path} does not exist; fix --config or {CONFIG_ENV_VAR}")
-        config = SettingsConfigDict(**{**Settings.model_config, "yaml_file": path})  # type: ignore[typeddict-item]
+        config = SettingsConfigDict(**{**Settings.model_config, "yaml_file": path})
         cls = type("Settings", (Settings,), {"model_config": config})
     try:
         return cls(**overrides)

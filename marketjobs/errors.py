@@ -38,7 +38,7 @@ class JobNotFoundError(MarketJobsError):
     """No job record has the given id."""
 
 
-class OptionError(MarketJobsError, MiddlewareError):  # type: ignore[misc]
+class OptionError(MarketJobsError, MiddlewareError):
     """A job option (priority, idempotency key, ...) is invalid; raised at send or declare time."""
 
 
@@ -54,5 +54,5 @@ class ParameterError(NonRetryableError):
     """Job parameters failed validation."""
 
 
-class JobCancelled(MarketJobsError, SkipMessage):  # type: ignore[misc]
+class JobCancelled(MarketJobsError, SkipMessage):
     """Raised inside an actor to stop a cancelled job; the job ends as cancelled, not failed."""

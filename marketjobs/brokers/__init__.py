@@ -29,7 +29,7 @@ def broker_from_url(url: str | None = None, *, settings: Settings | None = None)
     if scheme in ("redis", "rediss"):
         from marketjobs.brokers.redis import RedisBroker
 
-        broker = RedisBroker(url=url)
+        broker = RedisBroker(url=url)  # type: ignore[no-untyped-call]
     elif scheme in ("amqp", "amqps"):
         from marketjobs.brokers.rabbitmq import RabbitmqBroker
 
@@ -50,6 +50,8 @@ def queue_depths(broker: dramatiq.Broker) -> list[QueueDepth]:
     """Depth of every queue the broker declared (delay queues are folded into their queue)."""
     reader: Any = getattr(broker, "queue_depth", None)
     if reader is None:
-        raise UnsupportedBrokerError(f"{type(broker).__name__} cannot report queue depth; use broker_from_url()")
+        raise UnsupportedBrokerError(
+            f"{type(broker).__name__} cannot report queue depth; use broker_from_url()"
+        )
     names = sorted(q for q in broker.get_declared_queues() if not q.endswith((".DQ", ".XQ")))
     return [reader(name) for name in names]

@@ -34,7 +34,11 @@ class MarketJobsBrokerMixin:
     uses_broker_priority: ClassVar[bool] = False
 
     def declare_queue(self, queue_name: str, **kwargs: Any) -> None:
-        names = [priority_queue_name(queue_name, p) for p in Priority] if self.per_priority_queues else [queue_name]
+        names = (
+            [priority_queue_name(queue_name, p) for p in Priority]
+            if self.per_priority_queues
+            else [queue_name]
+        )
         for name in names:
             super().declare_queue(name, **kwargs)  # type: ignore[misc]
 

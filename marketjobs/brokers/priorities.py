@@ -23,7 +23,7 @@ __all__ = [
 #: ``x-max-priority`` of RabbitMQ queues; message priorities are 1 (low) to 4 (critical).
 RABBITMQ_MAX_PRIORITY = 4
 
-_SUFFIXES = {p: f".{p.value}" for p in Priority if p is not Priority.NORMAL}
+_SUFFIXES: dict[Priority, str] = {p: f".{p.value}" for p in Priority if p is not Priority.NORMAL}
 
 
 def parse_priority(value: object) -> Priority:
@@ -34,9 +34,7 @@ def parse_priority(value: object) -> Priority:
         return Priority(str(value).lower())
     except ValueError:
         choices = ", ".join(p.value for p in Priority)
-        raise OptionError(
-            f"unknown {MESSAGE_OPTION_PRIORITY} {value!r}; use one of {choices}"
-        ) from None
+        raise OptionError(f"unknown {MESSAGE_OPTION_PRIORITY} {value!r}; use one of {choices}") from None
 
 
 def base_queue_name(queue_name: str) -> str:

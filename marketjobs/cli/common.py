@@ -30,7 +30,9 @@ def parse_age(text: str) -> timedelta:
     """``30m``, ``2h``, ``7d`` as a timedelta, or a typer error showing the accepted forms."""
     match = _AGE.match(text)
     if not match:
-        raise typer.BadParameter(f"{text!r} is not an age; use a number and a unit such as 30s, 15m, 2h, 7d, 1w")
+        raise typer.BadParameter(
+            f"{text!r} is not an age; use a number and a unit such as 30s, 15m, 2h, 7d, 1w"
+        )
     return timedelta(**{_UNITS[match.group(2)]: float(match.group(1))})
 
 

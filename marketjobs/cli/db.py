@@ -24,4 +24,5 @@ def upgrade_command(revision: str = typer.Argument("head", help="target revision
 def current_command() -> None:
     """Show the store's revision and the newest one this version ships."""
     engine = create_store_engine(get_settings().database_url)
-    console.print(f"current: {current_revision(engine) or 'none (run `marketjobs db upgrade`)'}; head: {head_revision()}")
+    current = current_revision(engine) or "none (run `marketjobs db upgrade`)"
+    console.print(f"current: {current}; head: {head_revision()}")

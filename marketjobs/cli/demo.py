@@ -78,9 +78,16 @@ def _progress_and_cancel(diagnostics: object, records: JobRecords, engine: objec
     sleep = diagnostics.sleep  # type: ignore[attr-defined]
     jobs = [sleep.send(seconds=1.5, steps=15) for _ in range(3)]
     doomed = sleep.send(seconds=30, steps=300)
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[status]}"),
-                  TimeElapsedColumn(), console=console) as progress:
-        tasks = {m.message_id: progress.add_task(f"job {m.message_id[:8]}", total=100, status="") for m in jobs}
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[status]}"),
+        TimeElapsedColumn(),
+        console=console,
+    ) as progress:
+        tasks = {
+            m.message_id: progress.add_task(f"job {m.message_id[:8]}", total=100, status="") for m in jobs
+        }
         tasks[doomed.message_id] = progress.add_task(f"job {doomed.message_id[:8]}", total=100, status="")
         cancel_sent = False
         while True:

@@ -57,7 +57,9 @@ def retry_command(
 
 @app.command("purge")
 def purge_command(
-    older_than: Annotated[str | None, typer.Option("--older-than", help="only those dead for longer, e.g. 7d")] = None,
+    older_than: Annotated[
+        str | None, typer.Option("--older-than", help="only those dead for longer, e.g. 7d")
+    ] = None,
     job_type: Annotated[list[str] | None, typer.Option("--type", "-t")] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask")] = False,
     as_json: JsonOption = False,

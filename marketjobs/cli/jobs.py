@@ -22,8 +22,12 @@ JsonOption = Annotated[bool, typer.Option("--json", help="machine-readable outpu
 def list_command(
     status: Annotated[list[Status] | None, typer.Option("--status", "-s", help="repeat for several")] = None,
     job_type: Annotated[str | None, typer.Option("--type", "-t", help="job type (actor name)")] = None,
-    newer_than: Annotated[str | None, typer.Option("--since", help="created within, e.g. 15m, 2h, 7d")] = None,
-    older_than: Annotated[str | None, typer.Option("--until", help="created before this age, e.g. 1h")] = None,
+    newer_than: Annotated[
+        str | None, typer.Option("--since", help="created within, e.g. 15m, 2h, 7d")
+    ] = None,
+    older_than: Annotated[
+        str | None, typer.Option("--until", help="created before this age, e.g. 1h")
+    ] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=100_000)] = 50,
     as_json: JsonOption = False,
 ) -> None:

@@ -44,7 +44,9 @@ def jobs_table(records: Sequence[JobRecord], title: str) -> Table:
         if column == "error":
             table.add_column(column, overflow="fold", min_width=12)
         else:
-            table.add_column(_HEADERS.get(column, column), no_wrap=True, min_width=36 if column == "id" else None)
+            table.add_column(
+                _HEADERS.get(column, column), no_wrap=True, min_width=36 if column == "id" else None
+            )
     today = datetime.now().astimezone().date()
     for record in records:
         created = record.created_at.astimezone()

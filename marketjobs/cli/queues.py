@@ -13,7 +13,9 @@ from marketjobs.errors import MarketJobsError
 
 
 def show_queues(
-    queue: Annotated[list[str] | None, typer.Option("--queue", "-q", help="queue names (default: the actors')")] = None,
+    queue: Annotated[
+        list[str] | None, typer.Option("--queue", "-q", help="queue names (default: the actors')")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
 ) -> None:
     """Messages ready, delayed and dead per queue (priority queues shown separately)."""
@@ -36,7 +38,9 @@ def show_queues(
     finally:
         broker.close()
     if as_json:
-        emit_json([{"queue": d.queue, "ready": d.ready, "delayed": d.delayed, "dead": d.dead} for d in depths])
+        emit_json(
+            [{"queue": d.queue, "ready": d.ready, "delayed": d.delayed, "dead": d.dead} for d in depths]
+        )
         return
     table = Table(title="queues")
     for column in ("queue", "ready", "delayed", "dead"):

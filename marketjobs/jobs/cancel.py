@@ -28,7 +28,9 @@ def request_cancel(engine: Engine, job_id: str) -> Status:
         if status is None:
             raise JobNotFoundError(f"no job {job_id}; list jobs with `marketjobs jobs list`")
         if status not in _IN_FLIGHT:
-            raise MarketJobsError(f"job {job_id} is already {status}; only pending or running jobs can be cancelled")
+            raise MarketJobsError(
+                f"job {job_id} is already {status}; only pending or running jobs can be cancelled"
+            )
         connection.execute(update(JobRecord).where(JobRecord.id == job_id).values(cancel_requested=True))
     return Status(status)
 
@@ -49,7 +51,9 @@ class CancelWatcher:
 
     def refresh(self) -> None:
         """Reloads the flagged ids now."""
-        query = select(JobRecord.id).where(JobRecord.cancel_requested.is_(True), JobRecord.status.in_(_IN_FLIGHT))
+        query = select(JobRecord.id).where(
+            JobRecord.cancel_requested.is_(True), JobRecord.status.in_(_IN_FLIGHT)
+        )
         with self.engine.connect() as connection:
             self._ids = frozenset(connection.execute(query).scalars())
 

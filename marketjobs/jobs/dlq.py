@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 import dramatiq
 from dramatiq import Message
@@ -22,7 +23,9 @@ from marketjobs.store.types import utcnow
 __all__ = ["list_dead_letters", "purge_dead_letters", "retry_dead_letter"]
 
 #: Message options a retried dead letter starts without.
-_RESET_OPTIONS = frozenset({"retries", "traceback", "eta", "requeue_timestamp", "redis_message_id", "broker_priority"})
+_RESET_OPTIONS = frozenset(
+    {"retries", "traceback", "eta", "requeue_timestamp", "redis_message_id", "broker_priority"}
+)
 
 
 def list_dead_letters(engine: Engine, *, job_type: str | None = None, limit: int = 100) -> list[JobRecord]:
@@ -45,7 +48,7 @@ def retry_dead_letter(engine: Engine, broker: dramatiq.Broker, job_id: str) -> s
         raise JobNotFoundError(f"dead letter {job_id} has no stored parameters to retry")
     options = {k: v for k, v in (record.options or {}).items() if k not in _RESET_OPTIONS}
     options[MESSAGE_OPTION_RETRY_OF] = job_id
-    message = Message(
+    message: Message[Any] = Message(
         queue_name=record.queue,
         actor_name=record.job_type,
         args=tuple(parameters.get("args", ())),
@@ -88,4 +91,3 @@ def purge_dead_letters(
         query = query.where(JobRecord.id.in_(list(ids)))
     with engine.begin() as connection:
         return int(connection.execute(query).rowcount)
-

@@ -12,7 +12,7 @@ import logging
 from typing import Any
 
 from dramatiq import Middleware
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from marketjobs.constants import IN_FLIGHT_STATUSES, MESSAGE_OPTION_IDEMPOTENCY_KEY, Status
@@ -34,22 +34,31 @@ MAX_KEY_LENGTH = 255
 def claim_key(engine: Engine, key: str, message: Any) -> None:
     """Claims ``key`` for ``message`` and records the job as pending, or raises DuplicateJobError."""
     if not isinstance(key, str) or not 0 < len(key) <= MAX_KEY_LENGTH:
-        raise OptionError(f"idempotency_key must be a non-empty string of at most {MAX_KEY_LENGTH} characters")
+        raise OptionError(
+            f"idempotency_key must be a non-empty string of at most {MAX_KEY_LENGTH} characters"
+        )
     pending = event_row(message, Status.PENDING, 0)
-    claim = {"key": key, "message_id": message.message_id, "job_type": message.actor_name, "created_at": utcnow()}
+    claim = {
+        "key": key,
+        "message_id": message.message_id,
+        "job_type": message.actor_name,
+        "created_at": utcnow(),
+    }
     try:
         with engine.begin() as connection:
-            connection.execute(IdempotencyKey.__table__.insert(), [claim])
+            connection.execute(insert(IdempotencyKey), [claim])
             insert_missing(connection, [pending])
         return
     except IntegrityError:
         pass
     with engine.begin() as connection:
-        holder = connection.execute(select(IdempotencyKey.message_id).where(IdempotencyKey.key == key)).scalar()
+        holder = connection.execute(
+            select(IdempotencyKey.message_id).where(IdempotencyKey.key == key)
+        ).scalar()
         if holder is None or holder == message.message_id:
             # Released meanwhile, or this very message is being re-enqueued (a retry): claim or keep it.
             if holder is None:
-                connection.execute(IdempotencyKey.__table__.insert(), [claim])
+                connection.execute(insert(IdempotencyKey), [claim])
             insert_missing(connection, [pending])
             return
         status = connection.execute(select(JobRecord.status).where(JobRecord.id == holder)).scalar()
@@ -64,11 +73,13 @@ def claim_key(engine: Engine, key: str, message: Any) -> None:
             .values(message_id=message.message_id, job_type=message.actor_name, created_at=utcnow())
         ).rowcount
         if taken != 1:
-            raise DuplicateJobError(f"another send claimed idempotency key {key!r} at the same moment; not queued")
+            raise DuplicateJobError(
+                f"another send claimed idempotency key {key!r} at the same moment; not queued"
+            )
         insert_missing(connection, [pending])
 
 
-class Idempotency(Middleware):  # type: ignore[misc]
+class Idempotency(Middleware):
     """Enforces the ``idempotency_key`` message option (see module docs)."""
 
     def __init__(self, database_url: str) -> None:
@@ -99,7 +110,11 @@ class Idempotency(Middleware):  # type: ignore[misc]
                 connection.execute(
                     update(JobRecord)
                     .where(JobRecord.id == message.message_id, JobRecord.status == Status.PENDING.value)
-                    .values(status=Status.SKIPPED.value, error="the broker refused the message", updated_at=utcnow())
+                    .values(
+                        status=Status.SKIPPED.value,
+                        error="the broker refused the message",
+                        updated_at=utcnow(),
+                    )
                 )
         except Exception:
             logger.exception("releasing idempotency key %r failed", key)

@@ -33,7 +33,7 @@ class _ResultsKeptFilter(logging.Filter):
 logging.getLogger("dramatiq.worker.WorkerThread").addFilter(_ResultsKeptFilter())
 
 
-class JobRecords(Middleware):  # type: ignore[misc]
+class JobRecords(Middleware):
     """Records pending → running → completed | retrying → dead | cancelled | skipped for every message."""
 
     def __init__(self, settings: Settings) -> None:
@@ -162,13 +162,17 @@ class JobRecords(Middleware):  # type: ignore[misc]
         attempt = max(1, message.options.get("retries", 0))
         error = message.options.get("traceback")
         self.writer.upsert(
-            event_row(message, Status.DEAD, attempt, finished_at=utcnow(), **({"traceback": error} if error else {}))
+            event_row(
+                message, Status.DEAD, attempt, finished_at=utcnow(), **({"traceback": error} if error else {})
+            )
         )
 
     # -- helpers ----------------------------------------------------------------------------------------
 
     def _report_progress(self, message: Any, job: JobContext, percent: float, text: str | None) -> None:
-        row = event_row(message, Status.RUNNING, job.attempt, full=False, progress=percent, progress_message=text)
+        row = event_row(
+            message, Status.RUNNING, job.attempt, full=False, progress=percent, progress_message=text
+        )
         self.writer.upsert(row)
 
     def _max_retries(self, broker: Any, message: Any) -> int:

@@ -67,7 +67,9 @@ def base_row(message: Any, *, full: bool = True) -> dict[str, Any]:
     return row
 
 
-def event_row(message: Any, status: Status, attempt: int, *, full: bool = True, **fields: Any) -> dict[str, Any]:
+def event_row(
+    message: Any, status: Status, attempt: int, *, full: bool = True, **fields: Any
+) -> dict[str, Any]:
     """A row for ``message`` entering ``status`` on ``attempt``, plus any extra ``fields``."""
     row = base_row(message, full=full)
     row.update(status=status.value, seq=sequence(attempt, status), attempts=attempt, updated_at=utcnow())

@@ -1,4 +1,4 @@
-"""SQLAlchemy engines tuned per database: SQLite in WAL mode, PostgreSQL via psycopg 3, MariaDB via PyMySQL."""
+"""SQLAlchemy engines tuned per database: SQLite in WAL mode, PostgreSQL (psycopg 3), MariaDB (PyMySQL)."""
 
 from __future__ import annotations
 

@@ -11,9 +11,9 @@ import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, Dialect, func, insert
+from sqlalchemy import Connection, Dialect, Table, func, insert
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 
 from marketjobs.store.models import JobRecord
@@ -24,7 +24,7 @@ __all__ = ["insert_missing", "upsert_newer"]
 #: Columns set on first insert only; later events never overwrite them.
 INSERT_ONLY_COLUMNS = frozenset({"id", "created_at", "cancel_requested", "retried_as"})
 
-_table = JobRecord.__table__
+_table = cast(Table, JobRecord.__table__)
 _JSON_COLUMNS = frozenset(c.name for c in _table.columns if c.type.__class__.__name__ == "JSON")
 
 
@@ -54,7 +54,9 @@ def _statement(dialect: str, columns: tuple[str, ...], insert_only: bool) -> Any
         return mstmt.on_duplicate_key_update(
             [(c, func.if_(newer, mstmt.inserted[c], _table.c[c])) for c in _update_columns(columns)]
         )
-    raise NotImplementedError(f"job records do not support the {dialect} dialect; use SQLite, PostgreSQL or MariaDB")
+    raise NotImplementedError(
+        f"job records do not support the {dialect} dialect; use SQLite, PostgreSQL or MariaDB"
+    )
 
 
 #: Rows per multi-row INSERT statement (16 columns x 500 stays far below every driver's parameter limit).
@@ -65,12 +67,15 @@ ROWS_PER_STATEMENT = 500
 def _positional_dialect(dialect: Dialect) -> Dialect:
     # psycopg and PyMySQL compile named parameters by default; a positional twin lets a VALUES group repeat.
     if not dialect.positional:
-        return type(dialect)(paramstyle="format")
+        positional: Dialect = cast(Any, type(dialect))(paramstyle="format")
+        return positional
     return dialect
 
 
 @lru_cache(maxsize=256)
-def _compiled(dialect: Dialect, columns: tuple[str, ...], insert_only: bool) -> tuple[str, str, str, list[str]]:
+def _compiled(
+    dialect: Dialect, columns: tuple[str, ...], insert_only: bool
+) -> tuple[str, str, str, list[str]]:
     """(head, one VALUES group, tail, parameter order) of the statement for ``columns``."""
     stmt = _statement(dialect.name, columns, insert_only)
     compiled = stmt.compile(dialect=_positional_dialect(dialect), column_keys=list(columns))

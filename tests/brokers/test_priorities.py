@@ -24,7 +24,9 @@ from marketjobs.errors import OptionError
         ("a.b", Priority.CRITICAL, "a.b.critical"),
     ],
 )
-def test_priority_queue_names_are_derived_from_the_base_queue(queue: str, priority: Priority, expected: str) -> None:
+def test_priority_queue_names_are_derived_from_the_base_queue(
+    queue: str, priority: Priority, expected: str
+) -> None:
     assert priority_queue_name(queue, priority) == expected
     assert base_queue_name(expected) == base_queue_name(queue)
 
@@ -35,7 +37,9 @@ def test_rabbitmq_priorities_order_critical_first() -> None:
     assert min(values) >= 1
 
 
-@pytest.mark.parametrize(("given", "expected"), [(None, Priority.NORMAL), ("HIGH", Priority.HIGH), ("low", Priority.LOW)])
+@pytest.mark.parametrize(
+    ("given", "expected"), [(None, Priority.NORMAL), ("HIGH", Priority.HIGH), ("low", Priority.LOW)]
+)
 def test_priority_names_are_case_insensitive(given: str | None, expected: Priority) -> None:
     assert parse_priority(given) is expected
 

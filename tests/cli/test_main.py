@@ -27,7 +27,10 @@ def store(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     with create_store_engine(sqlite_url).begin() as connection:
         insert_missing(connection, [row("p1", "pending", 0)])
         upsert_newer(connection, [row("r1", "running", 5, job_type="price_update")])
-        upsert_newer(connection, [row("d1", "dead", 7, error="RuntimeError: boom", parameters={"args": ["AAPL"], "kwargs": {}})])
+        upsert_newer(
+            connection,
+            [row("d1", "dead", 7, error="RuntimeError: boom", parameters={"args": ["AAPL"], "kwargs": {}})],
+        )
     yield sqlite_url
     configure(None)
 
@@ -48,20 +51,24 @@ def test_jobs_list_filters_by_status_and_prints_json(store: str) -> None:
 def test_jobs_list_table_shows_each_job(store: str) -> None:
     code, out = invoke("jobs", "list")
     assert code == 0, out
-    assert "3 jobs" in out and "d1" in out and "boom" in out
+    assert "3 jobs" in out
+    assert "d1" in out
+    assert "boom" in out
 
 
 def test_jobs_show_and_cancel(store: str) -> None:
     code, out = invoke("jobs", "show", "r1", "--json")
-    assert code == 0 and json.loads(out)["status"] == "running"
+    assert code == 0
+    assert json.loads(out)["status"] == "running"
     code, out = invoke("jobs", "cancel", "r1", "--json")
-    assert code == 0 and json.loads(out) == {"cancel_requested": {"r1": "running"}}
+    assert code == 0
+    assert json.loads(out) == {"cancel_requested": {"r1": "running"}}
     code, out = invoke("jobs", "show", "r1", "--json")
     assert json.loads(out)["cancel_requested"] is True
 
 
 def test_cancelling_a_finished_job_is_refused(store: str) -> None:
-    code, out = invoke("jobs", "cancel", "d1")
+    code, _out = invoke("jobs", "cancel", "d1")
     assert code != 0
 
 
@@ -83,10 +90,13 @@ def test_queues_reports_depth_of_the_product_queues(store: str) -> None:
     assert "diagnostics" in {q["queue"] for q in json.loads(out)}
 
 
-def test_unmigrated_store_error_says_to_run_db_upgrade(tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unmigrated_store_error_says_to_run_db_upgrade(
+    tmp_path: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("MARKETJOBS_DATABASE_URL", f"sqlite:///{tmp_path}/new.db")
     result = runner.invoke(app, ["jobs", "list"])
     assert result.exit_code != 0
     assert "marketjobs db upgrade" in str(result.exception)
     code, out = invoke("db", "upgrade")
-    assert code == 0 and "revision 0001" in out
+    assert code == 0
+    assert "revision 0001" in out

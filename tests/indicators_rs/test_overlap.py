@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Literal
 
 import numpy as np
@@ -236,11 +237,25 @@ def test_float32_input_equals_talib_on_the_same_values_as_float64(
     assert_equals_talib(sma_of(values, timeperiod, pl.Float32), talib_sma(as_float, timeperiod))
 
 
-@pytest.mark.parametrize("dtype", [pl.Int8, pl.Int32, pl.UInt16, pl.UInt64, pl.Float32])
-def test_every_numeric_dtype_gives_float64(dtype: type[pl.DataType]) -> None:
-    result = sma_of([1, 2, 3, 4], 2, dtype)
+NUMERIC_DTYPES = [
+    pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.Int128,
+    pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64, pl.UInt128,
+    pl.Float16, pl.Float32, pl.Float64, pl.Decimal(10, 2),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("dtype", NUMERIC_DTYPES, ids=str)
+def test_every_numeric_dtype_is_cast_to_float64(dtype: pl.DataType | type[pl.DataType]) -> None:
+    frame = pl.DataFrame({"close": [1, 2, 3, None, 4, 5, 6]}).cast({"close": dtype})
+    result = frame.select(sma("close", 2))["close"]
     assert result.dtype == pl.Float64
-    assert result.to_list() == [None, 1.5, 2.5, 3.5]
+    assert result.to_list() == [None, 1.5, 2.5, None, None, 4.5, 5.5]
+
+
+def test_column_of_null_dtype_is_all_missing_bars_and_gives_nulls() -> None:
+    result = pl.DataFrame({"close": [None, None, None]}).select(sma("close", 2))["close"]
+    assert result.dtype == pl.Float64
+    assert result.to_list() == [None, None, None]
 
 
 @pytest.mark.parametrize("engine", ["in-memory", "streaming"])
@@ -273,11 +288,24 @@ def test_default_timeperiod_is_talibs_thirty(daily_bars: pl.DataFrame) -> None:
     assert_equals_talib(closes.select(sma("close"))["close"], talib.SMA(closes["close"].to_numpy()))
 
 
-@pytest.mark.parametrize("dtype", [pl.String, pl.Boolean])
-def test_non_numeric_column_raises_an_error_naming_sma_and_the_fix(dtype: type[pl.DataType]) -> None:
-    frame = pl.DataFrame({"close": ["1.0", "2.0", "3.0"]}).cast({"close": dtype}, strict=False)
+NON_NUMERIC_COLUMNS = [
+    pl.Series("close", ["1.0", "2.0"]),
+    pl.Series("close", [True, False]),
+    pl.Series("close", [date(2020, 1, 1), date(2020, 1, 2)]),
+    pl.Series("close", [datetime(2020, 1, 1), datetime(2020, 1, 2)]),
+    pl.Series("close", ["a", "b"], dtype=pl.Categorical),
+    pl.Series("close", ["a", "b"], dtype=pl.Enum(["a", "b"])),
+    pl.Series("close", [[1.0], [2.0]]),
+    pl.Series("close", [[1.0], [2.0]], dtype=pl.Array(pl.Float64, 1)),
+    pl.Series("close", [{"price": 1.0}, {"price": 2.0}]),
+    pl.Series("close", [b"1", b"2"]),
+]
+
+
+@pytest.mark.parametrize("column", NON_NUMERIC_COLUMNS, ids=lambda column: str(column.dtype))
+def test_non_numeric_column_raises_an_error_naming_sma_and_the_fix(column: pl.Series) -> None:
     with pytest.raises(pl.exceptions.PolarsError, match=r"sma: column 'close' has dtype .*cast it"):
-        frame.select(sma("close", 2))
+        column.to_frame().select(sma("close", 2))
 
 
 @pytest.mark.parametrize("timeperiod", [-5, 0, 1, 100_001])

@@ -59,10 +59,14 @@ def test_successful_job_is_recorded_completed_with_its_result(
     assert done.result == {"sum": 5}
     assert done.attempts == 1
     assert done.progress == 100.0
-    assert done.hostname and done.pid and done.worker_id
-    assert done.started_at is not None and done.finished_at is not None
+    assert done.hostname
+    assert done.pid
+    assert done.worker_id
+    assert done.started_at is not None
+    assert done.finished_at is not None
     assert done.created_at <= done.started_at <= done.finished_at
-    assert done.queue == queue_name and done.job_type == "add"
+    assert done.queue == queue_name
+    assert done.job_type == "add"
 
 
 def test_failing_job_is_retried_with_backoff_then_dead_lettered(
@@ -79,9 +83,11 @@ def test_failing_job_is_retried_with_backoff_then_dead_lettered(
     message = flaky.send()
     dead = wait_for_status(broker, message.message_id, "dead")
     assert len(calls) == 3
-    assert dead.attempts == 3 and dead.max_attempts == 3
+    assert dead.attempts == 3
+    assert dead.max_attempts == 3
     assert dead.error == "RuntimeError: upstream timed out"
-    assert dead.traceback is not None and "upstream timed out" in dead.traceback
+    assert dead.traceback is not None
+    assert "upstream timed out" in dead.traceback
     engine = create_store_engine(records_of(broker).settings.database_url)
     assert [r.id for r in list_dead_letters(engine)] == [message.message_id]
 
@@ -101,7 +107,8 @@ def test_non_retryable_error_goes_straight_to_dead_letters(
     dead = wait_for_status(broker, message.message_id, "dead")
     assert calls == ["ZZZZ"]
     assert dead.attempts == 1
-    assert dead.error is not None and "unknown symbol ZZZZ" in dead.error
+    assert dead.error is not None
+    assert "unknown symbol ZZZZ" in dead.error
 
 
 def test_cancelled_pending_job_is_skipped_without_running(
@@ -242,5 +249,6 @@ def test_delayed_job_is_pending_with_its_eta_then_runs(
     pending = record(broker, message.message_id)
     assert pending.status in ("pending", "completed")
     if pending.status == "pending":
-        assert pending.eta is not None and pending.eta > pending.created_at
+        assert pending.eta is not None
+        assert pending.eta > pending.created_at
     assert wait_for_status(broker, message.message_id, "completed").status == "completed"

@@ -63,7 +63,9 @@ def test_pending_insert_never_overwrites_an_existing_row(engine: Engine) -> None
 def test_cancel_flag_survives_later_events(engine: Engine) -> None:
     with engine.begin() as connection:
         insert_missing(connection, [row("e", "pending", 0)])
-        connection.execute(JobRecord.__table__.update().where(JobRecord.id == "e").values(cancel_requested=True))
+        connection.execute(
+            JobRecord.__table__.update().where(JobRecord.id == "e").values(cancel_requested=True)
+        )
         upsert_newer(connection, [row("e", "running", 5)])
     assert stored(engine, "e").cancel_requested
 
