@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     min_backoff_seconds: float = Field(5.0, ge=0, description="first retry delay (doubles each retry)")
     max_backoff_seconds: float = Field(3600.0, ge=0, description="cap on the retry delay")
     dead_letter_retention_days: float = Field(7.0, gt=0, description="how long dead letters are kept")
+    lease_seconds: float = Field(
+        60.0,
+        ge=1,
+        le=86_400,
+        description="how long a silent worker keeps its messages before they are requeued",
+    )
 
     records_flush_seconds: float = Field(0.2, gt=0, le=60, description="job-record write batching interval")
     progress_interval_seconds: float = Field(0.5, ge=0, description="minimum time between progress writes")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,8 @@ from marketjobs.errors import ConfigError
 
 
 def test_defaults_need_no_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("MARKETJOBS_CONFIG", raising=False)
+    for name in [n for n in os.environ if n.startswith("MARKETJOBS_")]:
+        monkeypatch.delenv(name)
     settings = load_settings()
     assert settings.database_url == "sqlite:///var/marketjobs.db"
     assert settings.worker_processes >= 1
@@ -64,3 +66,12 @@ def test_missing_config_file_says_which_path(tmp_path: Path) -> None:
 def test_invalid_values_fail_with_the_fix(field: str, value: object, fix: str) -> None:
     with pytest.raises(ConfigError, match=fix):
         load_settings(**{field: value})
+
+
+def test_example_config_in_deploy_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in [n for n in os.environ if n.startswith("MARKETJOBS_")]:
+        monkeypatch.delenv(name)
+    example = Path(__file__).resolve().parents[1] / "deploy" / "marketjobs.example.yaml"
+    settings = load_settings(example)
+    assert settings.metrics_port == 9191
+    assert settings.database_url.startswith("postgresql://")

@@ -29,11 +29,19 @@ def broker_from_url(url: str | None = None, *, settings: Settings | None = None)
     if scheme in ("redis", "rediss"):
         from marketjobs.brokers.redis import RedisBroker
 
-        broker = RedisBroker(url=url)  # type: ignore[no-untyped-call]
+        broker = RedisBroker(  # type: ignore[no-untyped-call]
+            url=url,
+            heartbeat_timeout=int(settings.lease_seconds * 1000),
+            dead_message_ttl=int(settings.dead_letter_retention_days * 86_400_000),
+        )
     elif scheme in ("amqp", "amqps"):
         from marketjobs.brokers.rabbitmq import RabbitmqBroker
 
-        broker = RabbitmqBroker(url=url, max_priority=RABBITMQ_MAX_PRIORITY, confirm_delivery=True)
+        broker = RabbitmqBroker(
+            url=url,
+            max_priority=RABBITMQ_MAX_PRIORITY,
+            confirm_delivery=True,
+        )
     elif scheme == "stub":
         from marketjobs.brokers.stub import StubBroker
 

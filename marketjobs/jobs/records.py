@@ -22,6 +22,11 @@ from marketjobs.store.types import utcnow
 
 __all__ = ["JobRecords"]
 
+logger = logging.getLogger(__name__)
+
+#: Longest an ack waits for the job's record to be stored.
+ACK_WAIT_SECONDS = 10.0
+
 
 class _ResultsKeptFilter(logging.Filter):
     """Drops Dramatiq's "result discarded" warning: job records keep a summary of every result."""
@@ -43,6 +48,8 @@ class JobRecords(Middleware):
         self._watcher: CancelWatcher | None = None
         #: Ids recorded dead in after_process_message, so after_nack does not write them again.
         self._recorded_dead: set[str] = set()
+        #: Write tickets of each message's last event; its ack waits until that event is stored.
+        self._tickets: dict[str, int] = {}
 
     # -- per-process resources (created after fork) -------------------------------------------------
 
@@ -145,7 +152,7 @@ class JobRecords(Middleware):
                 finished_at=utcnow() if status is Status.DEAD else None,
                 eta=_from_millis(eta) if eta else None,
             )
-        self.writer.upsert(row)
+        self._tickets[message.message_id] = self.writer.upsert(row)
 
     def after_skip_message(self, broker: Any, message: Any) -> None:
         job: JobContext | None = peek_current_job()
@@ -153,7 +160,27 @@ class JobRecords(Middleware):
         attempt = job.attempt if job else message.options.get("retries", 0) + 1
         cancelled = (job is not None and job.saw_cancel) or self.watcher.is_cancelled(message.message_id)
         status = CancelWatcher.final_status(cancelled)
-        self.writer.upsert(event_row(message, status, attempt, full=job is None, finished_at=utcnow()))
+        row = event_row(message, status, attempt, full=job is None, finished_at=utcnow())
+        self._tickets[message.message_id] = self.writer.upsert(row)
+
+    def before_ack(self, broker: Any, message: Any) -> None:
+        self._wait_recorded(message)
+
+    def before_nack(self, broker: Any, message: Any) -> None:
+        self._wait_recorded(message)
+
+    def _wait_recorded(self, message: Any) -> None:
+        # The broker forgets a message once it is acked: store its outcome first, so a worker killed
+        # right after the ack cannot leave a finished job recorded as running. Batches many acks per write.
+        ticket = self._tickets.pop(message.message_id, None)
+        if (
+            ticket is not None
+            and self.writer.healthy
+            and not self.writer.wait_written(ticket, ACK_WAIT_SECONDS)
+        ):
+            logger.error(
+                "job record of %s not stored within %s s; acking anyway", message.message_id, ACK_WAIT_SECONDS
+            )
 
     def after_nack(self, broker: Any, message: Any) -> None:
         if message.message_id in self._recorded_dead:

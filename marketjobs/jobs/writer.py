@@ -29,7 +29,11 @@ MAX_RETRY_SECONDS = 5.0
 
 
 class RecordWriter:
-    """Collects job-record rows from any thread and writes them in batches from one thread."""
+    """Collects job-record rows from any thread and writes them in batches from one thread.
+
+    ``upsert`` and ``insert`` return a ticket; ``wait_written(ticket)`` blocks until that event is stored,
+    starting a write at once instead of waiting out the batching interval (a group commit).
+    """
 
     def __init__(self, engine: Engine, *, flush_seconds: float = 0.2, max_batch: int = DEFAULT_MAX_BATCH):
         self.engine = engine
@@ -40,20 +44,23 @@ class RecordWriter:
         self._cond = threading.Condition()
         self._submitted = 0
         self._written = 0
+        self._urgent = False
         self._closed = False
+        #: False while writes are failing; waiters do not block on a store that is down.
+        self.healthy = True
         self._thread = threading.Thread(target=self._run, name="marketjobs-records", daemon=True)
         self._thread.start()
         atexit.register(self.close)
 
-    def insert(self, row: dict[str, Any]) -> None:
+    def insert(self, row: dict[str, Any]) -> int:
         """Queues a row that is written only if its id is not stored yet (a pending job)."""
-        self._submit(row, insert_only=True)
+        return self._submit(row, insert_only=True)
 
-    def upsert(self, row: dict[str, Any]) -> None:
+    def upsert(self, row: dict[str, Any]) -> int:
         """Queues a row that overwrites the stored one unless that one has a newer ``seq``."""
-        self._submit(row, insert_only=False)
+        return self._submit(row, insert_only=False)
 
-    def _submit(self, row: dict[str, Any], *, insert_only: bool) -> None:
+    def _submit(self, row: dict[str, Any], *, insert_only: bool) -> int:
         with self._cond:
             key = row["id"]
             current = self._pending.get(key)
@@ -70,21 +77,28 @@ class RecordWriter:
                 if not insert_only:
                     self._inserts_only.discard(key)
             self._submitted += 1
-            if len(self._pending) >= self.max_batch:
-                self._cond.notify_all()
+            if len(self._pending) == 1 or len(self._pending) >= self.max_batch:
+                self._cond.notify_all()  # start a batch window, or cut it short when full
+            return self._submitted
 
-    def flush(self, timeout: float | None = 30.0) -> bool:
-        """Blocks until everything submitted so far is written; False on timeout."""
+    def wait_written(self, ticket: int, timeout: float | None = 30.0) -> bool:
+        """Blocks until the event with ``ticket`` (and all before it) is stored; False on timeout."""
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._cond:
-            target = self._submitted
-            self._cond.notify_all()
-            while self._written < target:
+            while self._written < ticket:
+                self._urgent = True
+                self._cond.notify_all()
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
                     return False
                 self._cond.wait(remaining if remaining is not None else 1.0)
         return True
+
+    def flush(self, timeout: float | None = 30.0) -> bool:
+        """Blocks until everything submitted so far is written; False on timeout."""
+        with self._cond:
+            ticket = self._submitted
+        return self.wait_written(ticket, timeout)
 
     def close(self, timeout: float = 30.0) -> None:
         """Writes what is left and stops the thread."""
@@ -102,46 +116,51 @@ class RecordWriter:
             self._cond.notify_all()
         self._thread.join(timeout)
 
-    def _take(self) -> tuple[dict[str, dict[str, Any]], set[str], int]:
-        batch, inserts, count = self._pending, self._inserts_only, self._submitted
-        self._pending, self._inserts_only = {}, set()
-        return batch, inserts, count
+    def _next_batch(self) -> tuple[dict[str, dict[str, Any]], set[str], int] | None:
+        """Waits for work, lets a batch gather for ``flush_seconds`` unless someone waits; None to stop."""
+        with self._cond:
+            while not self._pending and not self._closed:
+                self._cond.wait()
+            if not self._pending:
+                return None
+            deadline = time.monotonic() + self.flush_seconds
+            while not (self._urgent or self._closed or len(self._pending) >= self.max_batch):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                self._cond.wait(remaining)
+            batch, inserts, count = self._pending, self._inserts_only, self._submitted
+            self._pending, self._inserts_only, self._urgent = {}, set(), False
+            return batch, inserts, count
 
     def _run(self) -> None:
         failures = 0
-        while True:
-            with self._cond:
-                if not self._pending and not self._closed:
-                    self._cond.wait(self.flush_seconds)
-                if self._closed and not self._pending:
-                    return
-                batch, inserts, count = self._take()
-            if not batch:
-                with self._cond:
-                    self._written = max(self._written, count)
-                    self._cond.notify_all()
-                continue
+        while (taken := self._next_batch()) is not None:
+            batch, inserts, count = taken
             try:
                 self._write(batch, inserts)
             except Exception:
                 failures += 1
+                self.healthy = False
                 logger.exception("writing %d job records failed; will retry", len(batch))
-                with self._cond:
-                    for key, row in batch.items():  # put back, newer events win
-                        newer = self._pending.pop(key, None)
-                        self._pending[key] = row if newer is None else {**row, **newer}
-                        if key in inserts and (newer is None or key in self._inserts_only):
-                            self._inserts_only.add(key)
-                        elif newer is not None:
-                            self._inserts_only.discard(key)
+                self._put_back(batch, inserts)
                 time.sleep(min(MAX_RETRY_SECONDS, 0.1 * 2**failures))
                 continue
             failures = 0
+            self.healthy = True
             with self._cond:
                 self._written = max(self._written, count)
                 self._cond.notify_all()
-            if not self._closed:
-                time.sleep(self.flush_seconds)
+
+    def _put_back(self, batch: dict[str, dict[str, Any]], inserts: set[str]) -> None:
+        with self._cond:
+            for key, row in batch.items():  # newer events submitted meanwhile win
+                newer = self._pending.pop(key, None)
+                self._pending[key] = row if newer is None else {**row, **newer}
+                if key in inserts and (newer is None or key in self._inserts_only):
+                    self._inserts_only.add(key)
+                elif newer is not None:
+                    self._inserts_only.discard(key)
 
     def _write(self, batch: dict[str, dict[str, Any]], inserts: set[str]) -> None:
         groups: dict[tuple[bool, tuple[str, ...]], list[dict[str, Any]]] = defaultdict(list)
