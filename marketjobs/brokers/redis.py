@@ -20,7 +20,7 @@ class RedisBroker(MarketJobsBrokerMixin, DramatiqRedisBroker):
     Dramatiq requeues the messages of a dead worker during "maintenance", which it runs on a random 0.1%
     of commands: on a quiet system that can take hours. Here maintenance also runs whenever half a
     heartbeat timeout has passed since this process last ran it, so a killed worker's messages come back
-    within about 1.5 × ``lease_seconds``.
+    within about 1.5 x ``lease_seconds``.
     """
 
     per_priority_queues = True

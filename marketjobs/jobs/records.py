@@ -18,7 +18,7 @@ from marketjobs.jobs.context import JobContext, peek_current_job, set_current_jo
 from marketjobs.jobs.rows import event_row, summarize_result, worker_fields
 from marketjobs.jobs.writer import RecordWriter
 from marketjobs.store.engine import create_store_engine
-from marketjobs.store.types import utcnow
+from marketjobs.store.types import from_millis, utcnow
 
 __all__ = ["JobRecords"]
 
@@ -84,7 +84,7 @@ class JobRecords(Middleware):
         if message.options.get("retries", 0):
             return  # a retry: after_process_message already recorded it as retrying
         eta = message.options.get("eta")
-        row = event_row(message, Status.PENDING, 0, eta=_from_millis(eta) if delay else None)
+        row = event_row(message, Status.PENDING, 0, eta=from_millis(eta) if delay else None)
         self.writer.insert(row)
 
     def before_worker_boot(self, broker: Any, worker: Any) -> None:
@@ -150,7 +150,7 @@ class JobRecords(Middleware):
                 progress=job.percent if job else 0.0,
                 progress_message=job.message if job else None,
                 finished_at=utcnow() if status is Status.DEAD else None,
-                eta=_from_millis(eta) if eta else None,
+                eta=from_millis(eta) if eta else None,
             )
         self._tickets[message.message_id] = self.writer.upsert(row)
 
@@ -210,9 +210,3 @@ class JobRecords(Middleware):
             retries = next((m for m in broker.middleware if isinstance(m, DramatiqRetries)), None)
             value = retries.max_retries if retries else 0
         return int(value)
-
-
-def _from_millis(value: int) -> Any:
-    from datetime import UTC, datetime
-
-    return datetime.fromtimestamp(value / 1000, UTC)

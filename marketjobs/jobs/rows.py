@@ -6,7 +6,6 @@ import json
 import os
 import socket
 import threading
-from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -17,7 +16,7 @@ from marketjobs.constants import (
     MESSAGE_OPTION_RETRY_OF,
     Status,
 )
-from marketjobs.store.types import utcnow
+from marketjobs.store.types import from_millis, utcnow
 
 __all__ = ["base_row", "event_row", "sequence", "summarize_result"]
 
@@ -54,7 +53,7 @@ def base_row(message: Any, *, full: bool = True) -> dict[str, Any]:
         "job_type": message.actor_name,
         "queue": base_queue_name(message.queue_name.removesuffix(".DQ")),
         "priority": options.get(MESSAGE_OPTION_PRIORITY, "normal"),
-        "created_at": datetime.fromtimestamp(message.message_timestamp / 1000, UTC),
+        "created_at": from_millis(message.message_timestamp),
         "cancel_requested": False,
         "progress": 0.0,
         "attempts": 0,

@@ -9,12 +9,17 @@ from sqlalchemy import DateTime, Dialect
 from sqlalchemy.dialects import mysql
 from sqlalchemy.types import TypeDecorator
 
-__all__ = ["UTCDateTime", "utcnow"]
+__all__ = ["UTCDateTime", "from_millis", "utcnow"]
 
 
 def utcnow() -> datetime:
     """The current time, timezone-aware in UTC."""
     return datetime.now(UTC)
+
+
+def from_millis(epoch_ms: float) -> datetime:
+    """A Dramatiq timestamp (milliseconds since the epoch) as an aware UTC datetime."""
+    return datetime.fromtimestamp(epoch_ms / 1000, UTC)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -90,7 +90,8 @@ def test_jobs_of_a_killed_worker_are_requeued_and_completed_once(
         configure(None)
     assert effects.scard("fault-test:done") == JOBS
     with engine.connect() as connection:
-        statuses = dict(connection.execute(select(JobRecord.status, func.count()).group_by(JobRecord.status)).all())
+        by_status = select(JobRecord.status, func.count()).group_by(JobRecord.status)
+        statuses = dict(connection.execute(by_status).all())
         pids = connection.execute(select(func.count(func.distinct(JobRecord.pid)))).scalar_one()
     assert statuses == {"completed": JOBS}
     assert pids == 2, "both workers ran jobs"
