@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     )
 
     records_flush_seconds: float = Field(0.2, gt=0, le=60, description="job-record write batching interval")
+    ack_after_record: bool = Field(
+        True, description="ack a message only once its job record is stored (no stale records after kill -9)"
+    )
     progress_interval_seconds: float = Field(0.5, ge=0, description="minimum time between progress writes")
     cancel_poll_seconds: float = Field(1.0, gt=0, le=60, description="how often workers look for cancels")
 
