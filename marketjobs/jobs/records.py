@@ -175,6 +175,7 @@ class JobRecords(Middleware):
         ticket = self._tickets.pop(message.message_id, None)
         if (
             ticket is not None
+            and self.settings.ack_after_record
             and self.writer.healthy
             and not self.writer.wait_written(ticket, ACK_WAIT_SECONDS)
         ):
