@@ -9,7 +9,8 @@ Missing bars
 A missing bar is a null or a non-finite value (NaN, +inf, -inf). TA-Lib would let one such value poison
 every later output; here each maximal run of valid bars is computed on its own, exactly as TA-Lib would
 compute that run alone. So the warm-up restarts after a gap, and the rows inside a gap and inside each
-warm-up are null. A frame that is empty, or shorter than the warm-up, gives an empty or all-null result.
+warm-up are null. A frame that is empty, or shorter than the warm-up, gives an empty or all-null result;
+so does a column of dtype Null.
 
 The same functions are available as an expression namespace once this module is imported:
 ``pl.col("close").ta.sma(20)``.

@@ -24,8 +24,10 @@ fn check_period(function: &str, period: i64, min: i64) -> PolarsResult<usize> {
 }
 
 /// Casts a numeric input to Float64, or says which dtype was given and what to pass instead.
+///
+/// A column of dtype Null (every bar missing) is accepted and gives an all-null result.
 fn float_input(function: &str, s: &Series) -> PolarsResult<Float64Chunked> {
-    if !s.dtype().is_primitive_numeric() {
+    if !(s.dtype().is_numeric() || s.dtype().is_null()) {
         polars_bail!(InvalidOperation:
             "{function}: column '{}' has dtype {}; pass a numeric (float or integer) column, e.g. cast it with .cast(pl.Float64)",
             s.name(), s.dtype());

@@ -63,7 +63,7 @@ mod tests {
         let mut out = [0.0; 8];
         sma(&input, 2, &mut out);
         assert!(out[0].is_nan());
-        let expected = [5e15, -5e15, -5e15, 1.5, 1.05, -0.35, -0.24999999999999997];
+        let expected: [f64; 7] = [5e15, -5e15, -5e15, 1.5, 1.05, -0.35, -0.24999999999999997];
         for (got, want) in out[1..].iter().zip(expected) {
             assert_eq!(got.to_bits(), want.to_bits(), "{got} != {want}");
         }
