@@ -30,10 +30,14 @@ build: $(VENV)/.deps
 
 setup: build
 
+# maturin builds with PYO3_BUILD_EXTENSION_MODULE and friends set, which changes pyo3's build config and so
+# every polars crate: plain cargo gets its own target dir, or each would rebuild the other's (7-15 min).
+RUST_TARGET_DIR := $(CARGO_TARGET_DIR)-rust
+
 rust-test:
 	cargo fmt --all --check
-	cargo clippy --release --all-targets -- -D warnings
-	cargo test --release
+	CARGO_TARGET_DIR=$(RUST_TARGET_DIR) cargo clippy --release --all-targets -- -D warnings
+	CARGO_TARGET_DIR=$(RUST_TARGET_DIR) cargo test --release
 
 lint: setup
 	$(BIN)/ruff check .

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-REDIS_URL = "redis://127.0.0.1:6379/14"
+REDIS_URL = "redis://127.0.0.1:6379/14?socket_timeout=120"  # the 5 s default trips on a loaded machine
 POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 #: Jobs the workers take before timing starts (both processes booted and consuming).
 WARMUP_JOBS = 500
