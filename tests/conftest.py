@@ -23,7 +23,8 @@ DATABASES = ["sqlite", "postgres", "mariadb"]
 BROKERS = ["stub", "redis", "rabbitmq"]
 
 
-def _reset_database(url: str) -> None:
+def reset_database(url: str) -> None:
+    """Drops marketjobs' tables from a shared test database."""
     engine = create_store_engine(url)
     with engine.begin() as connection:
         for table in ("job_records", "idempotency_keys", "alembic_version"):
@@ -37,7 +38,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         url = f"sqlite:///{tmp_path / 'store.db'}"
     else:
         url = require_service(request.param)
-        _reset_database(url)
+        reset_database(url)
     upgrade(url)
     return url
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 
 from marketjobs.jobs.writer import RecordWriter
 from marketjobs.store.engine import create_store_engine
 from marketjobs.store.migrate import upgrade
 from marketjobs.store.models import JobRecord
+from tests.conftest import reset_database
+from tests.services import require_service
 from tests.store.test_upsert import row, stored
 
 
@@ -46,3 +48,27 @@ def test_rows_are_kept_and_written_once_the_store_comes_back(tmp_path: Path) -> 
     assert writer.flush(15)
     assert stored(engine, "kept").status == "running"
     writer.close()
+
+
+def test_writer_survives_its_database_connections_being_killed() -> None:
+    url = require_service("postgres")
+    reset_database(url)
+    upgrade(url)
+    engine = create_store_engine(url, shared=False)
+    writer = RecordWriter(engine, flush_seconds=0.01)
+    writer.insert(row("before", "pending", 0))
+    assert writer.flush(10)
+    admin = create_store_engine(url, shared=False)
+    with admin.begin() as connection:
+        killed = connection.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalar_one()
+    assert killed >= 1
+    writer.insert(row("after", "pending", 0))
+    assert writer.flush(15)
+    assert stored(engine, "after").status == "pending"
+    writer.close()
+    admin.dispose()
