@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 
 import dramatiq
 from dramatiq.middleware import Retries as DramatiqRetries
+from dramatiq.middleware import TimeLimit
 
 from marketjobs.brokers.priorities import parse_priority, priority_queue_name, rabbitmq_priority
 from marketjobs.config import Settings
@@ -65,13 +66,16 @@ class MarketJobsBrokerMixin:
 
 
 def install_middleware(broker: dramatiq.Broker, settings: Settings) -> dramatiq.Broker:
-    """Replaces Dramatiq's Retries and adds priorities, job records and idempotency to ``broker``."""
+    """Applies settings to Dramatiq's middleware and adds priorities, retries, records and idempotency."""
     from marketjobs.jobs.idempotency import Idempotency
     from marketjobs.jobs.priority import Priorities
     from marketjobs.jobs.records import JobRecords
     from marketjobs.jobs.retries import Retries
 
     broker.middleware[:] = [m for m in broker.middleware if not isinstance(m, DramatiqRetries)]
+    for middleware in broker.middleware:
+        if isinstance(middleware, TimeLimit):
+            middleware.time_limit = settings.time_limit_seconds * 1000
     broker.add_middleware(Priorities())
     broker.add_middleware(
         Retries(

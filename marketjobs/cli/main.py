@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from marketjobs.cli import db, dlq, jobs, queues
+from marketjobs.cli import db, dlq, jobs, queues, worker
 from marketjobs.cli.output import console
 from marketjobs.config import configure, load_settings
 from marketjobs.errors import MarketJobsError
@@ -20,6 +20,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(jobs.app, name="jobs")
 app.add_typer(dlq.app, name="dlq")
 app.command("queues")(queues.show_queues)
+app.command("worker")(worker.run_worker)
 
 
 @app.command("demo")

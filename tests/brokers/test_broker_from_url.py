@@ -23,6 +23,14 @@ def test_stub_broker_gets_records_retries_and_idempotency(sqlite_url: str) -> No
     assert sum(isinstance(m, dramatiq.middleware.Retries) for m in broker.middleware) == 1
 
 
+def test_settings_set_the_default_time_limit_and_retries(sqlite_url: str) -> None:
+    settings = fast_settings(sqlite_url, time_limit_seconds=42, max_retries=7)
+    broker = broker_from_url("stub://", settings=settings)
+    time_limit = next(m for m in broker.middleware if isinstance(m, dramatiq.middleware.TimeLimit))
+    retries = next(m for m in broker.middleware if isinstance(m, Retries))
+    assert (time_limit.time_limit, retries.max_retries) == (42_000, 7)
+
+
 def test_unknown_scheme_names_the_setting_to_fix(sqlite_url: str) -> None:
     with pytest.raises(UnsupportedBrokerError, match="MARKETJOBS_BROKER_URL"):
         broker_from_url("kafka://localhost", settings=fast_settings(sqlite_url))

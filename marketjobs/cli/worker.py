@@ -1,0 +1,33 @@
+"""``marketjobs worker``: ``dramatiq actors`` with the processes, threads and queues from settings."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import typer
+
+from marketjobs.config import get_settings
+
+
+def run_worker(
+    processes: Annotated[int | None, typer.Option("--processes", "-p", min=1, help="from settings")] = None,
+    threads: Annotated[int | None, typer.Option("--threads", "-t", min=1, help="from settings")] = None,
+    queues: Annotated[list[str] | None, typer.Option("--queue", "-Q", help="only these queues")] = None,
+) -> None:
+    """Run worker processes for the actors package (replaces this process with `dramatiq actors`)."""
+    settings = get_settings()
+    argv = [
+        sys.executable,
+        "-m",
+        "dramatiq",
+        "actors",
+        "--processes",
+        str(processes or settings.worker_processes),
+        "--threads",
+        str(threads or settings.worker_threads),
+    ]
+    if queues:
+        argv += ["--queues", *queues]
+    os.execv(sys.executable, argv)
