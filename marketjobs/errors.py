@@ -14,6 +14,7 @@ __all__ = [
     "OptionError",
     "ParameterError",
     "StoreError",
+    "StoreUnavailableError",
     "UnsupportedBrokerError",
 ]
 
@@ -32,6 +33,10 @@ class UnsupportedBrokerError(ConfigError):
 
 class StoreError(MarketJobsError):
     """The SQL store is unreachable or not migrated."""
+
+
+class StoreUnavailableError(StoreError, MiddlewareError):
+    """The store could not be used while enqueueing; the message was not sent."""
 
 
 class JobNotFoundError(MarketJobsError):

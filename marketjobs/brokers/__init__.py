@@ -29,7 +29,7 @@ def broker_from_url(url: str | None = None, *, settings: Settings | None = None)
     if scheme in ("redis", "rediss"):
         from marketjobs.brokers.redis import RedisBroker
 
-        broker = RedisBroker(  # type: ignore[no-untyped-call]
+        broker = RedisBroker(
             url=url,
             heartbeat_timeout=int(settings.lease_seconds * 1000),
             dead_message_ttl=int(settings.dead_letter_retention_days * 86_400_000),

@@ -77,6 +77,10 @@ def install_middleware(broker: dramatiq.Broker, settings: Settings) -> dramatiq.
         if isinstance(middleware, TimeLimit):
             middleware.time_limit = settings.time_limit_seconds * 1000
     broker.add_middleware(Priorities())
+    # Dramatiq calls after_* hooks in reverse order: records come before Retries so that they see what
+    # Retries decided (message.failed, the retry's eta) for the same message.
+    broker.add_middleware(Idempotency(settings.database_url))
+    broker.add_middleware(JobRecords(settings))
     broker.add_middleware(
         Retries(
             max_retries=settings.max_retries,
@@ -84,6 +88,4 @@ def install_middleware(broker: dramatiq.Broker, settings: Settings) -> dramatiq.
             max_backoff=max(1, int(settings.max_backoff_seconds * 1000)),
         )
     )
-    broker.add_middleware(Idempotency(settings.database_url))
-    broker.add_middleware(JobRecords(settings))
     return broker

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
@@ -17,23 +18,39 @@ __all__ = ["RedisBroker"]
 class RedisBroker(MarketJobsBrokerMixin, DramatiqRedisBroker):
     """Redis broker: per-priority queues; dead letters kept by Dramatiq for ``dead_message_ttl``.
 
-    Dramatiq requeues the messages of a dead worker during "maintenance", which it runs on a random 0.1%
-    of commands: on a quiet system that can take hours. Here maintenance also runs whenever half a
-    heartbeat timeout has passed since this process last ran it, so a killed worker's messages come back
-    within about 1.5 x ``lease_seconds``.
+    Dramatiq requeues a dead worker's messages during "maintenance", which runs for the queue of the
+    command that triggers it, on a random 0.1% of commands: on a quiet queue that can take hours. Here
+    maintenance also runs for a queue whenever half a heartbeat timeout has passed since this process last
+    ran it there, so a killed worker's messages come back within about 1.5 x ``lease_seconds``.
     """
 
     per_priority_queues = True
-    _last_maintenance = 0.0
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)  # type: ignore[no-untyped-call]
+        self._maintained_at: dict[str, float] = {}
+        self._dispatching = threading.local()
+
+    def _dispatch(self, command: str) -> Any:
+        dispatch = super()._dispatch(command)  # type: ignore[no-untyped-call]
+
+        def do_dispatch(queue_name: str, *args: Any) -> Any:
+            self._dispatching.queue = queue_name
+            return dispatch(queue_name, *args)
+
+        return do_dispatch
 
     def _should_do_maintenance(self, command: str) -> int:
-        due = time.monotonic() - self._last_maintenance >= self.heartbeat_timeout / 2000
-        run = int(
-            super()._should_do_maintenance(command) or (due and command not in MAINTENANCE_COMMAND_BLACKLIST)
-        )
-        if run:
-            self._last_maintenance = time.monotonic()
-        return run
+        if super()._should_do_maintenance(command):
+            return 1
+        queue = getattr(self._dispatching, "queue", None)
+        if queue is None or command in MAINTENANCE_COMMAND_BLACKLIST:
+            return 0
+        now = time.monotonic()
+        if now - self._maintained_at.get(queue, 0.0) < self.heartbeat_timeout / 2000:
+            return 0
+        self._maintained_at[queue] = now
+        return 1
 
     def queue_depth(self, queue_name: str) -> QueueDepth:
         """Messages ready or in flight, delayed, and dead in ``queue_name``."""

@@ -14,6 +14,9 @@ __all__ = ["JobContext", "current_job"]
 
 _local = threading.local()
 
+#: Longest progress message stored (the column's size).
+MAX_PROGRESS_MESSAGE = 500
+
 
 @dataclass
 class JobContext:
@@ -34,7 +37,7 @@ class JobContext:
     def progress(self, percent: float, message: str | None = None) -> None:
         """Records progress 0-100 with a status message; writes are throttled (0 and 100 always go)."""
         self.percent = min(100.0, max(0.0, float(percent)))
-        self.message = message
+        self.message = None if message is None else str(message)[:MAX_PROGRESS_MESSAGE]
         now = time.monotonic()
         if self.percent in (0.0, 100.0) or now - self._last_report >= self._min_interval:
             self._last_report = now

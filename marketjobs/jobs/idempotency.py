@@ -12,11 +12,11 @@ import logging
 from typing import Any
 
 from dramatiq import Middleware
-from sqlalchemy import Engine, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from marketjobs.constants import IN_FLIGHT_STATUSES, MESSAGE_OPTION_IDEMPOTENCY_KEY, Status
-from marketjobs.errors import DuplicateJobError, OptionError
+from marketjobs.errors import DuplicateJobError, OptionError, StoreUnavailableError
 from marketjobs.jobs.rows import event_row
 from marketjobs.store.engine import create_store_engine
 from marketjobs.store.models import IdempotencyKey, JobRecord
@@ -31,8 +31,11 @@ logger = logging.getLogger(__name__)
 MAX_KEY_LENGTH = 255
 
 
-def claim_key(engine: Engine, key: str, message: Any) -> None:
-    """Claims ``key`` for ``message`` and records the job as pending, or raises DuplicateJobError."""
+def claim_key(engine: Engine, key: str, message: Any) -> bool:
+    """Claims ``key`` for ``message`` and records the job as pending, or raises DuplicateJobError.
+
+    Returns True when this call took the key, False when ``message`` already held it (a re-enqueue).
+    """
     if not isinstance(key, str) or not 0 < len(key) <= MAX_KEY_LENGTH:
         raise OptionError(
             f"idempotency_key must be a non-empty string of at most {MAX_KEY_LENGTH} characters"
@@ -48,35 +51,46 @@ def claim_key(engine: Engine, key: str, message: Any) -> None:
         with engine.begin() as connection:
             connection.execute(insert(IdempotencyKey), [claim])
             insert_missing(connection, [pending])
-        return
+        return True
     except IntegrityError:
         pass
-    with engine.begin() as connection:
-        holder = connection.execute(
-            select(IdempotencyKey.message_id).where(IdempotencyKey.key == key)
-        ).scalar()
-        if holder is None or holder == message.message_id:
-            # Released meanwhile, or this very message is being re-enqueued (a retry): claim or keep it.
-            if holder is None:
+    try:
+        with engine.begin() as connection:
+            holder = connection.execute(
+                select(IdempotencyKey.message_id).where(IdempotencyKey.key == key)
+            ).scalar()
+            if holder == message.message_id:
+                insert_missing(connection, [pending])
+                return False
+            if holder is None:  # released meanwhile
                 connection.execute(insert(IdempotencyKey), [claim])
+            else:
+                _take_over(connection, key, holder, message)
             insert_missing(connection, [pending])
-            return
-        status = connection.execute(select(JobRecord.status).where(JobRecord.id == holder)).scalar()
-        if status is None or status in {s.value for s in IN_FLIGHT_STATUSES}:
-            raise DuplicateJobError(
-                f"job {holder} already holds idempotency key {key!r} and is {status or 'pending'}; "
-                f"wait for it (`marketjobs jobs show {holder}`) or cancel it first"
-            )
-        taken = connection.execute(
-            update(IdempotencyKey)
-            .where(IdempotencyKey.key == key, IdempotencyKey.message_id == holder)
-            .values(message_id=message.message_id, job_type=message.actor_name, created_at=utcnow())
-        ).rowcount
-        if taken != 1:
-            raise DuplicateJobError(
-                f"another send claimed idempotency key {key!r} at the same moment; not queued"
-            )
-        insert_missing(connection, [pending])
+            return True
+    except IntegrityError:
+        raise DuplicateJobError(
+            f"another send claimed idempotency key {key!r} at the same moment; not queued"
+        ) from None
+
+
+def _take_over(connection: Connection, key: str, holder: str, message: Any) -> None:
+    # The holder's record is written in the claiming transaction, so no record means it was purged.
+    status = connection.execute(select(JobRecord.status).where(JobRecord.id == holder)).scalar()
+    if status is not None and status in {s.value for s in IN_FLIGHT_STATUSES}:
+        raise DuplicateJobError(
+            f"job {holder} already holds idempotency key {key!r} and is {status}; "
+            f"wait for it (`marketjobs jobs show {holder}`) or cancel it first"
+        )
+    taken = connection.execute(
+        update(IdempotencyKey)
+        .where(IdempotencyKey.key == key, IdempotencyKey.message_id == holder)
+        .values(message_id=message.message_id, job_type=message.actor_name, created_at=utcnow())
+    ).rowcount
+    if taken != 1:
+        raise DuplicateJobError(
+            f"another send claimed idempotency key {key!r} at the same moment; not queued"
+        )
 
 
 class Idempotency(Middleware):
@@ -84,6 +98,8 @@ class Idempotency(Middleware):
 
     def __init__(self, database_url: str) -> None:
         self.database_url = database_url
+        #: Messages whose key the current enqueue claimed (not a re-enqueue of the holder).
+        self._fresh_claims: set[str] = set()
 
     @property
     def engine(self) -> Engine:
@@ -92,14 +108,27 @@ class Idempotency(Middleware):
 
     def before_enqueue(self, broker: Any, message: Any, delay: int | None) -> None:
         key = message.options.get(MESSAGE_OPTION_IDEMPOTENCY_KEY)
-        if key is not None:
-            claim_key(self.engine, key, message)
+        if key is None:
+            return
+        try:
+            fresh = claim_key(self.engine, key, message)
+        except SQLAlchemyError as exc:
+            raise StoreUnavailableError(
+                f"could not check idempotency key {key!r} ({type(exc).__name__}); the job was not queued. "
+                "Check that MARKETJOBS_DATABASE_URL is reachable and migrated (`marketjobs db upgrade`)"
+            ) from exc
+        if fresh:
+            self._fresh_claims.add(message.message_id)
+
+    def after_enqueue(self, broker: Any, message: Any, delay: int | None) -> None:
+        self._fresh_claims.discard(message.message_id)
 
     def release_failed_enqueue(self, message: Any) -> None:
-        """Frees the key of a message the broker refused, so a later send can claim it."""
+        """Frees a key claimed by this very enqueue when the broker refused the message."""
         key = message.options.get(MESSAGE_OPTION_IDEMPOTENCY_KEY)
-        if key is None or message.options.get("retries", 0):
+        if key is None or message.message_id not in self._fresh_claims:
             return
+        self._fresh_claims.discard(message.message_id)
         try:
             with self.engine.begin() as connection:
                 connection.execute(

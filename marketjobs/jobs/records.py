@@ -81,9 +81,14 @@ class JobRecords(Middleware):
     # -- hooks ------------------------------------------------------------------------------------------
 
     def after_enqueue(self, broker: Any, message: Any, delay: int | None) -> None:
-        if message.options.get("retries", 0):
-            return  # a retry: after_process_message already recorded it as retrying
+        retries = message.options.get("retries", 0)
         eta = message.options.get("eta")
+        if retries:
+            # Retries re-enqueues a copy carrying the eta; the attempt that failed was number ``retries``.
+            if delay:
+                row = event_row(message, Status.RETRYING, retries, full=False, eta=from_millis(eta))
+                self.writer.upsert(row)
+            return
         row = event_row(message, Status.PENDING, 0, eta=from_millis(eta) if delay else None)
         self.writer.insert(row)
 
@@ -139,7 +144,6 @@ class JobRecords(Middleware):
             status = Status.DEAD if message.failed else Status.RETRYING
             if status is Status.DEAD:
                 self._recorded_dead.add(message.message_id)
-            eta = message.options.get("eta") if status is Status.RETRYING else None
             row = event_row(
                 message,
                 status,
@@ -150,7 +154,6 @@ class JobRecords(Middleware):
                 progress=job.percent if job else 0.0,
                 progress_message=job.message if job else None,
                 finished_at=utcnow() if status is Status.DEAD else None,
-                eta=from_millis(eta) if eta else None,
             )
         self._tickets[message.message_id] = self.writer.upsert(row)
 
@@ -187,7 +190,7 @@ class JobRecords(Middleware):
         if message.message_id in self._recorded_dead:
             self._recorded_dead.discard(message.message_id)
             return
-        attempt = max(1, message.options.get("retries", 0))
+        attempt = message.options.get("retries", 0) + 1  # failed before running: not counted by Retries
         error = message.options.get("traceback")
         self.writer.upsert(
             event_row(

@@ -60,22 +60,26 @@ class RecordWriter:
         """Queues a row that overwrites the stored one unless that one has a newer ``seq``."""
         return self._submit(row, insert_only=False)
 
+    def _merge(self, row: dict[str, Any], *, insert_only: bool) -> None:
+        """Adds ``row`` to the pending batch: per field, the event with the higher ``seq`` wins."""
+        key = row["id"]
+        current = self._pending.get(key)
+        if current is None:
+            self._pending[key] = dict(row)
+            if insert_only:
+                self._inserts_only.add(key)
+            return
+        if row["seq"] >= current["seq"]:
+            current.update(row)
+        else:
+            for field, value in row.items():
+                current.setdefault(field, value)
+        if not insert_only:
+            self._inserts_only.discard(key)
+
     def _submit(self, row: dict[str, Any], *, insert_only: bool) -> int:
         with self._cond:
-            key = row["id"]
-            current = self._pending.get(key)
-            if current is None:
-                self._pending[key] = dict(row)
-                if insert_only:
-                    self._inserts_only.add(key)
-            else:
-                if row["seq"] >= current["seq"]:
-                    current.update(row)
-                else:
-                    for field, value in row.items():
-                        current.setdefault(field, value)
-                if not insert_only:
-                    self._inserts_only.discard(key)
+            self._merge(row, insert_only=insert_only)
             self._submitted += 1
             if len(self._pending) == 1 or len(self._pending) >= self.max_batch:
                 self._cond.notify_all()  # start a batch window, or cut it short when full
@@ -86,8 +90,9 @@ class RecordWriter:
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._cond:
             while self._written < ticket:
-                self._urgent = True
-                self._cond.notify_all()
+                if not self._urgent:  # wake the writer once, not every other waiter
+                    self._urgent = True
+                    self._cond.notify_all()
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
                     return False
@@ -138,29 +143,51 @@ class RecordWriter:
         while (taken := self._next_batch()) is not None:
             batch, inserts, count = taken
             try:
-                self._write(batch, inserts)
+                self._write_batch(batch, inserts)
             except Exception:
                 failures += 1
                 self.healthy = False
                 logger.exception("writing %d job records failed; will retry", len(batch))
-                self._put_back(batch, inserts)
-                time.sleep(min(MAX_RETRY_SECONDS, 0.1 * 2**failures))
+                self._put_back(batch, inserts)  # rewriting rows already stored is harmless
+                time.sleep(min(MAX_RETRY_SECONDS, 0.1 * 2 ** min(failures, 10)))
                 continue
             failures = 0
             self.healthy = True
-            with self._cond:
-                self._written = max(self._written, count)
-                self._cond.notify_all()
+            self._mark_written(count)
+
+    def _write_batch(self, batch: dict[str, dict[str, Any]], inserts: set[str]) -> None:
+        try:
+            self._write(batch, inserts)
+        except Exception as exc:
+            if not _refused(exc):
+                raise
+            # A row the database refuses would block every later record: write them one by one.
+            logger.exception("a batch of %d job records was refused; writing them one by one", len(batch))
+            self._write_each(batch, inserts)
+
+    def _mark_written(self, count: int) -> None:
+        with self._cond:
+            self._written = max(self._written, count)
+            self._cond.notify_all()
 
     def _put_back(self, batch: dict[str, dict[str, Any]], inserts: set[str]) -> None:
         with self._cond:
-            for key, row in batch.items():  # newer events submitted meanwhile win
+            for key, row in batch.items():  # the failed rows are older than anything submitted since
                 newer = self._pending.pop(key, None)
-                self._pending[key] = row if newer is None else {**row, **newer}
-                if key in inserts and (newer is None or key in self._inserts_only):
-                    self._inserts_only.add(key)
-                elif newer is not None:
-                    self._inserts_only.discard(key)
+                newer_insert_only = key in self._inserts_only
+                self._inserts_only.discard(key)
+                self._merge(row, insert_only=key in inserts)
+                if newer is not None:
+                    self._merge(newer, insert_only=newer_insert_only)
+
+    def _write_each(self, batch: dict[str, dict[str, Any]], inserts: set[str]) -> None:
+        for key, row in batch.items():
+            try:
+                self._write({key: row}, inserts & {key})
+            except Exception as exc:
+                if not _refused(exc):
+                    raise
+                logger.exception("job record %s was refused by the database and is not stored: %r", key, row)
 
     def _write(self, batch: dict[str, dict[str, Any]], inserts: set[str]) -> None:
         groups: dict[tuple[bool, tuple[str, ...]], list[dict[str, Any]]] = defaultdict(list)
@@ -172,3 +199,8 @@ class RecordWriter:
                     insert_missing(connection, rows)
                 else:
                     upsert_newer(connection, rows)
+
+
+def _refused(exc: BaseException) -> bool:
+    """True for errors about the data (too long, constraint), not the connection: retrying cannot help."""
+    return any(cls.__name__ in ("DataError", "IntegrityError") for cls in type(exc).__mro__)

@@ -252,3 +252,60 @@ def test_delayed_job_is_pending_with_its_eta_then_runs(
         assert pending.eta is not None
         assert pending.eta > pending.created_at
     assert wait_for_status(broker, message.message_id, "completed").status == "completed"
+
+
+def test_non_retryable_error_on_a_later_attempt_is_dead_with_that_attempt(
+    broker: dramatiq.Broker, start_worker: StartWorker, queue_name: str
+) -> None:
+    calls: list[int] = []
+
+    @dramatiq.actor(queue_name=queue_name, broker=broker, max_retries=5)
+    def degrade() -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("timeout")
+        raise NonRetryableError("symbol delisted")
+
+    start_worker()
+    message = degrade.send()
+    dead = wait_for_status(broker, message.message_id, "dead")
+    assert len(calls) == 2
+    assert dead.attempts == 2
+    assert dead.error is not None
+    assert "delisted" in dead.error
+
+
+def test_retrying_job_records_when_it_will_run_again(
+    broker: dramatiq.Broker, start_worker: StartWorker, queue_name: str
+) -> None:
+    calls: list[int] = []
+
+    @dramatiq.actor(queue_name=queue_name, broker=broker, max_retries=1, min_backoff=1500, max_backoff=1500)
+    def once_flaky() -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("rate limited")
+
+    start_worker()
+    message = once_flaky.send()
+    retrying = wait_for_status(broker, message.message_id, "retrying")
+    assert retrying.eta is not None
+    assert retrying.eta > retrying.updated_at
+    assert retrying.error == "RuntimeError: rate limited"
+    assert wait_for_status(broker, message.message_id, "completed").attempts == 2
+
+
+def test_idempotency_key_of_a_purged_dead_letter_can_be_used_again(
+    broker: dramatiq.Broker, start_worker: StartWorker, queue_name: str
+) -> None:
+    @dramatiq.actor(queue_name=queue_name, broker=broker, max_retries=0)
+    def boom() -> None:
+        raise RuntimeError("boom")
+
+    first = boom.send_with_options(idempotency_key=f"k:{queue_name}")
+    start_worker()
+    wait_for_status(broker, first.message_id, "dead")
+    engine = create_store_engine(records_of(broker).settings.database_url)
+    assert purge_dead_letters(engine, ids=[first.message_id]) == 1
+    again = boom.send_with_options(idempotency_key=f"k:{queue_name}")
+    assert again.message_id != first.message_id

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, func, select, text
+from sqlalchemy.exc import OperationalError
 
 from marketjobs.jobs.writer import RecordWriter
 from marketjobs.store.engine import create_store_engine
@@ -72,3 +76,40 @@ def test_writer_survives_its_database_connections_being_killed() -> None:
     assert stored(engine, "after").status == "pending"
     writer.close()
     admin.dispose()
+
+
+def test_a_refused_row_does_not_block_the_others() -> None:
+    url = require_service("postgres")
+    reset_database(url)
+    upgrade(url)
+    engine = create_store_engine(url)
+    writer = RecordWriter(engine, flush_seconds=0.01)
+    writer.upsert(row("good", "running", 5))
+    writer.upsert(row("bad", "x" * 40, 5))  # longer than the status column
+    assert writer.flush(15)
+    assert stored(engine, "good").status == "running"
+    with engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(JobRecord)).scalar() == 1
+    writer.close()
+
+
+def test_events_put_back_after_a_failed_write_keep_their_order(engine: Engine) -> None:
+    writer = RecordWriter(engine, flush_seconds=0.01)
+    real_write = writer._write
+    failed = threading.Event()
+
+    def failing_once(batch: Any, inserts: Any) -> None:
+        if not failed.is_set():
+            failed.set()
+            time.sleep(0.2)  # let a late, older event arrive while this write fails
+            raise OperationalError("INSERT", {}, Exception("connection lost"))
+        real_write(batch, inserts)
+
+    writer._write = failing_once  # type: ignore[method-assign]
+    writer.upsert(row("late", "completed", 7, progress=100.0))
+    assert failed.wait(5)
+    writer.upsert(row("late", "running", 5, progress=50.0))
+    assert writer.flush(15)
+    record = stored(engine, "late")
+    assert (record.status, record.progress) == ("completed", 100.0)
+    writer.close()
