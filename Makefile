@@ -32,12 +32,16 @@ setup: build
 
 # maturin builds with PYO3_BUILD_EXTENSION_MODULE and friends set, which changes pyo3's build config and so
 # every polars crate: plain cargo gets its own target dir, or each would rebuild the other's (7-15 min).
+# pyo3 also rebuilds everything when the interpreter path changes, so plain cargo uses the base interpreter
+# (the same in every clone) rather than this clone's .venv.
 RUST_TARGET_DIR := $(CARGO_TARGET_DIR)-rust
+BASE_PYTHON := $(shell $(PYTHON) -c 'import os, sys; print(os.path.join(sys.base_prefix, "bin", "python3"))')
+RUST_ENV := CARGO_TARGET_DIR=$(RUST_TARGET_DIR) PYO3_PYTHON=$(BASE_PYTHON)
 
 rust-test:
 	cargo fmt --all --check
-	CARGO_TARGET_DIR=$(RUST_TARGET_DIR) cargo clippy --release --all-targets -- -D warnings
-	CARGO_TARGET_DIR=$(RUST_TARGET_DIR) cargo test --release
+	$(RUST_ENV) cargo clippy --release --all-targets -- -D warnings
+	$(RUST_ENV) cargo test --release
 
 lint: setup
 	$(BIN)/ruff check .
