@@ -86,6 +86,9 @@ def _compiled(
     return sql[:start], sql[start:end], sql[end:], order
 
 
+#: Smallest batch worth PostgreSQL's COPY path (four round trips); smaller ones go as one multi-row INSERT.
+PG_COPY_MIN_ROWS = 64
+
 #: Session-local staging table for PostgreSQL: rows arrive by COPY, then one INSERT ... SELECT upserts them.
 _PG_STAGE = "marketjobs_job_records_stage"
 
@@ -97,9 +100,6 @@ def _copy_then_insert(
     columns = ", ".join(c for c, _ in plan)
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        # Acks wait for these commits (see jobs/records.py): skip the WAL fsync per commit. A crash of the
-        # PostgreSQL server itself may lose the last moments of records; a killed worker loses nothing.
-        cursor.execute("SET LOCAL synchronous_commit = off")
         cursor.execute(
             f"CREATE TEMP TABLE IF NOT EXISTS {_PG_STAGE} (LIKE {_table.name}) ON COMMIT DELETE ROWS"
         )
@@ -107,7 +107,7 @@ def _copy_then_insert(
             for row in rows:
                 copy.write_row([row[c] if f is None else f(row[c]) for c, f in plan])
         cursor.execute(head.replace(" VALUES ", " ") + f"SELECT {columns} FROM {_PG_STAGE}" + tail)
-        cursor.execute(f"TRUNCATE {_PG_STAGE}")  # several batches may share one transaction
+        cursor.execute(f"DELETE FROM {_PG_STAGE}")  # several batches may share one transaction
     finally:
         cursor.close()
 
@@ -153,8 +153,12 @@ def _execute(connection: Connection, rows: Sequence[dict[str, Any]], insert_only
     head, group, tail, order = _compiled(connection.dialect, tuple(sorted(rows[0])), insert_only)
     plan = list(zip(order, _converters(order, connection.dialect.name == "sqlite"), strict=True))
     if connection.dialect.name == "postgresql":
-        _copy_then_insert(connection, rows, plan, head, tail)
-        return
+        # Acks wait for these commits (see jobs/records.py): skip the WAL fsync per commit. A crash of the
+        # PostgreSQL server itself may lose the last moments of records; a killed worker loses nothing.
+        connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
+        if len(rows) > PG_COPY_MIN_ROWS:
+            _copy_then_insert(connection, rows, plan, head, tail)
+            return
     for offset in range(0, len(rows), ROWS_PER_STATEMENT):
         chunk = rows[offset : offset + ROWS_PER_STATEMENT]
         params = [row[c] if f is None else f(row[c]) for row in chunk for c, f in plan]
