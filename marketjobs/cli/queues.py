@@ -9,7 +9,6 @@ from rich.table import Table
 
 from marketjobs.brokers import broker_from_url, queue_depths
 from marketjobs.cli.output import console, emit_json
-from marketjobs.errors import MarketJobsError
 
 
 def show_queues(
@@ -25,11 +24,9 @@ def show_queues(
             for name in queue:
                 broker.declare_queue(name)
         else:
-            try:
-                import actors  # noqa: F401  (declares the product's queues on the global broker)
-            except MarketJobsError:
-                raise
             import dramatiq
+
+            import actors  # noqa: F401  (declares the product's queues on the global broker)
 
             for name in dramatiq.get_broker().get_declared_queues():
                 if not name.endswith((".DQ", ".XQ")):
