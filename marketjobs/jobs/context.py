@@ -6,7 +6,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from marketjobs.errors import JobCancelled, MarketJobsError
 
@@ -72,6 +71,6 @@ def set_current_job(job: JobContext | None) -> None:
     _local.job = job
 
 
-def peek_current_job() -> Any:
+def peek_current_job() -> JobContext | None:
     """The job bound to this thread, or None."""
     return getattr(_local, "job", None)

@@ -125,9 +125,7 @@ class JobRecords(Middleware):
     def after_process_message(
         self, broker: Any, message: Any, *, result: Any = None, exception: BaseException | None = None
     ) -> None:
-        job: JobContext | None = peek_current_job()
-        set_current_job(None)
-        attempt = job.attempt if job else message.options.get("retries", 0) + 1
+        job, attempt = self._end_job(message)
         if exception is None:
             status = Status.CANCELLED if job and job.saw_cancel else Status.COMPLETED
             row = event_row(
@@ -155,16 +153,15 @@ class JobRecords(Middleware):
                 progress_message=job.message if job else None,
                 finished_at=utcnow() if status is Status.DEAD else None,
             )
-        self._tickets[message.message_id] = self.writer.upsert(row)
+        self._record_final(message, row)
 
     def after_skip_message(self, broker: Any, message: Any) -> None:
-        job: JobContext | None = peek_current_job()
-        set_current_job(None)
-        attempt = job.attempt if job else message.options.get("retries", 0) + 1
+        job, attempt = self._end_job(message)
         cancelled = (job is not None and job.saw_cancel) or self.watcher.is_cancelled(message.message_id)
         status = CancelWatcher.final_status(cancelled)
-        row = event_row(message, status, attempt, full=job is None, finished_at=utcnow())
-        self._tickets[message.message_id] = self.writer.upsert(row)
+        self._record_final(
+            message, event_row(message, status, attempt, full=job is None, finished_at=utcnow())
+        )
 
     def before_ack(self, broker: Any, message: Any) -> None:
         self._wait_recorded(message)
@@ -199,6 +196,17 @@ class JobRecords(Middleware):
         )
 
     # -- helpers ----------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _end_job(message: Any) -> tuple[JobContext | None, int]:
+        """Unbinds the thread's job; returns it (None if the message never started) and its attempt."""
+        job = peek_current_job()
+        set_current_job(None)
+        return job, job.attempt if job else message.options.get("retries", 0) + 1
+
+    def _record_final(self, message: Any, row: dict[str, Any]) -> None:
+        """Queues the last event of this delivery; the message's ack waits for it (ack_after_record)."""
+        self._tickets[message.message_id] = self.writer.upsert(row)
 
     def _report_progress(self, message: Any, job: JobContext, percent: float, text: str | None) -> None:
         row = event_row(
