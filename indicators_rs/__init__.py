@@ -24,10 +24,14 @@ from typing import TYPE_CHECKING
 import polars as pl
 from polars.plugins import register_plugin_function
 
+from indicators_rs import candles
+from indicators_rs.candles import *  # noqa: F403  (candlestick patterns: the names in candles.__all__)
+
 if TYPE_CHECKING:
     from polars._typing import IntoExpr
 
 __all__ = ["MAX_TIMEPERIOD", "IndicatorNamespace", "sma"]
+__all__ += candles.__all__
 
 #: Directory holding the compiled plugin (``_internal.*.so``).
 _PLUGIN_PATH = Path(__file__).parent
