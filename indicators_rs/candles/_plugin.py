@@ -39,20 +39,24 @@ def check_penetration(function: str, penetration: float) -> float:
     return float(penetration)
 
 
-def pattern(
-    function: str,
-    open: IntoExpr,
-    high: IntoExpr,
-    low: IntoExpr,
-    close: IntoExpr,
-    penetration: float | None = None,
-) -> pl.Expr:
+def pattern(function: str, open: IntoExpr, high: IntoExpr, low: IntoExpr, close: IntoExpr) -> pl.Expr:
     """The Int32 expression of pattern ``function``, named after it."""
-    kwargs = None if penetration is None else {"penetration": check_penetration(function, penetration)}
+    return _register(function, [open, high, low, close], None)
+
+
+def pattern_with_penetration(
+    function: str, open: IntoExpr, high: IntoExpr, low: IntoExpr, close: IntoExpr, penetration: float
+) -> pl.Expr:
+    """The Int32 expression of a pattern with a ``penetration`` parameter, checked first."""
+    kwargs = {"penetration": check_penetration(function, penetration)}
+    return _register(function, [open, high, low, close], kwargs)
+
+
+def _register(function: str, prices: list[IntoExpr], kwargs: dict[str, float] | None) -> pl.Expr:
     return register_plugin_function(
         plugin_path=PLUGIN_PATH,
         function_name=function,
-        args=[open, high, low, close],
+        args=prices,
         kwargs=kwargs,
         is_elementwise=False,
     ).alias(function)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from indicators_rs.candles._plugin import STAR_PENETRATION, pattern
+from indicators_rs.candles._plugin import STAR_PENETRATION, pattern_with_penetration
 
 if TYPE_CHECKING:
     import polars as pl
@@ -49,7 +49,7 @@ def cdlmorningstar(
     >>> bars.select(ta.cdlmorningstar())["cdlmorningstar"].to_list()[-2:]
     [None, 100]
     """
-    return pattern("cdlmorningstar", open, high, low, close, penetration)
+    return pattern_with_penetration("cdlmorningstar", open, high, low, close, penetration)
 
 
 def cdleveningstar(
@@ -87,7 +87,7 @@ def cdleveningstar(
     >>> bars.select(ta.cdleveningstar())["cdleveningstar"].to_list()[-2:]
     [None, -100]
     """
-    return pattern("cdleveningstar", open, high, low, close, penetration)
+    return pattern_with_penetration("cdleveningstar", open, high, low, close, penetration)
 
 
 def cdlmorningdojistar(
@@ -124,7 +124,7 @@ def cdlmorningdojistar(
     >>> bars.select(ta.cdlmorningdojistar())["cdlmorningdojistar"].to_list()[-2:]
     [None, 100]
     """
-    return pattern("cdlmorningdojistar", open, high, low, close, penetration)
+    return pattern_with_penetration("cdlmorningdojistar", open, high, low, close, penetration)
 
 
 def cdleveningdojistar(
@@ -161,7 +161,7 @@ def cdleveningdojistar(
     >>> bars.select(ta.cdleveningdojistar())["cdleveningdojistar"].to_list()[-2:]
     [None, -100]
     """
-    return pattern("cdleveningdojistar", open, high, low, close, penetration)
+    return pattern_with_penetration("cdleveningdojistar", open, high, low, close, penetration)
 
 
 def cdlabandonedbaby(
@@ -199,4 +199,4 @@ def cdlabandonedbaby(
     >>> bars.select(ta.cdlabandonedbaby())["cdlabandonedbaby"].to_list()[-2:]
     [None, 100]
     """
-    return pattern("cdlabandonedbaby", open, high, low, close, penetration)
+    return pattern_with_penetration("cdlabandonedbaby", open, high, low, close, penetration)

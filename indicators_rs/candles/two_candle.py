@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from indicators_rs.candles._plugin import DARK_CLOUD_PENETRATION, pattern
+from indicators_rs.candles._plugin import DARK_CLOUD_PENETRATION, pattern, pattern_with_penetration
 
 if TYPE_CHECKING:
     import polars as pl
@@ -176,7 +176,7 @@ def cdldarkcloudcover(
     >>> bars.select(ta.cdldarkcloudcover())["cdldarkcloudcover"].to_list()[-2:]
     [None, -100]
     """
-    return pattern("cdldarkcloudcover", open, high, low, close, penetration)
+    return pattern_with_penetration("cdldarkcloudcover", open, high, low, close, penetration)
 
 
 def cdlkicking(
