@@ -30,7 +30,9 @@ ENV_PREFIX = "MARKETJOBS_"
 CONFIG_ENV_VAR = "MARKETJOBS_CONFIG"
 
 #: Broker URL schemes understood by :func:`marketjobs.brokers.broker_from_url`.
-BROKER_SCHEMES = ("redis", "rediss", "amqp", "amqps", "stub")
+BROKER_SCHEMES = ("sqlite", "postgresql", "mysql", "mariadb", "redis", "rediss", "amqp", "amqps", "stub")
+#: Broker URL schemes served by the SQL broker (a ``+driver`` suffix is allowed).
+SQL_SCHEMES = ("sqlite", "postgresql", "mysql", "mariadb")
 
 
 class Settings(BaseSettings):
@@ -38,7 +40,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True)
 
-    broker_url: str = Field(DEFAULT_BROKER_URL, description="redis://, amqp:// or stub://")
+    broker_url: str = Field(
+        DEFAULT_BROKER_URL, description="sqlite:///, postgresql://, mysql://, redis://, amqp://"
+    )
     database_url: str = Field(DEFAULT_DATABASE_URL, description="SQLAlchemy URL of the job store")
 
     worker_processes: int = Field(2, ge=1, le=256, description="worker processes per host")

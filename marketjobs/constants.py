@@ -18,8 +18,8 @@ __all__ = [
 
 #: The embedded default: one SQLite file, no server needed.
 DEFAULT_DATABASE_URL = "sqlite:///var/marketjobs.db"
-#: The broker used when none is configured. Redis until the SQL broker lands; see README.
-DEFAULT_BROKER_URL = "redis://127.0.0.1:6379/0"
+#: The broker used when none is configured: the SQL broker on the same SQLite file.
+DEFAULT_BROKER_URL = DEFAULT_DATABASE_URL
 
 #: Message option carrying the user-facing priority name.
 MESSAGE_OPTION_PRIORITY = "priority"

@@ -13,6 +13,7 @@ __all__ = [
     "NonRetryableError",
     "OptionError",
     "ParameterError",
+    "QueueJoinFailed",
     "StoreError",
     "StoreUnavailableError",
     "UnsupportedBrokerError",
@@ -37,6 +38,10 @@ class StoreError(MarketJobsError):
 
 class StoreUnavailableError(StoreError, MiddlewareError):
     """The store could not be used while enqueueing; the message was not sent."""
+
+
+class QueueJoinFailed(MarketJobsError):
+    """A message was dead-lettered while ``broker.join(..., fail_fast=True)`` waited on its queue."""
 
 
 class JobNotFoundError(MarketJobsError):

@@ -20,14 +20,21 @@ from marketjobs.store.migrate import upgrade
 from tests.services import require_service
 
 DATABASES = ["sqlite", "postgres", "mariadb"]
-BROKERS = ["stub", "redis", "rabbitmq"]
+BROKERS = ["stub", "sqlite", "postgres", "redis", "rabbitmq"]
 
 
 def reset_database(url: str) -> None:
     """Drops marketjobs' tables from a shared test database."""
     engine = create_store_engine(url)
     with engine.begin() as connection:
-        for table in ("job_records", "idempotency_keys", "alembic_version"):
+        for table in (
+            "job_records",
+            "idempotency_keys",
+            "broker_messages",
+            "broker_results",
+            "broker_rate_limits",
+            "alembic_version",
+        ):
             connection.execute(text(f"DROP TABLE IF EXISTS {table}"))
 
 
@@ -73,10 +80,19 @@ def fast_settings(database_url: str, broker_url: str = "stub://", **overrides: A
     return load_settings(**values)
 
 
+def broker_url_for(kind: str, sqlite_url: str) -> str:
+    """The URL of a broker of ``kind``: the stub, the SQL broker on SQLite or PostgreSQL, Redis, RabbitMQ."""
+    if kind == "stub":
+        return "stub://"
+    if kind == "sqlite":
+        return sqlite_url
+    return require_service(kind)
+
+
 @pytest.fixture(params=BROKERS)
 def broker(request: pytest.FixtureRequest, sqlite_url: str) -> Iterator[dramatiq.Broker]:
     """A marketjobs broker of each kind, recording jobs in a fresh SQLite store."""
-    url = "stub://" if request.param == "stub" else require_service(request.param)
+    url = broker_url_for(request.param, sqlite_url)
     settings = fast_settings(sqlite_url, url)
     configure(settings)
     broker = broker_from_url(url, settings=settings)

@@ -57,7 +57,7 @@ def test_missing_config_file_says_which_path(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("field", "value", "fix"),
     [
-        ("broker_url", "kafka://localhost", "use one of redis://"),
+        ("broker_url", "kafka://localhost", "use one of sqlite://"),
         ("database_url", "not a url", "sqlite:///var/marketjobs.db"),
         ("log_level", "LOUD", "MARKETJOBS_LOG_LEVEL"),
         ("worker_processes", 0, "greater than or equal to 1"),

@@ -1,4 +1,5 @@
-"""Brokers chosen by URL: ``redis://``, ``amqp://`` and ``stub://`` (tests), all with our middleware."""
+"""Brokers chosen by URL: ``sqlite://``, ``postgresql://``, ``mysql://`` (the SQL broker), ``redis://``,
+``amqp://`` and ``stub://`` (tests), all with our middleware."""
 
 from __future__ import annotations
 
@@ -6,13 +7,14 @@ from typing import Any
 
 import dramatiq
 
+from marketjobs.brokers.backends import rate_limiter_backend
 from marketjobs.brokers.base import install_middleware
 from marketjobs.brokers.depth import QueueDepth
 from marketjobs.brokers.priorities import RABBITMQ_MAX_PRIORITY
-from marketjobs.config import BROKER_SCHEMES, Settings, get_settings
+from marketjobs.config import BROKER_SCHEMES, SQL_SCHEMES, Settings, get_settings
 from marketjobs.errors import UnsupportedBrokerError
 
-__all__ = ["QueueDepth", "broker_from_url", "queue_depths"]
+__all__ = ["QueueDepth", "broker_from_url", "queue_depths", "rate_limiter_backend"]
 
 
 def broker_from_url(url: str | None = None, *, settings: Settings | None = None) -> dramatiq.Broker:
@@ -42,6 +44,14 @@ def broker_from_url(url: str | None = None, *, settings: Settings | None = None)
             max_priority=RABBITMQ_MAX_PRIORITY,
             confirm_delivery=True,
         )
+    elif scheme.split("+", 1)[0] in SQL_SCHEMES:
+        from marketjobs.brokers.sql import SQLBroker
+
+        broker = SQLBroker(
+            url,
+            lease_seconds=settings.lease_seconds,
+            dead_message_ttl=int(settings.dead_letter_retention_days * 86_400_000),
+        )
     elif scheme == "stub":
         from marketjobs.brokers.stub import StubBroker
 
@@ -51,7 +61,7 @@ def broker_from_url(url: str | None = None, *, settings: Settings | None = None)
         raise UnsupportedBrokerError(
             f"unsupported broker URL {url!r}; set MARKETJOBS_BROKER_URL to one of {schemes}"
         )
-    return install_middleware(broker, settings)
+    return install_middleware(broker, settings, url)
 
 
 def queue_depths(broker: dramatiq.Broker) -> list[QueueDepth]:

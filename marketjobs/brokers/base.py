@@ -65,8 +65,13 @@ class MarketJobsBrokerMixin:
             raise
 
 
-def install_middleware(broker: dramatiq.Broker, settings: Settings) -> dramatiq.Broker:
-    """Applies settings to Dramatiq's middleware and adds priorities, retries, records and idempotency."""
+def install_middleware(broker: dramatiq.Broker, settings: Settings, url: str) -> dramatiq.Broker:
+    """Applies settings to Dramatiq's middleware and adds priorities, retries, records, idempotency,
+    results and group callbacks (with the backends that suit the broker at ``url``)."""
+    from dramatiq.middleware import GroupCallbacks
+    from dramatiq.results import Results
+
+    from marketjobs.brokers.backends import backends_for
     from marketjobs.jobs.idempotency import Idempotency
     from marketjobs.jobs.priority import Priorities
     from marketjobs.jobs.records import JobRecords
@@ -76,6 +81,10 @@ def install_middleware(broker: dramatiq.Broker, settings: Settings) -> dramatiq.
     for middleware in broker.middleware:
         if isinstance(middleware, TimeLimit):
             middleware.time_limit = settings.time_limit_seconds * 1000
+    results_backend, rate_limiter_backend = backends_for(url, settings)
+    broker.rate_limiter_backend = rate_limiter_backend  # type: ignore[attr-defined]
+    broker.add_middleware(Results(backend=results_backend))  # type: ignore[no-untyped-call]
+    broker.add_middleware(GroupCallbacks(rate_limiter_backend))
     broker.add_middleware(Priorities())
     # Dramatiq calls after_* hooks in reverse order: records come before Retries so that they see what
     # Retries decided (message.failed, the retry's eta) for the same message.

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["create_store_engine", "normalize_database_url", "session_factory"]
+__all__ = ["READ_ONLY_OPTION", "create_store_engine", "normalize_database_url", "session_factory"]
 
 #: How long a SQLite writer waits for the lock before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -45,10 +45,18 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+#: Execution option of connections that only read: they begin a deferred transaction (no write lock).
+READ_ONLY_OPTION = "marketjobs_read_only"
+
+
 def _on_sqlite_begin(connection: Any) -> None:
     # BEGIN IMMEDIATE takes the write lock up front, so the busy timeout applies instead of a
-    # "database is locked" error when a read transaction later tries to write.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # "database is locked" error when a read transaction later tries to write. Readers that promise not to
+    # write begin a deferred transaction, which in WAL mode never waits for writers.
+    if connection.get_execution_options().get(READ_ONLY_OPTION):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 _engines: dict[str, Engine] = {}

@@ -8,12 +8,19 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from marketjobs.errors import StoreError
 from marketjobs.store.engine import create_store_engine
 
-__all__ = ["alembic_config", "current_revision", "head_revision", "require_current", "upgrade"]
+__all__ = [
+    "alembic_config",
+    "current_revision",
+    "ensure_migrated",
+    "head_revision",
+    "require_current",
+    "upgrade",
+]
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -26,11 +33,44 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+#: PostgreSQL advisory lock key serialising concurrent migrations (any constant; "mjob" in ASCII).
+_PG_MIGRATION_LOCK = 0x6D6A6F62
+
+
 def upgrade(database_url: str, revision: str = "head") -> str:
     """Migrates the store at ``database_url`` to ``revision`` and returns the revision reached."""
     engine = create_store_engine(database_url)
-    command.upgrade(alembic_config(engine), revision)
+    _upgrade(engine, revision)
     return current_revision(engine) or ""
+
+
+def _upgrade(engine: Engine, revision: str) -> None:
+    # Several processes may start on a fresh database at once. SQLite serialises them (BEGIN IMMEDIATE)
+    # and PostgreSQL through an advisory lock; MariaDB's DDL is not transactional, so a lost race there
+    # shows up as an error and the caller checks again.
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
+            connection.commit()
+            try:
+                command.upgrade(alembic_config(engine), revision)
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _PG_MIGRATION_LOCK})
+                connection.commit()
+    else:
+        command.upgrade(alembic_config(engine), revision)
+
+
+def ensure_migrated(engine: Engine) -> None:
+    """Brings the database to the head revision unless it is there already (cheap when it is)."""
+    head = head_revision()
+    if current_revision(engine) == head:
+        return
+    try:
+        _upgrade(engine, "head")
+    except Exception:
+        if current_revision(engine) != head:
+            raise
 
 
 def head_revision() -> str:

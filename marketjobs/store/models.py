@@ -5,12 +5,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Float,
+    Index,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from marketjobs.store.types import UTCDateTime
 
-__all__ = ["Base", "IdempotencyKey", "JobRecord"]
+__all__ = ["Base", "BrokerMessage", "BrokerRateLimit", "BrokerResult", "IdempotencyKey", "JobRecord"]
 
 
 class Base(DeclarativeBase):
@@ -67,3 +78,58 @@ class IdempotencyKey(Base):
     message_id: Mapped[str] = mapped_column(String(64))
     job_type: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+#: SQLite only auto-increments an INTEGER PRIMARY KEY; elsewhere message ids need 64 bits.
+_MessageId = BigInteger().with_variant(Integer(), "sqlite")
+#: Up to 16 MiB (MEDIUMBLOB on MariaDB, whose plain BLOB stops at 64 KiB).
+_Blob = LargeBinary(16 * 1024 * 1024 - 1)
+
+
+class BrokerMessage(Base):
+    """A message held by the SQL broker: ready, leased to a consumer, or dead. Times are epoch millis."""
+
+    __tablename__ = "broker_messages"
+
+    id: Mapped[int] = mapped_column(_MessageId, primary_key=True, autoincrement=True, doc="FIFO order")
+    queue: Mapped[str] = mapped_column(String(128))
+    #: 0 critical .. 3 low; lower is delivered first.
+    priority: Mapped[int] = mapped_column(SmallInteger)
+    #: When the message becomes deliverable: enqueue time, or enqueue time + delay.
+    eta: Mapped[int] = mapped_column(BigInteger)
+    #: "ready", "leased" or "dead".
+    state: Mapped[str] = mapped_column(String(8))
+    message_id: Mapped[str] = mapped_column(String(64), doc="the Dramatiq message id")
+    payload: Mapped[bytes] = mapped_column(_Blob, doc="the encoded Dramatiq message")
+    lease_owner: Mapped[str | None] = mapped_column(String(64), doc="consumer holding the lease")
+    lease_expires: Mapped[int | None] = mapped_column(BigInteger)
+    deliveries: Mapped[int] = mapped_column(Integer, doc="times handed to a consumer")
+    enqueued_at: Mapped[int] = mapped_column(BigInteger)
+    dead_at: Mapped[int | None] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        Index("ix_broker_messages_next", "queue", "state", "priority", "eta", "id"),
+        Index("ix_broker_messages_due", "queue", "state", "eta"),
+        Index("ix_broker_messages_lease", "queue", "state", "lease_expires"),
+        Index("ix_broker_messages_owner", "lease_owner"),
+    )
+
+
+class BrokerResult(Base):
+    """A stored actor result (Dramatiq's Results middleware) with its expiry in epoch millis."""
+
+    __tablename__ = "broker_results"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    value: Mapped[bytes] = mapped_column(_Blob)
+    expires_at: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class BrokerRateLimit(Base):
+    """A rate-limiter counter or barrier (rate limits, group callbacks), expiring in epoch millis."""
+
+    __tablename__ = "broker_rate_limits"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
+    expires_at: Mapped[int] = mapped_column(BigInteger, index=True)

@@ -1,0 +1,172 @@
+"""The SQL broker: Dramatiq's broker contract on SQLite (embedded default), PostgreSQL or MariaDB.
+
+* At-least-once delivery with leases: a consumer leases messages, renews its leases every quarter lease
+  while alive, and any consumer of the queue returns messages of an expired lease (a process killed with -9,
+  a lost host) to the queue, so they come back within about 1.25 x ``lease_seconds``.
+* Delays live in the database (a message's ``eta``), not in worker memory; delivery is strict priority
+  order (critical, high, normal, low), then by due time, then FIFO.
+* Dead letters (nacked messages) stay in the table for ``dead_message_ttl`` milliseconds.
+* Idle consumers are woken by enqueues in the same process at once, by LISTEN/NOTIFY on PostgreSQL, and
+  otherwise poll with back-off up to ``poll_max_seconds``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from dramatiq.broker import Broker, Consumer
+from dramatiq.common import current_millis, q_name
+from dramatiq.errors import ConnectionClosed, QueueJoinTimeout
+from dramatiq.message import Message
+from dramatiq.middleware import Middleware
+
+from marketjobs.brokers.base import MarketJobsBrokerMixin
+from marketjobs.brokers.depth import QueueDepth
+from marketjobs.brokers.priorities import parse_priority
+from marketjobs.brokers.sql_consumer import SQLConsumer
+from marketjobs.brokers.sql_table import CHANNEL, TRANSIENT_ERRORS, MessageTable
+from marketjobs.brokers.sql_wakeup import PostgresListener, Wakeups
+from marketjobs.constants import MESSAGE_OPTION_PRIORITY
+from marketjobs.errors import QueueJoinFailed
+from marketjobs.store.engine import create_store_engine
+from marketjobs.store.migrate import ensure_migrated
+
+__all__ = ["SQLBroker", "SQLBrokerBase"]
+
+#: Longest idle poll interval per dialect, in seconds (PostgreSQL is woken by NOTIFY instead).
+POLL_MAX_SECONDS = {"sqlite": 0.025, "postgresql": 0.5}
+#: Longest idle poll interval of other databases, in seconds.
+DEFAULT_POLL_MAX_SECONDS = 0.05
+#: Dead letters are kept this long unless configured, in milliseconds (7 days, like Dramatiq's brokers).
+DEFAULT_DEAD_MESSAGE_TTL_MS = 7 * 86_400_000
+
+
+class SQLBrokerBase(Broker):
+    """Dramatiq broker storing messages in the ``broker_messages`` table of ``url``'s database."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        middleware: list[Middleware] | None = None,
+        lease_seconds: float = 60.0,
+        dead_message_ttl: int = DEFAULT_DEAD_MESSAGE_TTL_MS,
+        poll_max_seconds: float | None = None,
+    ) -> None:
+        super().__init__(middleware=middleware)
+        self.url = url
+        self.engine = create_store_engine(url)
+        ensure_migrated(self.engine)
+        self.table = MessageTable(self.engine)
+        self.lease_ms = int(lease_seconds * 1000)
+        self.dead_message_ttl = dead_message_ttl
+        self.poll_max_seconds = poll_max_seconds or POLL_MAX_SECONDS.get(
+            self.table.dialect, DEFAULT_POLL_MAX_SECONDS
+        )
+        self.queues: set[str] = set()
+        self.wakeups = Wakeups()
+        self._listener: PostgresListener | None = None
+        self._listener_lock = threading.Lock()
+
+    def consume(self, queue_name: str, prefetch: int = 1, timeout: int = 30000) -> Consumer:
+        """A consumer of ``queue_name`` leasing up to ``prefetch`` messages at a time.
+
+        An idle ``next()`` returns None after ``timeout`` milliseconds.
+        """
+        if self.table.dialect == "postgresql":
+            self._start_listener()
+        return SQLConsumer(self, queue_name, prefetch, timeout)
+
+    def _start_listener(self) -> None:
+        with self._listener_lock:
+            if self._listener is None:
+                self._listener = PostgresListener(self.engine, CHANNEL, self.wakeups)
+                self._listener.start()
+
+    def declare_queue(self, queue_name: str) -> None:
+        """Declares ``queue_name``; delays need no queue of their own here."""
+        if queue_name not in self.queues:
+            self.emit_before("declare_queue", queue_name)
+            self.queues.add(queue_name)
+            self.emit_after("declare_queue", queue_name)
+
+    def enqueue(self, message: Message[Any], *, delay: int | None = None) -> Message[Any]:
+        """Stores ``message``, deliverable after ``delay`` milliseconds."""
+        queue_name = q_name(message.queue_name)
+        if queue_name != message.queue_name:
+            message = message.copy(queue_name=queue_name)
+        stored = message
+        eta = current_millis()
+        if delay is not None:
+            eta += delay
+            # Hooks see the eta (job records show when a retry is due); the stored copy has none, so a
+            # worker never holds the message in memory waiting for it.
+            message = message.copy(options={"eta": eta})
+        elif "eta" in message.options:
+            stored = message.copy()
+            del stored.options["eta"]
+        priority = parse_priority(message.options.get(MESSAGE_OPTION_PRIORITY)).rank
+        self.emit_before("enqueue", message, delay)
+        try:
+            self.table.insert(queue_name, priority, eta, message.message_id, stored.encode())
+        except TRANSIENT_ERRORS as exc:
+            raise ConnectionClosed(exc) from None  # type: ignore[no-untyped-call]
+        self.wakeups.notify(queue_name)
+        self.emit_after("enqueue", message, delay)
+        return message
+
+    def get_declared_queues(self) -> set[str]:
+        """Every queue declared on this broker."""
+        return self.queues.copy()
+
+    def get_declared_delay_queues(self) -> set[str]:
+        """None: delayed messages wait in their own queue's table rows."""
+        return set()
+
+    def flush(self, queue_name: str) -> None:
+        """Drops the ready, delayed and leased messages of ``queue_name`` (dead letters stay)."""
+        self.table.flush(q_name(queue_name))
+
+    def flush_all(self) -> None:
+        """Flushes every declared queue."""
+        for queue_name in self.queues:
+            self.flush(queue_name)
+
+    def join(
+        self, queue_name: str, *, interval: int = 50, timeout: int | None = None, fail_fast: bool = False
+    ) -> None:
+        """Waits until ``queue_name`` holds no ready, delayed or leased message (meant for tests).
+
+        Raises :class:`~dramatiq.errors.QueueJoinTimeout` after ``timeout`` ms, and with ``fail_fast``
+        :class:`~marketjobs.errors.QueueJoinFailed` as soon as a message of the queue is dead-lettered.
+        """
+        queue_name = q_name(queue_name)
+        deadline = None if timeout is None else time.monotonic() + timeout / 1000
+        dead_before = self.table.depth(queue_name)[2]
+        while self.table.unfinished(queue_name):
+            if fail_fast and self.table.depth(queue_name)[2] > dead_before:
+                raise QueueJoinFailed(f"a message of queue {queue_name!r} was dead-lettered while joining")
+            if deadline is not None and time.monotonic() >= deadline:
+                raise QueueJoinTimeout(queue_name)  # type: ignore[no-untyped-call]
+            time.sleep(interval / 1000)
+        if fail_fast and self.table.depth(queue_name)[2] > dead_before:
+            raise QueueJoinFailed(f"a message of queue {queue_name!r} was dead-lettered while joining")
+
+    def queue_depth(self, queue_name: str) -> QueueDepth:
+        """Messages ready or in flight, delayed, and dead in ``queue_name``."""
+        ready, delayed, dead = self.table.depth(queue_name)
+        return QueueDepth(queue_name, ready=ready, delayed=delayed, dead=dead)
+
+    def close(self) -> None:
+        """Stops the LISTEN thread; the shared engine stays open for others in the process."""
+        if self._listener is not None:
+            self._listener.stop()
+            self._listener = None
+
+
+class SQLBroker(MarketJobsBrokerMixin, SQLBrokerBase):
+    """The SQL broker with marketjobs' priorities: native, one queue per actor queue."""
+
+    per_priority_queues = False

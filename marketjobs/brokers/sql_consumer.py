@@ -1,0 +1,197 @@
+"""The SQL broker's consumer: leases messages in batches, renews its leases, settles acks in batches.
+
+Acks and nacks from worker threads are queued in memory and written by the consumer thread together with
+its next claim, so a busy consumer pays one short transaction per batch. A message is acked in the database
+a few milliseconds after Dramatiq acks it; if the process dies in between, the lease expires and the message
+is delivered again, which at-least-once delivery allows.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from dramatiq.broker import Consumer, MessageProxy
+from dramatiq.errors import ConnectionClosed
+from dramatiq.message import Message
+
+from marketjobs.brokers.sql_table import TRANSIENT_ERRORS, ClaimedMessage, now_ms
+
+if TYPE_CHECKING:
+    from marketjobs.brokers.sql import SQLBrokerBase
+
+__all__ = ["SQLConsumer", "SQLMessageProxy"]
+
+logger = logging.getLogger(__name__)
+
+#: Shortest wait between polls of an idle queue, in seconds; it doubles up to the broker's ``poll_max``.
+POLL_MIN_SECONDS = 0.001
+#: Wait after a failed database call before the next, in seconds.
+ERROR_BACKOFF_SECONDS = 0.5
+
+
+class SQLMessageProxy(MessageProxy):
+    """A delivered message and the row that holds it."""
+
+    def __init__(self, message: Message[Any], row_id: int, deliveries: int) -> None:
+        super().__init__(message)
+        self.row_id = row_id
+        self.deliveries = deliveries
+
+
+class SQLConsumer(Consumer):
+    """Consumes one queue of a :class:`~marketjobs.brokers.sql.SQLBrokerBase`."""
+
+    def __init__(self, broker: SQLBrokerBase, queue_name: str, prefetch: int, timeout: int) -> None:
+        self.broker = broker
+        self.table = broker.table
+        self.queue_name = queue_name
+        self.prefetch = max(1, prefetch)
+        self.timeout_seconds = timeout / 1000
+        self.owner = uuid.uuid4().hex
+        self._lock = threading.Lock()
+        #: Rows leased and not yet acked, nacked or requeued by the worker.
+        self._held: set[int] = set()
+        self._acks: list[int] = []
+        self._nacks: list[int] = []
+        self._buffer: deque[SQLMessageProxy] = deque()
+        self._wake = threading.Event()
+        self._backoff = POLL_MIN_SECONDS
+        self._next_eta: int | None = None
+        self._housekept = 0.0
+        broker.wakeups.register(queue_name, self._wake)
+
+    def ack(self, message: MessageProxy) -> None:
+        self._settle(message, self._acks)
+
+    def nack(self, message: MessageProxy) -> None:
+        self._settle(message, self._nacks)
+
+    def _settle(self, message: MessageProxy, into: list[int]) -> None:
+        row_id = _row_id(message)
+        with self._lock:
+            self._held.discard(row_id)
+            into.append(row_id)
+            wake = len(self._held) <= self.prefetch // 2
+        if wake:
+            self._wake.set()
+
+    def requeue(self, messages: Iterable[MessageProxy]) -> None:
+        ids = [_row_id(m) for m in messages]
+        with self._lock:
+            self._held.difference_update(ids)
+        try:
+            self.table.requeue(self.owner, ids)
+        except TRANSIENT_ERRORS as exc:
+            raise ConnectionClosed(exc) from None  # type: ignore[no-untyped-call]
+
+    def __next__(self) -> MessageProxy | None:
+        deadline = time.monotonic() + self.timeout_seconds
+        while True:
+            if self._buffer:
+                return self._buffer.popleft()
+            try:
+                self._housekeep()
+                if self._fetch():
+                    continue
+            except TRANSIENT_ERRORS as exc:
+                logger.warning("SQL broker unreachable on queue %r (%s); retrying", self.queue_name, exc)
+                time.sleep(ERROR_BACKOFF_SECONDS)
+                return None
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            wait = min(self._backoff, remaining)
+            if self._next_eta is not None:
+                wait = min(wait, max(0.0, (self._next_eta - now_ms()) / 1000))
+            if self._wake.wait(wait):
+                self._wake.clear()
+                self._backoff = POLL_MIN_SECONDS
+            else:
+                self._backoff = min(self._backoff * 2, self.broker.poll_max_seconds)
+
+    def _fetch(self) -> bool:
+        """Settles queued acks and leases due messages into the buffer; True when it leased any."""
+        with self._lock:
+            acks, nacks = self._acks, self._nacks
+            self._acks, self._nacks = [], []
+            room = self.prefetch - len(self._held)
+        due = False
+        if room > 0:
+            self._next_eta = self.table.next_eta(self.queue_name)
+            due = self._next_eta is not None and self._next_eta <= now_ms()
+        if not (due or acks or nacks):
+            return False
+        try:
+            claimed = self.table.claim(
+                self.queue_name,
+                self.owner,
+                room if due else 0,
+                self.broker.lease_ms,
+                acks=acks,
+                nacks=nacks,
+            )
+        except BaseException:
+            with self._lock:
+                self._acks[:0], self._nacks[:0] = acks, nacks
+            raise
+        for row in claimed:
+            self._buffer.append(self._proxy(row))
+        return bool(claimed)
+
+    def _proxy(self, row: ClaimedMessage) -> SQLMessageProxy:
+        with self._lock:
+            self._held.add(row.row_id)
+        try:
+            message = Message.decode(row.payload)
+        except Exception as exc:
+            # Kept as a dead letter for inspection rather than dropped.
+            logger.error("Undecodable message in row %d of queue %r: %s", row.row_id, self.queue_name, exc)
+            message = Message(
+                queue_name=self.queue_name, actor_name="<undecodable>", args=(), kwargs={}, options={}
+            )
+            proxy = SQLMessageProxy(message, row.row_id, row.deliveries)
+            proxy.fail()
+            self.nack(proxy)
+            return proxy
+        return SQLMessageProxy(message, row.row_id, row.deliveries)
+
+    def _housekeep(self) -> None:
+        """Renews this consumer's leases and returns expired ones of its queue, every quarter lease."""
+        now = time.monotonic()
+        if now - self._housekept < self.broker.lease_ms / 4000:
+            return
+        self._housekept = now
+        with self._lock:
+            holding = bool(self._held)
+        if holding:
+            self.table.renew(self.owner, self.broker.lease_ms)
+        returned = self.table.reap(self.queue_name, self.broker.dead_message_ttl)
+        if returned:
+            logger.warning("Returned %d message(s) of expired leases to queue %r", returned, self.queue_name)
+
+    def close(self) -> None:
+        self.broker.wakeups.unregister(self.queue_name, self._wake)
+        with self._lock:
+            acks, nacks = self._acks, self._nacks
+            self._acks, self._nacks = [], []
+        buffered = [m.row_id for m in self._buffer]
+        self._buffer.clear()
+        try:
+            self.table.settle(self.owner, acks, nacks)
+            self.table.requeue(self.owner, buffered)
+        except TRANSIENT_ERRORS as exc:
+            logger.warning("Could not settle on close (%s); the leases will expire and redeliver", exc)
+
+
+def _row_id(message: MessageProxy) -> int:
+    if not isinstance(message, SQLMessageProxy):
+        raise TypeError(
+            f"{message!r} was not delivered by the SQL broker; ack it on the consumer it came from"
+        )
+    return message.row_id

@@ -1,0 +1,212 @@
+"""The SQL broker's message table: every statement the broker and its consumers run, in short transactions.
+
+A message is ``ready`` (deliverable once ``eta`` has passed), ``leased`` to one consumer until
+``lease_expires``, or ``dead``. Claims take the oldest due messages of the highest priority; on PostgreSQL and
+MariaDB with ``FOR UPDATE SKIP LOCKED`` so consumers never wait on each other, on SQLite inside one
+``BEGIN IMMEDIATE`` transaction (SQLite has a single writer). Times are epoch milliseconds.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import BindParameter, Connection, Engine, bindparam, text
+from sqlalchemy.exc import InterfaceError, OperationalError
+
+from marketjobs.store.engine import READ_ONLY_OPTION
+
+__all__ = ["ClaimedMessage", "MessageTable", "now_ms"]
+
+READY = "ready"
+LEASED = "leased"
+DEAD = "dead"
+
+
+def now_ms() -> int:
+    """Wall-clock epoch milliseconds: comparable across processes and hosts sharing the database."""
+    return int(time.time() * 1000)
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedMessage:
+    """A message leased to a consumer: its row id, encoded payload and how often it was delivered."""
+
+    row_id: int
+    payload: bytes
+    deliveries: int
+
+
+def _ids(name: str = "ids") -> BindParameter[Any]:
+    return bindparam(name, expanding=True)
+
+
+_INSERT = text(
+    "INSERT INTO broker_messages (queue, priority, eta, state, message_id, payload, deliveries, enqueued_at) "
+    "VALUES (:queue, :priority, :eta, 'ready', :message_id, :payload, 0, :now)"
+)
+_NOTIFY = text("SELECT pg_notify(:channel, :queue)")
+_NEXT_ETA = text("SELECT MIN(eta) FROM broker_messages WHERE queue = :queue AND state = 'ready'")
+_LEASE = text(
+    "UPDATE broker_messages SET state = 'leased', lease_owner = :owner, lease_expires = :expires, "
+    "deliveries = deliveries + 1 WHERE id IN :ids"
+).bindparams(_ids())
+_ACK = text("DELETE FROM broker_messages WHERE id IN :ids AND lease_owner = :owner").bindparams(_ids())
+_NACK = text(
+    "UPDATE broker_messages SET state = 'dead', dead_at = :now, lease_owner = NULL, lease_expires = NULL "
+    "WHERE id IN :ids AND lease_owner = :owner"
+).bindparams(_ids())
+_REQUEUE = text(
+    "UPDATE broker_messages SET state = 'ready', lease_owner = NULL, lease_expires = NULL "
+    "WHERE id IN :ids AND lease_owner = :owner"
+).bindparams(_ids())
+_RENEW = text(
+    "UPDATE broker_messages SET lease_expires = :expires WHERE lease_owner = :owner AND state = 'leased'"
+)
+_EXPIRED = text(
+    "SELECT id FROM broker_messages "
+    "WHERE queue = :queue AND state = 'leased' AND lease_expires < :now LIMIT 1"
+)
+_REAP = text(
+    "UPDATE broker_messages SET state = 'ready', lease_owner = NULL, lease_expires = NULL "
+    "WHERE queue = :queue AND state = 'leased' AND lease_expires < :now"
+)
+_PURGE_DEAD = text(
+    "DELETE FROM broker_messages WHERE queue = :queue AND state = 'dead' AND dead_at < :before"
+)
+_FLUSH = text("DELETE FROM broker_messages WHERE queue = :queue AND state <> 'dead'")
+_UNFINISHED = text("SELECT COUNT(*) FROM broker_messages WHERE queue = :queue AND state <> 'dead'")
+_DEPTH = text(
+    "SELECT state, eta > :now AS is_delayed, COUNT(*) FROM broker_messages WHERE queue = :queue "
+    "GROUP BY state, eta > :now"
+)
+
+
+class MessageTable:
+    """The ``broker_messages`` table of one database, reached through ``engine``."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+        lock = "" if self.dialect == "sqlite" else " FOR UPDATE SKIP LOCKED"
+        self._claim = text(
+            "SELECT id, payload, deliveries FROM broker_messages "
+            "WHERE queue = :queue AND state = 'ready' AND eta <= :now "
+            f"ORDER BY priority, eta, id LIMIT :limit{lock}"
+        )
+
+    def insert(self, queue: str, priority: int, eta: int, message_id: str, payload: bytes) -> None:
+        """Stores one ready message (delivered once ``eta`` has passed)."""
+        params = {
+            "queue": queue,
+            "priority": priority,
+            "eta": eta,
+            "message_id": message_id,
+            "payload": payload,
+            "now": now_ms(),
+        }
+        with self.engine.begin() as connection:
+            connection.execute(_INSERT, params)
+            if self.dialect == "postgresql":
+                connection.execute(_NOTIFY, {"channel": CHANNEL, "queue": queue})
+
+    def next_eta(self, queue: str) -> int | None:
+        """When the earliest ready message of ``queue`` is due, or None when the queue holds none."""
+        with self._reader() as connection:
+            value = connection.execute(_NEXT_ETA, {"queue": queue}).scalar()
+        return None if value is None else int(value)
+
+    def claim(
+        self,
+        queue: str,
+        owner: str,
+        limit: int,
+        lease_ms: int,
+        *,
+        acks: Sequence[int] = (),
+        nacks: Sequence[int] = (),
+    ) -> list[ClaimedMessage]:
+        """Settles ``owner``'s acks and nacks, then leases up to ``limit`` due messages; one transaction."""
+        now = now_ms()
+        with self.engine.begin() as connection:
+            self._settle(connection, owner, acks, nacks, now)
+            if limit <= 0:
+                return []
+            rows = connection.execute(self._claim, {"queue": queue, "now": now, "limit": limit}).all()
+            if not rows:
+                return []
+            ids = [int(row[0]) for row in rows]
+            connection.execute(_LEASE, {"owner": owner, "expires": now + lease_ms, "ids": ids})
+        return [ClaimedMessage(int(r[0]), bytes(r[1]), int(r[2]) + 1) for r in rows]
+
+    def settle(self, owner: str, acks: Sequence[int], nacks: Sequence[int]) -> None:
+        """Deletes acked messages and moves nacked ones to dead letters (only while ``owner`` holds them)."""
+        if acks or nacks:
+            with self.engine.begin() as connection:
+                self._settle(connection, owner, acks, nacks, now_ms())
+
+    def _settle(
+        self, connection: Connection, owner: str, acks: Sequence[int], nacks: Sequence[int], now: int
+    ) -> None:
+        if acks:
+            connection.execute(_ACK, {"ids": list(acks), "owner": owner})
+        if nacks:
+            connection.execute(_NACK, {"ids": list(nacks), "owner": owner, "now": now})
+
+    def requeue(self, owner: str, row_ids: Iterable[int]) -> None:
+        """Returns messages leased by ``owner`` to their queue at once."""
+        ids = list(row_ids)
+        if ids:
+            with self.engine.begin() as connection:
+                connection.execute(_REQUEUE, {"ids": ids, "owner": owner})
+
+    def renew(self, owner: str, lease_ms: int) -> None:
+        """Extends every lease ``owner`` holds."""
+        with self.engine.begin() as connection:
+            connection.execute(_RENEW, {"owner": owner, "expires": now_ms() + lease_ms})
+
+    def reap(self, queue: str, dead_ttl_ms: int) -> int:
+        """Returns messages of expired leases to ``queue`` and drops dead letters past their retention."""
+        now = now_ms()
+        with self._reader() as connection:
+            expired = connection.execute(_EXPIRED, {"queue": queue, "now": now}).first() is not None
+        with self.engine.begin() as connection:
+            returned = int(connection.execute(_REAP, {"queue": queue, "now": now}).rowcount) if expired else 0
+            connection.execute(_PURGE_DEAD, {"queue": queue, "before": now - dead_ttl_ms})
+        return returned
+
+    def flush(self, queue: str) -> None:
+        """Drops every message of ``queue`` except its dead letters."""
+        with self.engine.begin() as connection:
+            connection.execute(_FLUSH, {"queue": queue})
+
+    def unfinished(self, queue: str) -> int:
+        """Messages of ``queue`` not yet acked or dead: ready, delayed or leased."""
+        with self._reader() as connection:
+            return int(connection.execute(_UNFINISHED, {"queue": queue}).scalar() or 0)
+
+    def depth(self, queue: str) -> tuple[int, int, int]:
+        """(ready or in flight, delayed, dead) messages of ``queue``."""
+        ready = delayed = dead = 0
+        with self._reader() as connection:
+            for state, is_delayed, count in connection.execute(_DEPTH, {"queue": queue, "now": now_ms()}):
+                if state == DEAD:
+                    dead += int(count)
+                elif state == READY and is_delayed:
+                    delayed += int(count)
+                else:
+                    ready += int(count)
+        return ready, delayed, dead
+
+    def _reader(self) -> Connection:
+        """A connection for reads that takes no write lock (a deferred transaction on SQLite)."""
+        return self.engine.connect().execution_options(**{READ_ONLY_OPTION: True})
+
+
+#: PostgreSQL NOTIFY channel carrying the name of the queue that received a message.
+CHANNEL = "marketjobs_broker"
+
+#: Errors that mean the database could not be reached or was busy; callers retry after a pause.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError)
