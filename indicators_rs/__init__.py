@@ -18,102 +18,25 @@ The same functions are available as an expression namespace once this module is 
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import TYPE_CHECKING
-
-import polars as pl
-from polars.plugins import register_plugin_function
-
-from indicators_rs import candles
+from indicators_rs import _directional, _momentum, _oscillators, _overlap, _volatility, _volume, candles
+from indicators_rs._directional import *  # noqa: F403  (ADX, PLUS_DI, MINUS_DI)
+from indicators_rs._momentum import *  # noqa: F403  (RSI, MACD, MACDFIX, MOM, ROC, APO, PPO)
+from indicators_rs._namespace import IndicatorNamespace
+from indicators_rs._oscillators import *  # noqa: F403  (STOCH, STOCHF, STOCHRSI, WILLR, CCI, MFI, ULTOSC, AROON*)
+from indicators_rs._overlap import *  # noqa: F403  (SMA, EMA, WMA, DEMA, TEMA, TRIMA, KAMA, BBANDS)
+from indicators_rs._plugin import MA_TYPES, MAX_TIMEPERIOD, PLUGIN_PATH
+from indicators_rs._volatility import *  # noqa: F403  (ATR, NATR, TRANGE)
+from indicators_rs._volume import *  # noqa: F403  (OBV, AD, ADOSC)
 from indicators_rs.candles import *  # noqa: F403  (candlestick patterns: the names in candles.__all__)
 
-if TYPE_CHECKING:
-    from polars._typing import IntoExpr
+#: The numeric indicators, in TA-Lib's names (lower case).
+INDICATORS = [
+    *_overlap.__all__, *_momentum.__all__, *_oscillators.__all__,
+    *_directional.__all__, *_volatility.__all__, *_volume.__all__,
+]  # fmt: skip
 
-__all__ = ["MAX_TIMEPERIOD", "IndicatorNamespace", "sma"]
+__all__ = ["INDICATORS", "MAX_TIMEPERIOD", "MA_TYPES", "IndicatorNamespace", *INDICATORS]
 __all__ += candles.__all__
 
-#: Directory holding the compiled plugin (``_internal.*.so``).
-_PLUGIN_PATH = Path(__file__).parent
-
-#: Largest ``timeperiod`` TA-Lib accepts, in bars.
-MAX_TIMEPERIOD = 100_000
-
-
-def _check_timeperiod(function: str, timeperiod: int, minimum: int) -> None:
-    """Raise if ``timeperiod`` is not an integer in TA-Lib's range, naming the function and the fix."""
-    if isinstance(timeperiod, bool) or not isinstance(timeperiod, int):
-        msg = (
-            f"{function}: timeperiod must be an int, got {type(timeperiod).__name__} {timeperiod!r}; "
-            f"pass a whole number of bars between {minimum} and {MAX_TIMEPERIOD}"
-        )
-        raise TypeError(msg)
-    if not minimum <= timeperiod <= MAX_TIMEPERIOD:
-        msg = (
-            f"{function}: timeperiod={timeperiod} is out of range; "
-            f"pass an integer between {minimum} and {MAX_TIMEPERIOD}"
-        )
-        raise ValueError(msg)
-
-
-def sma(expr: IntoExpr, timeperiod: int = 30) -> pl.Expr:
-    """Simple moving average, equal to TA-Lib's ``SMA`` bit for bit.
-
-    Parameters
-    ----------
-    expr
-        A numeric column name or expression (integers and Float32 are cast to Float64).
-    timeperiod
-        Number of bars averaged, from 2 to 100000 (TA-Lib's range).
-
-    Returns
-    -------
-    polars.Expr
-        Float64; null for the first ``timeperiod - 1`` bars of each run of valid bars and for missing bars.
-
-    Raises
-    ------
-    TypeError, ValueError
-        If ``timeperiod`` is not an integer between 2 and 100000.
-
-    Examples
-    --------
-    >>> import polars as pl
-    >>> import indicators_rs as ta
-    >>> df = pl.DataFrame({"close": [1.0, 2.0, 3.0, None, 5.0, 6.0, 7.0]})
-    >>> df.with_columns(sma=ta.sma("close", timeperiod=2))
-    shape: (7, 2)
-    ┌───────┬──────┐
-    │ close ┆ sma  │
-    │ ---   ┆ ---  │
-    │ f64   ┆ f64  │
-    ╞═══════╪══════╡
-    │ 1.0   ┆ null │
-    │ 2.0   ┆ 1.5  │
-    │ 3.0   ┆ 2.5  │
-    │ null  ┆ null │
-    │ 5.0   ┆ null │
-    │ 6.0   ┆ 5.5  │
-    │ 7.0   ┆ 6.5  │
-    └───────┴──────┘
-    """
-    _check_timeperiod("sma", timeperiod, 2)
-    return register_plugin_function(
-        plugin_path=_PLUGIN_PATH,
-        function_name="sma",
-        args=expr,
-        kwargs={"timeperiod": timeperiod},
-        is_elementwise=False,
-    )
-
-
-@pl.api.register_expr_namespace("ta")
-class IndicatorNamespace:
-    """The ``.ta`` expression namespace: ``pl.col("close").ta.sma(20)``."""
-
-    def __init__(self, expr: pl.Expr) -> None:
-        self._expr = expr
-
-    def sma(self, timeperiod: int = 30) -> pl.Expr:
-        """Simple moving average of this expression; see :func:`indicators_rs.sma`."""
-        return sma(self._expr, timeperiod)
+#: Directory holding the compiled plugin (kept under its old private name for tests and benchmarks).
+_PLUGIN_PATH = PLUGIN_PATH

@@ -5,9 +5,16 @@
 
 mod candle_expressions;
 pub mod candles;
+mod columns;
+pub mod directional;
 mod expressions;
+pub mod momentum;
+pub mod oscillators;
 pub mod overlap;
 pub mod segments;
+pub mod stochastic;
+pub mod volatility;
+pub mod volume;
 
 use pyo3::prelude::*;
 use pyo3_polars::PolarsAllocator;

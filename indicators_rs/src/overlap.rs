@@ -1,7 +1,49 @@
-//! Overlap studies (moving averages) as pure kernels on slices.
+//! Overlap studies (moving averages, Bollinger bands) as pure kernels on slices.
 //!
-//! Each kernel writes `out[i]` for every bar at or after its lookback and `f64::NAN` before it; the
-//! expression layer turns those warm-up rows into nulls.
+//! Each kernel writes `out[i]` for every bar: `f64::NAN` before its lookback, the TA-Lib value from it on.
+//! The expression layer turns those warm-up rows into nulls. Where TA-Lib 0.8.1 is compiled with fused
+//! multiply-add (EMA, DEMA, TEMA, KAMA, BBANDS) the same operations use `f64::mul_add`.
+// Index loops mirror TA-Lib's C, which reads several arrays at the same and at earlier bars.
+#![allow(clippy::needless_range_loop)]
+
+/// TA-Lib's moving-average types (`matype`), in TA-Lib's numbering.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MaType {
+    Sma = 0,
+    Ema = 1,
+    Wma = 2,
+    Dema = 3,
+    Tema = 4,
+    Trima = 5,
+    Kama = 6,
+}
+
+impl MaType {
+    /// The moving average for a TA-Lib `matype` number; MAMA (7) and T3 (8) are not provided.
+    pub fn from_code(code: i64) -> Option<Self> {
+        Some(match code {
+            0 => Self::Sma,
+            1 => Self::Ema,
+            2 => Self::Wma,
+            3 => Self::Dema,
+            4 => Self::Tema,
+            5 => Self::Trima,
+            6 => Self::Kama,
+            _ => return None,
+        })
+    }
+}
+
+/// Writes NaN everywhere and reports whether `len` bars are too few for one output after `lookback`.
+#[inline]
+pub(crate) fn too_short(out: &mut [f64], lookback: usize) -> bool {
+    if out.len() <= lookback {
+        out.fill(f64::NAN);
+        return true;
+    }
+    out[..lookback].fill(f64::NAN);
+    false
+}
 
 /// Number of leading bars without output for a simple moving average of `period`.
 pub fn sma_lookback(period: usize) -> usize {
@@ -14,13 +56,10 @@ pub fn sma_lookback(period: usize) -> usize {
 /// bar, divides, and subtracts the oldest. The same order of additions gives the same rounding.
 pub fn sma(input: &[f64], period: usize, out: &mut [f64]) {
     debug_assert_eq!(input.len(), out.len());
-    debug_assert!(period >= 1);
     let lookback = sma_lookback(period);
-    if input.len() <= lookback {
-        out.fill(f64::NAN);
+    if too_short(out, lookback) {
         return;
     }
-    out[..lookback].fill(f64::NAN);
     let divisor = period as f64;
     let mut total = 0.0;
     for &x in &input[..lookback] {
@@ -31,6 +70,394 @@ pub fn sma(input: &[f64], period: usize, out: &mut [f64]) {
         let current = total;
         total -= input[i - lookback];
         *o = current / divisor;
+    }
+}
+
+/// Exponential moving average (`TA_EMA`): seeded with the SMA of the first `period` bars.
+pub fn ema(input: &[f64], period: usize, out: &mut [f64]) {
+    if period == 1 {
+        out.copy_from_slice(input);
+        return;
+    }
+    ema_with_k(input, period, 2.0 / (period as f64 + 1.0), out);
+}
+
+/// EMA with an explicit smoothing factor `k` (TA-Lib's `TA_INT_EMA`).
+pub(crate) fn ema_with_k(input: &[f64], period: usize, k: f64, out: &mut [f64]) {
+    let lookback = period - 1;
+    if too_short(out, lookback) {
+        return;
+    }
+    let mut total = 0.0;
+    for &x in &input[..period] {
+        total += x;
+    }
+    let mut prev = total / period as f64;
+    out[lookback] = prev;
+    for i in period..input.len() {
+        prev = (input[i] - prev).mul_add(k, prev);
+        out[i] = prev;
+    }
+}
+
+/// Weighted moving average (`TA_WMA`): weights 1..=period, newest heaviest, with running sums.
+pub fn wma(input: &[f64], period: usize, out: &mut [f64]) {
+    if period == 1 {
+        out.copy_from_slice(input);
+        return;
+    }
+    let lookback = period - 1;
+    if too_short(out, lookback) {
+        return;
+    }
+    let divider = ((period * (period + 1)) >> 1) as f64;
+    let weight = period as f64;
+    let mut period_sum = 0.0;
+    let mut period_sub = 0.0;
+    for (i, &x) in input[..lookback].iter().enumerate() {
+        period_sub += x;
+        period_sum += x * (i + 1) as f64;
+    }
+    // TA-Lib 0.8.1 recomputes both sums from scratch every `8 * period` outputs to stop drift.
+    let resync_every = 8 * period;
+    let mut countdown = resync_every;
+    let mut trailing_value = 0.0;
+    for i in lookback..input.len() {
+        countdown -= 1;
+        if countdown == 0 {
+            countdown = resync_every;
+            let start = i + 1 - period;
+            let (mut sub, mut sum) = (0.0, 0.0);
+            for (w, &x) in input[start..=i].iter().enumerate() {
+                sub += x;
+                sum += (w + 1) as f64 * x;
+            }
+            out[i] = sum / divider;
+            period_sub = sub;
+            period_sum = sum - sub;
+            trailing_value = input[start];
+            continue;
+        }
+        let x = input[i];
+        period_sub += x;
+        period_sub -= trailing_value;
+        period_sum += x * weight;
+        trailing_value = input[i - lookback];
+        out[i] = period_sum / divider;
+        period_sum -= period_sub;
+    }
+}
+
+/// Double EMA (`TA_DEMA`): `2 * ema1 - ema2`, both EMAs advanced in one pass.
+pub fn dema(input: &[f64], period: usize, out: &mut [f64]) {
+    if period == 1 {
+        out.copy_from_slice(input);
+        return;
+    }
+    let lb = period - 1;
+    if too_short(out, 2 * lb) {
+        return;
+    }
+    let k = 2.0 / (period as f64 + 1.0);
+    let p = period as f64;
+    let mut total = 0.0;
+    for &x in &input[..period] {
+        total += x;
+    }
+    let mut e1 = total / p;
+    let mut total2 = e1;
+    let mut today = period;
+    for _ in 1..period {
+        e1 = (input[today] - e1).mul_add(k, e1);
+        total2 += e1;
+        today += 1;
+    }
+    let mut e2 = total2 / p;
+    out[2 * lb] = 2.0f64.mul_add(e1, -e2);
+    while today < input.len() {
+        e1 = (input[today] - e1).mul_add(k, e1);
+        e2 = (e1 - e2).mul_add(k, e2);
+        out[today] = 2.0f64.mul_add(e1, -e2);
+        today += 1;
+    }
+}
+
+/// Triple EMA (`TA_TEMA`): `ema3 + (3 * ema1 - 3 * ema2)`, the three EMAs advanced in one pass.
+pub fn tema(input: &[f64], period: usize, out: &mut [f64]) {
+    if period == 1 {
+        out.copy_from_slice(input);
+        return;
+    }
+    let lb = period - 1;
+    if too_short(out, 3 * lb) {
+        return;
+    }
+    let k = 2.0 / (period as f64 + 1.0);
+    let p = period as f64;
+    let mut total = 0.0;
+    for &x in &input[..period] {
+        total += x;
+    }
+    let mut e1 = total / p;
+    let mut today = period;
+    let mut total2 = e1;
+    for _ in 1..period {
+        e1 = (input[today] - e1).mul_add(k, e1);
+        total2 += e1;
+        today += 1;
+    }
+    let mut e2 = total2 / p;
+    let mut total3 = e2;
+    for _ in 1..period {
+        e1 = (input[today] - e1).mul_add(k, e1);
+        e2 = (e1 - e2).mul_add(k, e2);
+        total3 += e2;
+        today += 1;
+    }
+    let mut e3 = total3 / p;
+    let combine = |e1: f64, e2: f64, e3: f64| (3.0 * e1 - 3.0 * e2) + e3;
+    out[3 * lb] = combine(e1, e2, e3);
+    while today < input.len() {
+        e1 = (input[today] - e1).mul_add(k, e1);
+        e2 = (e1 - e2).mul_add(k, e2);
+        e3 = (e2 - e3).mul_add(k, e3);
+        out[today] = combine(e1, e2, e3);
+        today += 1;
+    }
+}
+
+/// Triangular moving average (`TA_TRIMA`), with TA-Lib's running numerator for odd and even periods.
+pub fn trima(input: &[f64], period: usize, out: &mut [f64]) {
+    let lookback = period - 1;
+    if too_short(out, lookback) {
+        return;
+    }
+    let half = period >> 1;
+    let odd = period % 2 == 1;
+    let factor = if odd {
+        1.0 / ((half + 1) * (half + 1)) as f64
+    } else {
+        1.0 / (half * (half + 1)) as f64
+    };
+    let mut trailing = 0usize;
+    let mut middle = if odd { half } else { half - 1 };
+    let mut today = middle + half;
+    let mut numerator = 0.0;
+    let mut numerator_sub = 0.0;
+    for i in (trailing..=middle).rev() {
+        numerator_sub += input[i];
+        numerator += numerator_sub;
+    }
+    let mut numerator_add = 0.0;
+    middle += 1;
+    for &x in &input[middle..=today] {
+        numerator_add += x;
+        numerator += numerator_add;
+    }
+    let mut temp = input[trailing];
+    trailing += 1;
+    out[lookback] = numerator * factor;
+    today += 1;
+    while today < input.len() {
+        numerator -= numerator_sub;
+        numerator_sub -= temp;
+        temp = input[middle];
+        middle += 1;
+        numerator_sub += temp;
+        if odd {
+            numerator += numerator_add;
+            numerator_add -= temp;
+        } else {
+            numerator_add -= temp;
+            numerator += numerator_add;
+        }
+        temp = input[today];
+        numerator_add += temp;
+        numerator += temp;
+        out[today] = numerator * factor;
+        today += 1;
+        temp = input[trailing];
+        trailing += 1;
+    }
+}
+
+/// Kaufman adaptive moving average (`TA_KAMA`): an EMA whose factor follows the efficiency ratio.
+pub fn kama(input: &[f64], period: usize, out: &mut [f64]) {
+    if period == 1 {
+        out.copy_from_slice(input);
+        return;
+    }
+    if too_short(out, period) {
+        return;
+    }
+    let const_max = 2.0 / (30.0 + 1.0);
+    let const_diff = 2.0 / (2.0 + 1.0) - const_max;
+    let smoothing = |sum_roc1: f64, period_roc: f64| {
+        let ratio = if sum_roc1 <= period_roc || is_zero(sum_roc1) {
+            1.0
+        } else {
+            (period_roc / sum_roc1).abs()
+        };
+        let sc = ratio.mul_add(const_diff, const_max);
+        sc * sc
+    };
+    let mut sum_roc1 = 0.0;
+    for i in 0..period {
+        sum_roc1 += (input[i] - input[i + 1]).abs();
+    }
+    let today = period;
+    let mut prev = input[today - 1];
+    let mut trailing_value = input[0];
+    let sc = smoothing(sum_roc1, input[today] - trailing_value);
+    prev = (input[today] - prev).mul_add(sc, prev);
+    out[today] = prev;
+    for today in period + 1..input.len() {
+        let x = input[today];
+        let trailing = input[today - period];
+        sum_roc1 -= (trailing_value - trailing).abs();
+        sum_roc1 += (x - input[today - 1]).abs();
+        trailing_value = trailing;
+        let sc = smoothing(sum_roc1, x - trailing);
+        prev = (x - prev).mul_add(sc, prev);
+        out[today] = prev;
+    }
+}
+
+/// TA-Lib's `TA_IS_ZERO`: strictly within ±1e-14.
+#[inline]
+pub(crate) fn is_zero(v: f64) -> bool {
+    -0.00000000000001 < v && v < 0.00000000000001
+}
+
+/// Leading bars without output of `ma` for `period` and `matype`.
+pub fn ma_lookback(period: usize, matype: MaType) -> usize {
+    if period <= 1 {
+        return 0;
+    }
+    match matype {
+        MaType::Sma | MaType::Ema | MaType::Wma | MaType::Trima => period - 1,
+        MaType::Dema => 2 * (period - 1),
+        MaType::Tema => 3 * (period - 1),
+        MaType::Kama => period,
+    }
+}
+
+/// `TA_MA`: the moving average of `matype`; a period of 1 copies the input as TA-Lib does.
+pub fn ma(input: &[f64], period: usize, matype: MaType, out: &mut [f64]) {
+    if period <= 1 {
+        out.copy_from_slice(input);
+        return;
+    }
+    match matype {
+        MaType::Sma => sma(input, period, out),
+        MaType::Ema => ema(input, period, out),
+        MaType::Wma => wma(input, period, out),
+        MaType::Dema => dema(input, period, out),
+        MaType::Tema => tema(input, period, out),
+        MaType::Trima => trima(input, period, out),
+        MaType::Kama => kama(input, period, out),
+    }
+}
+
+/// Bollinger bands (`TA_BBANDS`): `middle` is the moving average, the bands add and subtract `nbdev`
+/// population standard deviations.
+#[allow(clippy::too_many_arguments)]
+pub fn bbands(
+    input: &[f64],
+    period: usize,
+    nbdevup: f64,
+    nbdevdn: f64,
+    matype: MaType,
+    upper: &mut [f64],
+    middle: &mut [f64],
+    lower: &mut [f64],
+) {
+    let lookback = ma_lookback(period, matype).max(period - 1);
+    ma(input, period, matype, middle);
+    if too_short(upper, lookback) {
+        middle.fill(f64::NAN);
+        lower.fill(f64::NAN);
+        return;
+    }
+    middle[..lookback].fill(f64::NAN);
+    lower[..lookback].fill(f64::NAN);
+    // The standard deviation goes into `lower` first, then both bands are derived from it.
+    shifted_stddev(input, period, &mut lower[lookback + 1 - period..]);
+    for i in lookback..input.len() {
+        let sd = lower[i];
+        let m = middle[i];
+        upper[i] = sd.mul_add(nbdevup, m);
+        lower[i] = m - sd * nbdevdn;
+    }
+}
+
+/// Rolling population standard deviation as TA-Lib 0.8.1's BBANDS computes it next to its SMA.
+///
+/// The sums are of deviations from a shift `k` (first the run's first bar, later the window mean), and
+/// the window is re-summed around a new shift whenever cancellation threatens (variance below 1e-6 of
+/// the mean square, or a departing bar dwarfing the rest) and at least every `32 * period` bars.
+fn shifted_stddev(input: &[f64], period: usize, out: &mut [f64]) {
+    let lookback = period - 1;
+    let inv = 1.0 / period as f64;
+    let resync_every = 32 * period;
+    let mut k = input[0];
+    let (mut sum1, mut sum2) = (0.0, 0.0);
+    for &x in &input[..lookback] {
+        let d = x - k;
+        sum1 += d;
+        sum2 += d * d;
+    }
+    let mut countdown = resync_every;
+    for i in lookback..input.len() {
+        let d = input[i] - k;
+        sum1 += d;
+        sum2 += d * d;
+        let mean1 = inv * sum1;
+        let variance = inv * sum2 - mean1 * mean1;
+        let start = i + 1 - period;
+        let old = input[start] - k;
+        let old2 = old * old;
+        sum2 -= old2;
+        let resync = if inv * sum2 * 1e-6 > variance || old2 > sum2 * 1e6 {
+            true
+        } else {
+            countdown -= 1;
+            countdown == 0
+        };
+        if !resync {
+            sum1 -= old;
+            out[i] = if variance == 0.0 {
+                0.0
+            } else {
+                variance.sqrt()
+            };
+            continue;
+        }
+        countdown = resync_every;
+        let mut total = 0.0;
+        for &x in &input[start..=i] {
+            total += x;
+        }
+        k = total * inv;
+        sum1 = 0.0;
+        sum2 = 0.0;
+        for &x in &input[start..=i] {
+            let d = x - k;
+            sum1 += d;
+            sum2 += d * d;
+        }
+        let mean1 = inv * sum1;
+        let mean2 = inv * sum2;
+        let variance = mean2 - mean1 * mean1;
+        let threshold = mean2 * 1e-12;
+        let old = input[start] - k;
+        sum1 -= old;
+        sum2 -= old * old;
+        out[i] = if threshold > variance || variance == 0.0 {
+            0.0
+        } else {
+            variance.sqrt()
+        };
     }
 }
 
@@ -80,5 +507,70 @@ mod tests {
         let mut out = [0.0; 2];
         sma(&[1.0, 2.0], 3, &mut out);
         assert!(out.iter().all(|v| v.is_nan()));
+    }
+
+    #[test]
+    fn every_moving_average_of_a_constant_is_that_constant() {
+        let input = [4.0; 40];
+        for matype in 0..=6 {
+            let matype = MaType::from_code(matype).unwrap();
+            let mut out = [0.0; 40];
+            ma(&input, 5, matype, &mut out);
+            let lookback = ma_lookback(5, matype);
+            assert!(out[..lookback].iter().all(|v| v.is_nan()), "{matype:?}");
+            assert!(
+                out[lookback..].iter().all(|&v| v == 4.0),
+                "{matype:?}: {out:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn ema_is_seeded_with_the_sma_of_the_first_period() {
+        let mut out = [0.0; 4];
+        ema(&[1.0, 2.0, 3.0, 5.0], 3, &mut out);
+        assert!(out[1].is_nan());
+        assert_eq!(out[2], 2.0);
+        assert_eq!(out[3], 3.5);
+    }
+
+    #[test]
+    fn wma_and_trima_match_hand_computed_values() {
+        let input = [1.0, 2.0, 3.0, 4.0, 5.0];
+        let mut out = [0.0; 5];
+        wma(&input, 3, &mut out);
+        assert_eq!(&out[2..], &[14.0 / 6.0, 20.0 / 6.0, 26.0 / 6.0]);
+        trima(&input, 4, &mut out);
+        assert_eq!(
+            &out[3..],
+            &[(1.0 + 4.0 + 6.0 + 4.0) / 6.0, (2.0 + 6.0 + 8.0 + 5.0) / 6.0]
+        );
+    }
+
+    #[test]
+    fn short_inputs_are_all_warm_up_for_every_average() {
+        for matype in 0..=6 {
+            let matype = MaType::from_code(matype).unwrap();
+            for len in 0..8 {
+                let input = vec![1.0; len];
+                let mut out = vec![0.0; len];
+                ma(&input, 4, matype, &mut out);
+                let lookback = ma_lookback(4, matype);
+                assert_eq!(
+                    out.iter().filter(|v| !v.is_nan()).count(),
+                    len.saturating_sub(lookback)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn bbands_of_a_constant_collapse_onto_the_middle() {
+        let input = [3.0; 10];
+        let (mut up, mut mid, mut lo) = ([0.0; 10], [0.0; 10], [0.0; 10]);
+        bbands(&input, 5, 2.0, 2.0, MaType::Sma, &mut up, &mut mid, &mut lo);
+        assert!(up[..4].iter().all(|v| v.is_nan()));
+        assert_eq!(&up[4..], &[3.0; 6]);
+        assert_eq!(&lo[4..], &[3.0; 6]);
     }
 }

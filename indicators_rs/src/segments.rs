@@ -1,12 +1,22 @@
-//! Missing-bar handling shared by every kernel.
+//! Missing-bar handling and the grouped walk shared by every kernel.
 //!
-//! A missing bar is a null or a non-finite value (NaN, ±inf). TA-Lib would let one such value poison every
-//! later output; here each maximal run of valid values is computed on its own, exactly as TA-Lib would
-//! compute that run alone. So the warm-up restarts after a gap and every row inside a gap is null.
+//! A missing bar is a bar where any input (high, low, close, volume, ...) is a null or a non-finite value
+//! (NaN, ±inf). TA-Lib would let one such value poison every later output; here each maximal run of valid
+//! bars is computed on its own, exactly as TA-Lib would compute that run alone. So the warm-up restarts after
+//! a gap and every row inside a gap is NaN (null once it reaches Polars).
+//!
+//! The grouped walk applies the same rule inside each segment of a `by` column (one segment per symbol),
+//! so a kernel never sees bars of two symbols at once, and spreads the segments over a few threads.
+
+use std::thread;
+
+/// Fewest rows worth a thread of their own; below this the spawn costs more than it saves.
+pub const MIN_ROWS_PER_THREAD: usize = 64 * 1024;
 
 /// Calls `kernel(run, out)` for every maximal run of valid values in `values`.
 ///
-/// `out` is the slice of the output aligned with `run`. `valid[i]` says whether bar `i` is present.
+/// `out` is the slice of the output aligned with `run`. `valid[i]` says whether bar `i` is present. Rows
+/// outside every run are left as they are.
 pub fn for_each_valid_run<F>(values: &[f64], valid: &[bool], out: &mut [f64], mut kernel: F)
 where
     F: FnMut(&[f64], &mut [f64]),
@@ -28,6 +38,140 @@ where
         }
         start = end;
     }
+}
+
+/// Whether every input is finite at bar `i`.
+#[inline]
+fn bar_is_valid<const I: usize>(inputs: &[&[f64]; I], i: usize) -> bool {
+    inputs.iter().all(|column| column[i].is_finite())
+}
+
+/// Runs `kernel` on every maximal run of valid bars of `inputs`, writing NaN into every missing bar.
+///
+/// The kernel gets the inputs and outputs sliced to the run and must write every output row of it.
+pub fn run_valid<const I: usize, const O: usize, K>(
+    inputs: [&[f64]; I],
+    mut outs: [&mut [f64]; O],
+    kernel: &K,
+) where
+    K: Fn([&[f64]; I], [&mut [f64]; O]),
+{
+    let n = outs
+        .first()
+        .map_or_else(|| inputs.first().map_or(0, |c| c.len()), |o| o.len());
+    let mut start = 0;
+    while start < n {
+        let gap_start = start;
+        while start < n && !bar_is_valid(&inputs, start) {
+            start += 1;
+        }
+        for out in outs.iter_mut() {
+            out[gap_start..start].fill(f64::NAN);
+        }
+        let mut end = start;
+        while end < n && bar_is_valid(&inputs, end) {
+            end += 1;
+        }
+        if end > start {
+            let run_inputs = inputs.map(|column| &column[start..end]);
+            let run_outs = outs.each_mut().map(|out| &mut out[start..end]);
+            kernel(run_inputs, run_outs);
+        }
+        start = end;
+    }
+}
+
+/// Splits every output at row `at` into the rows before it and the rows from it on.
+fn split_outputs<'a, const O: usize>(
+    outs: [&'a mut [f64]; O],
+    at: usize,
+) -> ([&'a mut [f64]; O], [&'a mut [f64]; O]) {
+    let mut heads: [&'a mut [f64]; O] = std::array::from_fn(|_| <&mut [f64]>::default());
+    let mut tails: [&'a mut [f64]; O] = std::array::from_fn(|_| <&mut [f64]>::default());
+    for (k, out) in outs.into_iter().enumerate() {
+        let (head, tail) = out.split_at_mut(at);
+        heads[k] = head;
+        tails[k] = tail;
+    }
+    (heads, tails)
+}
+
+/// Runs `kernel` over each segment `bounds[s]..bounds[s + 1]` on its own (see [`run_valid`]).
+///
+/// `bounds` starts at 0, ends at the number of rows and never decreases. Segments are shared out over at
+/// most `threads` threads in contiguous blocks of roughly equal rows; the result does not depend on it.
+pub fn run_segments<const I: usize, const O: usize, K>(
+    inputs: [&[f64]; I],
+    outs: [&mut [f64]; O],
+    bounds: &[usize],
+    threads: usize,
+    kernel: &K,
+) where
+    K: Fn([&[f64]; I], [&mut [f64]; O]) + Sync,
+{
+    let n = bounds.last().copied().unwrap_or(0);
+    let threads = threads.clamp(1, (n / MIN_ROWS_PER_THREAD).max(1));
+    if threads == 1 {
+        walk_segments(inputs, outs, bounds, 0, kernel);
+        return;
+    }
+    // Cut the segment list into `threads` blocks of about n / threads rows, at segment boundaries.
+    let mut cuts = vec![0usize];
+    for t in 1..threads {
+        let target = n * t / threads;
+        let s = bounds
+            .partition_point(|&b| b < target)
+            .min(bounds.len() - 1);
+        if s > *cuts.last().unwrap_or(&0) && s < bounds.len() - 1 {
+            cuts.push(s);
+        }
+    }
+    cuts.push(bounds.len() - 1);
+    thread::scope(|scope| {
+        let mut rest = outs;
+        let mut offset = 0;
+        for block in cuts.windows(2) {
+            let (first, last) = (block[0], block[1]);
+            let rows = bounds[last] - bounds[first];
+            let (mine, others) = split_outputs(rest, rows);
+            rest = others;
+            let block_bounds = &bounds[first..=last];
+            let block_inputs = inputs.map(|column| &column[offset..offset + rows]);
+            let base = offset;
+            scope.spawn(move || walk_segments(block_inputs, mine, block_bounds, base, kernel));
+            offset += rows;
+        }
+    });
+}
+
+/// Walks consecutive segments whose bounds are absolute rows; `base` is the row where these slices start.
+fn walk_segments<const I: usize, const O: usize, K>(
+    inputs: [&[f64]; I],
+    mut outs: [&mut [f64]; O],
+    bounds: &[usize],
+    base: usize,
+    kernel: &K,
+) where
+    K: Fn([&[f64]; I], [&mut [f64]; O]),
+{
+    for segment in bounds.windows(2) {
+        let (start, end) = (segment[0] - base, segment[1] - base);
+        if end > start {
+            let segment_inputs = inputs.map(|column| &column[start..end]);
+            let segment_outs = outs.each_mut().map(|out| &mut out[start..end]);
+            run_valid(segment_inputs, segment_outs, kernel);
+        }
+    }
+}
+
+/// Threads to spread a grouped call over: `POLARS_MAX_THREADS` when set, else the available cores.
+pub fn thread_count() -> usize {
+    let cores = thread::available_parallelism().map_or(1, |n| n.get());
+    std::env::var("POLARS_MAX_THREADS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|&v| v > 0)
+        .map_or(cores, |v| v.min(cores))
 }
 
 #[cfg(test)]
@@ -65,5 +209,47 @@ mod tests {
             panic!("no run expected")
         });
         assert_eq!(out, [7.0; 3]);
+    }
+
+    fn run_lengths(run: [&[f64]; 2], outs: [&mut [f64]; 1]) {
+        let [out] = outs;
+        out.fill(run[0].len() as f64);
+    }
+
+    #[test]
+    fn a_bar_is_missing_when_any_input_is_not_finite() {
+        let close = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
+        let volume = [1.0, f64::NAN, 1.0, 1.0, f64::INFINITY, 1.0];
+        let mut out = [0.0; 6];
+        run_valid([&close, &volume], [&mut out], &run_lengths);
+        assert_eq!(out[0], 1.0);
+        assert!(out[1].is_nan() && out[4].is_nan());
+        assert_eq!(&out[2..4], &[2.0, 2.0]);
+        assert_eq!(out[5], 1.0);
+    }
+
+    #[test]
+    fn segments_never_share_a_run_whatever_the_thread_count() {
+        let n = 3 * MIN_ROWS_PER_THREAD + 17;
+        let close = vec![1.0; n];
+        let bounds = [0, 5, MIN_ROWS_PER_THREAD, 2 * MIN_ROWS_PER_THREAD + 3, n];
+        for threads in [1, 2, 3, 8] {
+            let mut out = vec![0.0; n];
+            run_segments([&close, &close], [&mut out], &bounds, threads, &run_lengths);
+            for segment in bounds.windows(2) {
+                let len = (segment[1] - segment[0]) as f64;
+                assert!(out[segment[0]..segment[1]].iter().all(|&v| v == len));
+            }
+        }
+    }
+
+    #[test]
+    fn empty_input_and_empty_segments_are_fine() {
+        let mut out: Vec<f64> = Vec::new();
+        run_segments([&[][..], &[][..]], [&mut out[..]], &[0], 2, &run_lengths);
+        let close = [1.0, 2.0];
+        let mut out = [0.0; 2];
+        run_segments([&close, &close], [&mut out], &[0, 0, 2, 2], 2, &run_lengths);
+        assert_eq!(out, [2.0, 2.0]);
     }
 }

@@ -1,0 +1,184 @@
+//! The Polars side shared by every wrapper: check and cast the inputs, find the `by` segments, run a kernel
+//! without letting a panic escape, and hand back Float64 columns whose warm-up rows are null.
+
+use std::borrow::Cow;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use polars::prelude::*;
+use pyo3_polars::export::polars_arrow::bitmap::Bitmap;
+
+use crate::segments::{run_segments, thread_count};
+
+/// Largest period TA-Lib accepts, in bars.
+pub const MAX_PERIOD: i64 = 100_000;
+
+/// Checks a TA-Lib period and names the function, the parameter and the fix when it is out of range.
+pub fn check_period(function: &str, name: &str, period: i64, min: i64) -> PolarsResult<usize> {
+    if period < min || period > MAX_PERIOD {
+        polars_bail!(InvalidOperation:
+            "{function}: {name}={period} is out of range; pass an integer between {min} and {MAX_PERIOD}");
+    }
+    Ok(period as usize)
+}
+
+/// Checks a finite float parameter such as `nbdevup`.
+pub fn check_finite(function: &str, name: &str, value: f64) -> PolarsResult<f64> {
+    if !value.is_finite() {
+        polars_bail!(InvalidOperation: "{function}: {name}={value} is not a finite number; pass a float such as 2.0");
+    }
+    Ok(value)
+}
+
+/// Casts a numeric input to Float64, or says which dtype was given and what to pass instead.
+///
+/// A column of dtype Null (every bar missing) is accepted and gives an all-null result.
+fn float_input(function: &str, s: &Series) -> PolarsResult<Float64Chunked> {
+    if !(s.dtype().is_numeric() || s.dtype().is_null()) {
+        polars_bail!(InvalidOperation:
+            "{function}: column '{}' has dtype {}; pass a numeric (float or integer) column, e.g. cast it with .cast(pl.Float64)",
+            s.name(), s.dtype());
+    }
+    let s = s.cast(&DataType::Float64)?;
+    Ok(s.f64()?.rechunk().into_owned())
+}
+
+/// The values of a Float64 column with every null read as NaN; borrowed when there is no null.
+fn values_with_nan(ca: &Float64Chunked) -> Cow<'_, [f64]> {
+    if ca.null_count() == 0 {
+        if let Ok(slice) = ca.cont_slice() {
+            return Cow::Borrowed(slice);
+        }
+    }
+    Cow::Owned(ca.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
+}
+
+/// Start rows of each block of equal consecutive keys in `by`, followed by its length.
+fn segment_bounds(function: &str, by: &Series) -> PolarsResult<Vec<usize>> {
+    let n = by.len();
+    let mut bounds = vec![0];
+    if n == 0 {
+        return Ok(bounds);
+    }
+    let by = by.to_physical_repr().rechunk();
+    if let Ok(keys) = by.str() {
+        let mut prev = keys.get(0);
+        for (i, key) in keys.iter().enumerate().skip(1) {
+            if key != prev {
+                bounds.push(i);
+                prev = key;
+            }
+        }
+    } else if let Ok(keys) = by.cast(&DataType::Int64).and_then(|s| s.i64().cloned()) {
+        if by.dtype().is_integer() && keys.null_count() == by.null_count() {
+            let mut prev = keys.get(0);
+            for (i, key) in keys.iter().enumerate().skip(1) {
+                if key != prev {
+                    bounds.push(i);
+                    prev = key;
+                }
+            }
+        } else {
+            return generic_bounds(function, &by);
+        }
+    } else {
+        return generic_bounds(function, &by);
+    }
+    bounds.push(n);
+    Ok(bounds)
+}
+
+/// Segment starts for any other key dtype, by comparing each key with the one before it.
+fn generic_bounds(function: &str, by: &Series) -> PolarsResult<Vec<usize>> {
+    let changed = by
+        .not_equal_missing(&by.shift(1))
+        .map_err(|e| polars_err!(InvalidOperation: "{function}: cannot group by column '{}' of dtype {} ({e}); pass a string or integer symbol column", by.name(), by.dtype()))?;
+    let mut bounds = vec![0];
+    for (i, flag) in changed.iter().enumerate().skip(1) {
+        if flag.unwrap_or(false) {
+            bounds.push(i);
+        }
+    }
+    bounds.push(by.len());
+    Ok(bounds)
+}
+
+/// Turns a kernel output (NaN for warm-up and missing bars) into a Float64 column with nulls there.
+fn into_column(name: PlSmallStr, values: Vec<f64>) -> Float64Chunked {
+    let missing = values.iter().filter(|v| v.is_nan()).count();
+    let validity = (missing > 0).then(|| Bitmap::from_iter(values.iter().map(|v| !v.is_nan())));
+    Float64Chunked::from_vec_validity(name, values, validity)
+}
+
+/// Runs `kernel` over the first `I` inputs, cast to Float64, and returns `O` Float64 columns.
+///
+/// An extra last input is the `by` column: the kernel then restarts at every change of its value. Bars
+/// where any input is null or non-finite are missing bars (see `segments`). A panic in a kernel becomes a
+/// Polars error instead of crossing into Python.
+pub fn compute<const I: usize, const O: usize, K>(
+    function: &str,
+    inputs: &[Series],
+    kernel: K,
+) -> PolarsResult<[Float64Chunked; O]>
+where
+    K: Fn([&[f64]; I], [&mut [f64]; O]) + Sync,
+{
+    if inputs.len() != I && inputs.len() != I + 1 {
+        polars_bail!(InvalidOperation:
+            "{function}: expected {I} input column(s) (plus an optional `by` column), got {}; call it through indicators_rs", inputs.len());
+    }
+    let n = inputs[0].len();
+    for s in inputs {
+        if s.len() != n {
+            polars_bail!(ShapeMismatch:
+                "{function}: input columns have different lengths ('{}' has {}, '{}' has {}); pass columns of the same frame",
+                inputs[0].name(), n, s.name(), s.len());
+        }
+    }
+    let columns = inputs[..I]
+        .iter()
+        .map(|s| float_input(function, s))
+        .collect::<PolarsResult<Vec<_>>>()?;
+    let values: Vec<Cow<'_, [f64]>> = columns.iter().map(values_with_nan).collect();
+    let (bounds, threads) = match inputs.get(I) {
+        Some(by) => (segment_bounds(function, by)?, thread_count()),
+        None => (vec![0, n], 1),
+    };
+    let mut outs: [Vec<f64>; O] = std::array::from_fn(|_| vec![0.0; n]);
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        let ins: [&[f64]; I] = std::array::from_fn(|k| &values[k][..]);
+        let outs_mut = outs.each_mut().map(|o| &mut o[..]);
+        run_segments(ins, outs_mut, &bounds, threads, &kernel);
+    }));
+    if result.is_err() {
+        polars_bail!(ComputeError:
+            "{function}: internal error in the indicator kernel; please report it with the input that caused it");
+    }
+    let name = inputs[0].name().clone();
+    Ok(outs.map(|values| into_column(name.clone(), values)))
+}
+
+/// Packs several Float64 columns into one Struct column named after the first input.
+pub fn into_struct(name: PlSmallStr, fields: &[(&str, Float64Chunked)]) -> PolarsResult<Series> {
+    let n = fields.first().map_or(0, |(_, ca)| ca.len());
+    let series: Vec<Series> = fields
+        .iter()
+        .map(|(field, ca)| {
+            ca.clone()
+                .with_name(PlSmallStr::from_str(field))
+                .into_series()
+        })
+        .collect();
+    Ok(StructChunked::from_series(name, n, series.iter())?.into_series())
+}
+
+/// The output Field of a Struct of Float64 fields named `names`.
+pub fn struct_field(input_fields: &[Field], names: &[&str]) -> PolarsResult<Field> {
+    let fields = names
+        .iter()
+        .map(|name| Field::new(PlSmallStr::from_str(name), DataType::Float64))
+        .collect();
+    let name = input_fields
+        .first()
+        .map_or_else(|| PlSmallStr::from_static("ta"), |f| f.name().clone());
+    Ok(Field::new(name, DataType::Struct(fields)))
+}

@@ -1,0 +1,207 @@
+//! Wilder's directional movement system: PLUS_DI, MINUS_DI and ADX, as pure kernels on slices.
+// Index loops mirror TA-Lib's C, which reads several arrays at the same and at earlier bars.
+#![allow(clippy::needless_range_loop)]
+
+use crate::overlap::{is_zero, too_short};
+use crate::volatility::true_range;
+
+/// Today's +DM and -DM from the change of high and low (only the larger move counts, ties count nothing).
+#[inline]
+fn directional_moves(diff_p: f64, diff_m: f64) -> (f64, f64) {
+    if diff_m > 0.0 && diff_p < diff_m {
+        (0.0, diff_m)
+    } else if diff_p > 0.0 && diff_p > diff_m {
+        (diff_p, 0.0)
+    } else {
+        (0.0, 0.0)
+    }
+}
+
+/// Which directional indicator a DI kernel computes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Plus,
+    Minus,
+}
+
+/// +DI or -DI (`TA_PLUS_DI` / `TA_MINUS_DI`): smoothed DM over smoothed true range, times 100.
+pub fn directional_indicator(
+    high: &[f64],
+    low: &[f64],
+    close: &[f64],
+    period: usize,
+    direction: Direction,
+    out: &mut [f64],
+) {
+    let pick = |diff_p: f64, diff_m: f64| {
+        let (plus, minus) = directional_moves(diff_p, diff_m);
+        if direction == Direction::Plus {
+            (plus, plus != 0.0)
+        } else {
+            (minus, minus != 0.0)
+        }
+    };
+    if period <= 1 {
+        if too_short(out, 1) {
+            return;
+        }
+        for today in 1..close.len() {
+            let diff_p = high[today] - high[today - 1];
+            let diff_m = low[today - 1] - low[today];
+            let (dm, moved) = pick(diff_p, diff_m);
+            out[today] = if moved {
+                let tr = true_range(high[today], low[today], close[today - 1]);
+                if is_zero(tr) {
+                    0.0
+                } else {
+                    dm / tr
+                }
+            } else {
+                0.0
+            };
+        }
+        return;
+    }
+    if too_short(out, period) {
+        return;
+    }
+    let p = period as f64;
+    let mut prev_dm = 0.0;
+    let mut prev_tr = 0.0;
+    for today in 1..period {
+        let (dm, moved) = pick(high[today] - high[today - 1], low[today - 1] - low[today]);
+        if moved {
+            prev_dm += dm;
+        }
+        prev_tr += true_range(high[today], low[today], close[today - 1]);
+    }
+    for today in period..close.len() {
+        let (dm, moved) = pick(high[today] - high[today - 1], low[today - 1] - low[today]);
+        prev_dm = if moved {
+            prev_dm - prev_dm / p + dm
+        } else {
+            prev_dm - prev_dm / p
+        };
+        prev_tr = prev_tr - prev_tr / p + true_range(high[today], low[today], close[today - 1]);
+        out[today] = if is_zero(prev_tr) {
+            0.0
+        } else {
+            100.0 * (prev_dm / prev_tr)
+        };
+    }
+}
+
+/// Plus directional indicator (`TA_PLUS_DI`).
+pub fn plus_di(high: &[f64], low: &[f64], close: &[f64], period: usize, out: &mut [f64]) {
+    directional_indicator(high, low, close, period, Direction::Plus, out);
+}
+
+/// Minus directional indicator (`TA_MINUS_DI`).
+pub fn minus_di(high: &[f64], low: &[f64], close: &[f64], period: usize, out: &mut [f64]) {
+    directional_indicator(high, low, close, period, Direction::Minus, out);
+}
+
+/// Average directional index (`TA_ADX`): Wilder average of DX; lookback `2 * period - 1`.
+pub fn adx(high: &[f64], low: &[f64], close: &[f64], period: usize, out: &mut [f64]) {
+    let lookback = 2 * period - 1;
+    if too_short(out, lookback) {
+        return;
+    }
+    let p = period as f64;
+    let p1 = (period - 1) as f64;
+    let mut plus_dm = 0.0;
+    let mut minus_dm = 0.0;
+    let mut tr = 0.0;
+    let step = |today: usize, plus_dm: &mut f64, minus_dm: &mut f64, tr: &mut f64, smooth: bool| {
+        let diff_p = high[today] - high[today - 1];
+        let diff_m = low[today - 1] - low[today];
+        if smooth {
+            *minus_dm -= *minus_dm / p;
+            *plus_dm -= *plus_dm / p;
+        }
+        if diff_m > 0.0 && diff_p < diff_m {
+            *minus_dm += diff_m;
+        } else if diff_p > 0.0 && diff_p > diff_m {
+            *plus_dm += diff_p;
+        }
+        let range = true_range(high[today], low[today], close[today - 1]);
+        *tr = if smooth {
+            *tr - *tr / p + range
+        } else {
+            *tr + range
+        };
+    };
+    let dx = |plus_dm: f64, minus_dm: f64, tr: f64| -> Option<f64> {
+        if is_zero(tr) {
+            return None;
+        }
+        let minus_di = 100.0 * (minus_dm / tr);
+        let plus_di = 100.0 * (plus_dm / tr);
+        let sum = minus_di + plus_di;
+        if is_zero(sum) {
+            None
+        } else {
+            Some(100.0 * ((minus_di - plus_di).abs() / sum))
+        }
+    };
+    for today in 1..period {
+        step(today, &mut plus_dm, &mut minus_dm, &mut tr, false);
+    }
+    let mut sum_dx = 0.0;
+    for today in period..2 * period {
+        step(today, &mut plus_dm, &mut minus_dm, &mut tr, true);
+        if let Some(v) = dx(plus_dm, minus_dm, tr) {
+            sum_dx += v;
+        }
+    }
+    let mut prev_adx = sum_dx / p;
+    out[lookback] = prev_adx;
+    for today in 2 * period..close.len() {
+        step(today, &mut plus_dm, &mut minus_dm, &mut tr, true);
+        if let Some(v) = dx(plus_dm, minus_dm, tr) {
+            prev_adx = (prev_adx * p1 + v) / p;
+        }
+        out[today] = prev_adx;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_steady_rise_is_all_plus_di_and_full_adx() {
+        let high: Vec<f64> = (0..30).map(|i| 10.0 + f64::from(i)).collect();
+        let low: Vec<f64> = high.iter().map(|h| h - 1.0).collect();
+        let close = high.clone();
+        let mut plus = [0.0; 30];
+        let mut minus = [0.0; 30];
+        let mut strength = [0.0; 30];
+        directional_indicator(&high, &low, &close, 5, Direction::Plus, &mut plus);
+        directional_indicator(&high, &low, &close, 5, Direction::Minus, &mut minus);
+        adx(&high, &low, &close, 5, &mut strength);
+        assert!(plus[..5].iter().all(|v| v.is_nan()));
+        assert!(plus[5..].iter().all(|&v| v > 0.0));
+        assert!(minus[5..].iter().all(|&v| v == 0.0));
+        assert!(strength[..9].iter().all(|v| v.is_nan()));
+        assert!(strength[9..].iter().all(|&v| (v - 100.0).abs() < 1e-9));
+    }
+
+    #[test]
+    fn short_inputs_are_all_warm_up() {
+        for len in 0..10 {
+            let x = vec![1.0; len];
+            let mut out = vec![0.0; len];
+            adx(&x, &x, &x, 3, &mut out);
+            assert_eq!(
+                out.iter().filter(|v| !v.is_nan()).count(),
+                len.saturating_sub(5)
+            );
+            directional_indicator(&x, &x, &x, 1, Direction::Minus, &mut out);
+            assert_eq!(
+                out.iter().filter(|v| !v.is_nan()).count(),
+                len.saturating_sub(1)
+            );
+        }
+    }
+}

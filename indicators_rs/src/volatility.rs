@@ -1,0 +1,116 @@
+//! Volatility indicators: TRANGE, ATR and NATR, as pure kernels on slices.
+// Index loops mirror TA-Lib's C, which reads several arrays at the same and at earlier bars.
+#![allow(clippy::needless_range_loop)]
+
+use crate::overlap::{is_zero, too_short};
+
+/// True range of one bar: the largest of high - low and the distances of both to the previous close.
+#[inline]
+pub fn true_range(high: f64, low: f64, prev_close: f64) -> f64 {
+    let mut greatest = high - low;
+    let to_high = (prev_close - high).abs();
+    if to_high > greatest {
+        greatest = to_high;
+    }
+    let to_low = (prev_close - low).abs();
+    if to_low > greatest {
+        greatest = to_low;
+    }
+    greatest
+}
+
+/// True range (`TA_TRANGE`); the first bar has no previous close and stays warm-up.
+pub fn trange(high: &[f64], low: &[f64], close: &[f64], out: &mut [f64]) {
+    if too_short(out, 1) {
+        return;
+    }
+    for i in 1..close.len() {
+        out[i] = true_range(high[i], low[i], close[i - 1]);
+    }
+}
+
+/// Average true range (`TA_ATR`) with Wilder smoothing; a period of 1 is the true range.
+///
+/// TA-Lib 0.8.1 smooths as `atr * ((p - 1) / p) + tr * (1 - (p - 1) / p)` with one fused multiply-add.
+pub fn atr(high: &[f64], low: &[f64], close: &[f64], period: usize, out: &mut [f64]) {
+    average_true_range(high, low, close, period, false, out);
+}
+
+/// Normalized ATR (`TA_NATR`): ATR / close * 100, 0 when the close is (about) 0.
+pub fn natr(high: &[f64], low: &[f64], close: &[f64], period: usize, out: &mut [f64]) {
+    average_true_range(high, low, close, period, true, out);
+}
+
+fn average_true_range(
+    high: &[f64],
+    low: &[f64],
+    close: &[f64],
+    period: usize,
+    normalize: bool,
+    out: &mut [f64],
+) {
+    if period <= 1 {
+        trange(high, low, close, out);
+        return;
+    }
+    if too_short(out, period) {
+        return;
+    }
+    let p = period as f64;
+    let alpha = (period - 1) as f64 / p;
+    let beta = 1.0 - alpha;
+    let mut total = 0.0;
+    for i in 1..=period {
+        total += true_range(high[i], low[i], close[i - 1]);
+    }
+    let mut prev = total / p;
+    let emit = |prev: f64, i: usize| {
+        if !normalize {
+            prev
+        } else if is_zero(close[i]) {
+            0.0
+        } else {
+            prev / close[i] * 100.0
+        }
+    };
+    out[period] = emit(prev, period);
+    for i in period + 1..close.len() {
+        prev = prev.mul_add(alpha, true_range(high[i], low[i], close[i - 1]) * beta);
+        out[i] = emit(prev, i);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn true_range_covers_gaps_from_the_previous_close() {
+        assert_eq!(true_range(10.0, 9.0, 9.5), 1.0);
+        assert_eq!(true_range(10.0, 9.0, 12.0), 3.0);
+        assert_eq!(true_range(10.0, 9.0, 7.0), 3.0);
+    }
+
+    #[test]
+    fn atr_of_constant_ranges_is_that_range_and_natr_scales_it() {
+        let high = [11.0; 8];
+        let low = [9.0; 8];
+        let close = [10.0; 8];
+        let mut out = [0.0; 8];
+        atr(&high, &low, &close, 3, &mut out);
+        assert!(out[..3].iter().all(|v| v.is_nan()));
+        assert!(out[3..].iter().all(|&v| v == 2.0));
+        natr(&high, &low, &close, 3, &mut out);
+        assert!(out[3..].iter().all(|&v| v == 20.0));
+    }
+
+    #[test]
+    fn short_inputs_are_all_warm_up() {
+        for len in 0..=3 {
+            let x = vec![1.0; len];
+            let mut out = vec![0.0; len];
+            atr(&x, &x, &x, 3, &mut out);
+            assert!(out.iter().all(|v| v.is_nan()));
+        }
+    }
+}
