@@ -86,6 +86,20 @@ fn valid_runs(n: usize, valid: impl Fn(usize) -> bool) -> impl Iterator<Item = R
     })
 }
 
+/// Whether every bar has four finite prices; written as a branch-free count so it vectorizes.
+fn all_bars_valid(open: &[f64], high: &[f64], low: &[f64], close: &[f64]) -> bool {
+    let invalid: usize = open
+        .iter()
+        .zip(high)
+        .zip(low)
+        .zip(close)
+        .map(|(((o, h), l), c)| {
+            usize::from(!(o.is_finite() & h.is_finite() & l.is_finite() & c.is_finite()))
+        })
+        .sum();
+    invalid == 0
+}
+
 /// Runs `kernel` on each run of valid bars (all four prices finite) and makes every other row null: the
 /// missing bars themselves and the first `lookback` bars of each run.
 fn apply_pattern<K>(
@@ -101,26 +115,31 @@ where
     let [open, high, low, close] = [0, 1, 2, 3].map(|k| values_with_nan(&columns[k]));
     let n = close.len();
     let mut out = vec![0i32; n];
-    let mut validity = MutableBitmap::from_len_zeroed(n);
-    let valid = |i: usize| {
-        open[i].is_finite() && high[i].is_finite() && low[i].is_finite() && close[i].is_finite()
+    let mut validity = MutableBitmap::with_capacity(n);
+    let runs: Vec<Range<usize>> = if all_bars_valid(&open, &high, &low, &close) {
+        vec![Range { start: 0, end: n }]
+    } else {
+        let valid = |i: usize| {
+            open[i].is_finite() && high[i].is_finite() && low[i].is_finite() && close[i].is_finite()
+        };
+        valid_runs(n, valid).collect()
     };
     catch_unwind(AssertUnwindSafe(|| {
-        for run in valid_runs(n, valid) {
-            if run.len() <= lookback {
-                continue;
-            }
-            let bars = Ohlc::new(
-                &open[run.clone()],
-                &high[run.clone()],
-                &low[run.clone()],
-                &close[run.clone()],
-            );
-            kernel(&bars, &mut out[run.clone()]);
-            for i in run.start + lookback..run.end {
-                validity.set(i, true);
+        for run in &runs {
+            let first_output = (run.start + lookback).min(run.end);
+            validity.extend_constant(first_output - validity.len(), false);
+            validity.extend_constant(run.end - first_output, true);
+            if run.len() > lookback {
+                let bars = Ohlc::new(
+                    &open[run.clone()],
+                    &high[run.clone()],
+                    &low[run.clone()],
+                    &close[run.clone()],
+                );
+                kernel(&bars, &mut out[run.clone()]);
             }
         }
+        validity.extend_constant(n - validity.len(), false);
     }))
     .map_err(|_| {
         polars_err!(ComputeError: "{function}: internal error in the kernel; please report it with the input")
@@ -192,6 +211,16 @@ mod tests {
         assert_eq!(runs, vec![1..3, 4..5, 7..8]);
         assert_eq!(valid_runs(3, |_| false).count(), 0);
         assert_eq!(valid_runs(0, |_| true).count(), 0);
+    }
+
+    #[test]
+    fn any_non_finite_price_makes_a_bar_invalid() {
+        let ok = [1.0, 2.0, 3.0];
+        assert!(all_bars_valid(&ok, &ok, &ok, &ok));
+        assert!(all_bars_valid(&[], &[], &[], &[]));
+        for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            assert!(!all_bars_valid(&ok, &ok, &[1.0, bad, 3.0], &ok));
+        }
     }
 
     #[test]

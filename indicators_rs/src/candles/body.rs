@@ -1,6 +1,7 @@
 //! Single candles classified by their real body alone: marubozu and spinning top.
 
-use super::{lookback, scan, Ohlc, BODY_LONG, BODY_SHORT, SHADOW_VERY_SHORT};
+use super::{lookback, scan, BodyLong, BodyShort, Ohlc, ShadowVeryShort, Total};
+use super::{BODY_LONG, BODY_SHORT, SHADOW_VERY_SHORT};
 
 /// Lookback of [`marubozu`].
 pub const MARUBOZU_LOOKBACK: usize = lookback(&[BODY_LONG, SHADOW_VERY_SHORT], 0);
@@ -9,13 +10,11 @@ pub const SPINNING_TOP_LOOKBACK: usize = lookback(&[BODY_SHORT], 0);
 
 /// `CDLMARUBOZU`: a long body with (almost) no shadows; 100 when white, -100 when black.
 pub fn marubozu(bars: &Ohlc, out: &mut [i32]) {
-    let totals = [(BODY_LONG, 0), (SHADOW_VERY_SHORT, 0)];
     scan(
         bars,
         out,
         MARUBOZU_LOOKBACK,
-        totals,
-        |i, [long, very_short]| {
+        |i, (long, very_short): &(Total<BodyLong, 0>, Total<ShadowVeryShort, 0>)| {
             let very_short = very_short.average(bars, i);
             if bars.body(i) > long.average(bars, i)
                 && bars.upper_shadow(i) < very_short
@@ -36,8 +35,7 @@ pub fn spinning_top(bars: &Ohlc, out: &mut [i32]) {
         bars,
         out,
         SPINNING_TOP_LOOKBACK,
-        [(BODY_SHORT, 0)],
-        |i, [short]| {
+        |i, short: &Total<BodyShort, 0>| {
             let body = bars.body(i);
             if bars.upper_shadow(i) > body
                 && bars.lower_shadow(i) > body

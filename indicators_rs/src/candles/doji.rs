@@ -1,6 +1,10 @@
 //! Doji family: candles whose open and close are (nearly) equal.
 
-use super::{lookback, scan, Ohlc, BODY_DOJI, SHADOW_LONG, SHADOW_VERY_SHORT};
+use super::{lookback, scan, BodyDoji, Ohlc, ShadowLong, ShadowVeryShort, Total};
+use super::{BODY_DOJI, SHADOW_LONG, SHADOW_VERY_SHORT};
+
+/// Totals of the doji with a shadow condition.
+type ShadowedDoji = (Total<BodyDoji, 0>, Total<ShadowVeryShort, 0>);
 
 /// Lookback of [`doji`].
 pub const DOJI_LOOKBACK: usize = lookback(&[BODY_DOJI], 0);
@@ -11,7 +15,7 @@ pub const LONG_LEGGED_DOJI_LOOKBACK: usize = lookback(&[BODY_DOJI, SHADOW_LONG],
 
 /// `CDLDOJI`: a body no larger than the doji threshold; always 100 (it marks indecision, not a direction).
 pub fn doji(bars: &Ohlc, out: &mut [i32]) {
-    scan(bars, out, DOJI_LOOKBACK, [(BODY_DOJI, 0)], |i, [doji]| {
+    scan(bars, out, DOJI_LOOKBACK, |i, doji: &Total<BodyDoji, 0>| {
         if bars.body(i) <= doji.average(bars, i) {
             100
         } else {
@@ -22,13 +26,11 @@ pub fn doji(bars: &Ohlc, out: &mut [i32]) {
 
 /// `CDLDRAGONFLYDOJI`: a doji at the high of the bar with a lower shadow that is not very short; 100.
 pub fn dragonfly_doji(bars: &Ohlc, out: &mut [i32]) {
-    let totals = [(BODY_DOJI, 0), (SHADOW_VERY_SHORT, 0)];
     scan(
         bars,
         out,
         SHADOWED_DOJI_LOOKBACK,
-        totals,
-        |i, [doji, very_short]| {
+        |i, (doji, very_short): &ShadowedDoji| {
             let very_short = very_short.average(bars, i);
             if bars.body(i) <= doji.average(bars, i)
                 && bars.upper_shadow(i) < very_short
@@ -44,13 +46,11 @@ pub fn dragonfly_doji(bars: &Ohlc, out: &mut [i32]) {
 
 /// `CDLGRAVESTONEDOJI`: a doji at the low of the bar with an upper shadow that is not very short; 100.
 pub fn gravestone_doji(bars: &Ohlc, out: &mut [i32]) {
-    let totals = [(BODY_DOJI, 0), (SHADOW_VERY_SHORT, 0)];
     scan(
         bars,
         out,
         SHADOWED_DOJI_LOOKBACK,
-        totals,
-        |i, [doji, very_short]| {
+        |i, (doji, very_short): &ShadowedDoji| {
             let very_short = very_short.average(bars, i);
             if bars.body(i) <= doji.average(bars, i)
                 && bars.lower_shadow(i) < very_short
@@ -66,13 +66,11 @@ pub fn gravestone_doji(bars: &Ohlc, out: &mut [i32]) {
 
 /// `CDLLONGLEGGEDDOJI`: a doji with at least one shadow longer than its body; 100.
 pub fn long_legged_doji(bars: &Ohlc, out: &mut [i32]) {
-    let totals = [(BODY_DOJI, 0), (SHADOW_LONG, 0)];
     scan(
         bars,
         out,
         LONG_LEGGED_DOJI_LOOKBACK,
-        totals,
-        |i, [doji, long]| {
+        |i, (doji, long): &(Total<BodyDoji, 0>, Total<ShadowLong, 0>)| {
             let long = long.average(bars, i);
             if bars.body(i) <= doji.average(bars, i)
                 && (bars.lower_shadow(i) > long || bars.upper_shadow(i) > long)

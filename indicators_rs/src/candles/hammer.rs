@@ -1,6 +1,7 @@
 //! Hammer family: a small real body at one end of the bar and one long shadow.
 
-use super::{lookback, scan, Ohlc, BODY_SHORT, NEAR, SHADOW_LONG, SHADOW_VERY_SHORT};
+use super::{lookback, scan, BodyShort, Near, Ohlc, ShadowLong, ShadowVeryShort, Total};
+use super::{BODY_SHORT, NEAR, SHADOW_LONG, SHADOW_VERY_SHORT};
 
 /// Lookback of [`hammer`] and [`hanging_man`] (they compare with the prior bar's extremes).
 pub const HAMMER_LOOKBACK: usize = lookback(&[BODY_SHORT, SHADOW_LONG, SHADOW_VERY_SHORT, NEAR], 1);
@@ -8,14 +9,19 @@ pub const HAMMER_LOOKBACK: usize = lookback(&[BODY_SHORT, SHADOW_LONG, SHADOW_VE
 pub const INVERTED_HAMMER_LOOKBACK: usize =
     lookback(&[BODY_SHORT, SHADOW_LONG, SHADOW_VERY_SHORT], 1);
 
-const HAMMER_TOTALS: [(super::CandleSetting, usize); 4] = [
-    (BODY_SHORT, 0),
-    (SHADOW_LONG, 0),
-    (SHADOW_VERY_SHORT, 0),
-    (NEAR, 1),
-];
-const INVERTED_TOTALS: [(super::CandleSetting, usize); 3] =
-    [(BODY_SHORT, 0), (SHADOW_LONG, 0), (SHADOW_VERY_SHORT, 0)];
+/// Short body, long and very short shadows, and the near distance from the prior bar.
+type HammerTotals = (
+    Total<BodyShort, 0>,
+    Total<ShadowLong, 0>,
+    Total<ShadowVeryShort, 0>,
+    Total<Near, 1>,
+);
+/// Short body and long and very short shadows.
+type InvertedTotals = (
+    Total<BodyShort, 0>,
+    Total<ShadowLong, 0>,
+    Total<ShadowVeryShort, 0>,
+);
 
 /// `CDLHAMMER`: small body, long lower shadow, (almost) no upper shadow, body near or below the prior
 /// low; 100.
@@ -24,8 +30,7 @@ pub fn hammer(bars: &Ohlc, out: &mut [i32]) {
         bars,
         out,
         HAMMER_LOOKBACK,
-        HAMMER_TOTALS,
-        |i, [short, long, very_short, near]| {
+        |i, (short, long, very_short, near): &HammerTotals| {
             if bars.body(i) < short.average(bars, i)
                 && bars.lower_shadow(i) > long.average(bars, i)
                 && bars.upper_shadow(i) < very_short.average(bars, i)
@@ -45,8 +50,7 @@ pub fn hanging_man(bars: &Ohlc, out: &mut [i32]) {
         bars,
         out,
         HAMMER_LOOKBACK,
-        HAMMER_TOTALS,
-        |i, [short, long, very_short, near]| {
+        |i, (short, long, very_short, near): &HammerTotals| {
             if bars.body(i) < short.average(bars, i)
                 && bars.lower_shadow(i) > long.average(bars, i)
                 && bars.upper_shadow(i) < very_short.average(bars, i)
@@ -67,8 +71,7 @@ pub fn inverted_hammer(bars: &Ohlc, out: &mut [i32]) {
         bars,
         out,
         INVERTED_HAMMER_LOOKBACK,
-        INVERTED_TOTALS,
-        |i, [short, long, very_short]| {
+        |i, (short, long, very_short): &InvertedTotals| {
             if bars.body_gap_down(i, i - 1)
                 && bars.body(i) < short.average(bars, i)
                 && bars.upper_shadow(i) > long.average(bars, i)
@@ -88,8 +91,7 @@ pub fn shooting_star(bars: &Ohlc, out: &mut [i32]) {
         bars,
         out,
         INVERTED_HAMMER_LOOKBACK,
-        INVERTED_TOTALS,
-        |i, [short, long, very_short]| {
+        |i, (short, long, very_short): &InvertedTotals| {
             if bars.body_gap_up(i, i - 1)
                 && bars.body(i) < short.average(bars, i)
                 && bars.upper_shadow(i) > long.average(bars, i)

@@ -1,80 +1,83 @@
 //! Three-candle star patterns: a long body, a small "star" gapping away from it, and a candle that closes
 //! back well inside the first body.
 
-use super::{lookback, scan, CandleSetting, Ohlc, BODY_DOJI, BODY_LONG, BODY_SHORT};
+use super::{lookback, scan, BodyDoji, BodyLong, BodyShort, Ohlc, Setting, Total};
+use super::{BODY_DOJI, BODY_LONG, BODY_SHORT};
 
 /// Lookback of [`morning_star`] and [`evening_star`].
 pub const STAR_LOOKBACK: usize = lookback(&[BODY_LONG, BODY_SHORT], 2);
 /// Lookback of [`morning_doji_star`], [`evening_doji_star`] and [`abandoned_baby`].
 pub const DOJI_STAR_LOOKBACK: usize = lookback(&[BODY_LONG, BODY_DOJI, BODY_SHORT], 2);
 
-/// Long first body, small second body (`star` setting), third body longer than short.
-type StarTotals = [(CandleSetting, usize); 3];
-const STAR_TOTALS: StarTotals = [(BODY_LONG, 2), (BODY_SHORT, 1), (BODY_SHORT, 0)];
-const DOJI_STAR_TOTALS: StarTotals = [(BODY_LONG, 2), (BODY_DOJI, 1), (BODY_SHORT, 0)];
+/// Long first body, a second body small by setting `Star` (short or doji), a third body longer than short.
+type StarTotals<Star> = (Total<BodyLong, 2>, Total<Star, 1>, Total<BodyShort, 0>);
 
 /// Black, gap down, white closing above `penetration` of the first body; 100 when found.
-fn bottom_star(
-    bars: &Ohlc,
-    penetration: f64,
-    lookback: usize,
-    totals: StarTotals,
-    out: &mut [i32],
-) {
+fn bottom_star<Star: Setting>(bars: &Ohlc, penetration: f64, lookback: usize, out: &mut [i32]) {
     let c = bars.close;
-    scan(bars, out, lookback, totals, |i, [long, star, not_short]| {
-        if !bars.is_white(i - 2)
-            && bars.is_white(i)
-            && bars.body_gap_down(i - 1, i - 2)
-            && c[i] > c[i - 2] + bars.body(i - 2) * penetration
-            && bars.body(i - 2) > long.average(bars, i)
-            && bars.body(i - 1) <= star.average(bars, i)
-            && bars.body(i) > not_short.average(bars, i)
-        {
-            100
-        } else {
-            0
-        }
-    });
+    scan(
+        bars,
+        out,
+        lookback,
+        |i, (long, star, not_short): &StarTotals<Star>| {
+            if !bars.is_white(i - 2)
+                && bars.is_white(i)
+                && bars.body_gap_down(i - 1, i - 2)
+                && c[i] > c[i - 2] + bars.body(i - 2) * penetration
+                && bars.body(i - 2) > long.average(bars, i)
+                && bars.body(i - 1) <= star.average(bars, i)
+                && bars.body(i) > not_short.average(bars, i)
+            {
+                100
+            } else {
+                0
+            }
+        },
+    );
 }
 
 /// White, gap up, black closing below `penetration` of the first body; -100 when found.
-fn top_star(bars: &Ohlc, penetration: f64, lookback: usize, totals: StarTotals, out: &mut [i32]) {
+fn top_star<Star: Setting>(bars: &Ohlc, penetration: f64, lookback: usize, out: &mut [i32]) {
     let c = bars.close;
-    scan(bars, out, lookback, totals, |i, [long, star, not_short]| {
-        if bars.is_white(i - 2)
-            && !bars.is_white(i)
-            && bars.body_gap_up(i - 1, i - 2)
-            && c[i] < c[i - 2] - bars.body(i - 2) * penetration
-            && bars.body(i - 2) > long.average(bars, i)
-            && bars.body(i - 1) <= star.average(bars, i)
-            && bars.body(i) > not_short.average(bars, i)
-        {
-            -100
-        } else {
-            0
-        }
-    });
+    scan(
+        bars,
+        out,
+        lookback,
+        |i, (long, star, not_short): &StarTotals<Star>| {
+            if bars.is_white(i - 2)
+                && !bars.is_white(i)
+                && bars.body_gap_up(i - 1, i - 2)
+                && c[i] < c[i - 2] - bars.body(i - 2) * penetration
+                && bars.body(i - 2) > long.average(bars, i)
+                && bars.body(i - 1) <= star.average(bars, i)
+                && bars.body(i) > not_short.average(bars, i)
+            {
+                -100
+            } else {
+                0
+            }
+        },
+    );
 }
 
 /// `CDLMORNINGSTAR`: long black, short body gapping down, white closing well into the first body; 100.
 pub fn morning_star(bars: &Ohlc, penetration: f64, out: &mut [i32]) {
-    bottom_star(bars, penetration, STAR_LOOKBACK, STAR_TOTALS, out);
+    bottom_star::<BodyShort>(bars, penetration, STAR_LOOKBACK, out);
 }
 
 /// `CDLEVENINGSTAR`: long white, short body gapping up, black closing well into the first body; -100.
 pub fn evening_star(bars: &Ohlc, penetration: f64, out: &mut [i32]) {
-    top_star(bars, penetration, STAR_LOOKBACK, STAR_TOTALS, out);
+    top_star::<BodyShort>(bars, penetration, STAR_LOOKBACK, out);
 }
 
 /// `CDLMORNINGDOJISTAR`: the morning star with a doji as the star; 100.
 pub fn morning_doji_star(bars: &Ohlc, penetration: f64, out: &mut [i32]) {
-    bottom_star(bars, penetration, DOJI_STAR_LOOKBACK, DOJI_STAR_TOTALS, out);
+    bottom_star::<BodyDoji>(bars, penetration, DOJI_STAR_LOOKBACK, out);
 }
 
 /// `CDLEVENINGDOJISTAR`: the evening star with a doji as the star; -100.
 pub fn evening_doji_star(bars: &Ohlc, penetration: f64, out: &mut [i32]) {
-    top_star(bars, penetration, DOJI_STAR_LOOKBACK, DOJI_STAR_TOTALS, out);
+    top_star::<BodyDoji>(bars, penetration, DOJI_STAR_LOOKBACK, out);
 }
 
 /// `CDLABANDONEDBABY`: a doji star whose shadows gap away from both neighbours; 100 at a bottom, -100 at
@@ -85,8 +88,7 @@ pub fn abandoned_baby(bars: &Ohlc, penetration: f64, out: &mut [i32]) {
         bars,
         out,
         DOJI_STAR_LOOKBACK,
-        DOJI_STAR_TOTALS,
-        |i, [long, doji, not_short]| {
+        |i, (long, doji, not_short): &StarTotals<BodyDoji>| {
             let reach = bars.body(i - 2) * penetration;
             let top = bars.is_white(i - 2)
                 && !bars.is_white(i)

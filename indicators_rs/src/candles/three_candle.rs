@@ -1,7 +1,26 @@
 //! Three-candle continuation and confirmation patterns: three white soldiers, three black crows, three
 //! inside and three outside.
 
-use super::{lookback, scan, Ohlc, BODY_LONG, BODY_SHORT, FAR, NEAR, SHADOW_VERY_SHORT};
+use super::{lookback, scan, BodyLong, BodyShort, Far, Near, Ohlc, ShadowVeryShort, Total};
+use super::{BODY_LONG, BODY_SHORT, FAR, NEAR, SHADOW_VERY_SHORT};
+
+/// Very short upper shadow of each soldier, near and far distances of the first two, and the third's body.
+type SoldierTotals = (
+    Total<ShadowVeryShort, 2>,
+    Total<ShadowVeryShort, 1>,
+    Total<ShadowVeryShort, 0>,
+    Total<Near, 2>,
+    Total<Near, 1>,
+    Total<Far, 2>,
+    Total<Far, 1>,
+    Total<BodyShort, 0>,
+);
+/// Very short lower shadow of each crow.
+type CrowTotals = (
+    Total<ShadowVeryShort, 2>,
+    Total<ShadowVeryShort, 1>,
+    Total<ShadowVeryShort, 0>,
+);
 
 /// Lookback of [`three_white_soldiers`].
 pub const THREE_WHITE_SOLDIERS_LOOKBACK: usize =
@@ -17,56 +36,45 @@ pub const THREE_OUTSIDE_LOOKBACK: usize = lookback(&[], 3);
 /// within or near the prior body and not far shorter than it; 100.
 pub fn three_white_soldiers(bars: &Ohlc, out: &mut [i32]) {
     let (o, c) = (bars.open, bars.close);
-    let totals = [
-        (SHADOW_VERY_SHORT, 2),
-        (SHADOW_VERY_SHORT, 1),
-        (SHADOW_VERY_SHORT, 0),
-        (NEAR, 2),
-        (NEAR, 1),
-        (FAR, 2),
-        (FAR, 1),
-        (BODY_SHORT, 0),
-    ];
-    scan(bars, out, THREE_WHITE_SOLDIERS_LOOKBACK, totals, |i, t| {
-        let [short2, short1, short0, near2, near1, far2, far1, body_short] = t;
-        if bars.is_white(i - 2)
-            && bars.upper_shadow(i - 2) < short2.average(bars, i)
-            && bars.is_white(i - 1)
-            && bars.upper_shadow(i - 1) < short1.average(bars, i)
-            && bars.is_white(i)
-            && bars.upper_shadow(i) < short0.average(bars, i)
-            && c[i] > c[i - 1]
-            && c[i - 1] > c[i - 2]
-            && o[i - 1] > o[i - 2]
-            && o[i - 1] <= c[i - 2] + near2.average(bars, i)
-            && o[i] > o[i - 1]
-            && o[i] <= c[i - 1] + near1.average(bars, i)
-            && bars.body(i - 1) > bars.body(i - 2) - far2.average(bars, i)
-            && bars.body(i) > bars.body(i - 1) - far1.average(bars, i)
-            && bars.body(i) > body_short.average(bars, i)
-        {
-            100
-        } else {
-            0
-        }
-    });
+    scan(
+        bars,
+        out,
+        THREE_WHITE_SOLDIERS_LOOKBACK,
+        |i, totals: &SoldierTotals| {
+            let (short2, short1, short0, near2, near1, far2, far1, body_short) = totals;
+            if bars.is_white(i - 2)
+                && bars.upper_shadow(i - 2) < short2.average(bars, i)
+                && bars.is_white(i - 1)
+                && bars.upper_shadow(i - 1) < short1.average(bars, i)
+                && bars.is_white(i)
+                && bars.upper_shadow(i) < short0.average(bars, i)
+                && c[i] > c[i - 1]
+                && c[i - 1] > c[i - 2]
+                && o[i - 1] > o[i - 2]
+                && o[i - 1] <= c[i - 2] + near2.average(bars, i)
+                && o[i] > o[i - 1]
+                && o[i] <= c[i - 1] + near1.average(bars, i)
+                && bars.body(i - 1) > bars.body(i - 2) - far2.average(bars, i)
+                && bars.body(i) > bars.body(i - 1) - far1.average(bars, i)
+                && bars.body(i) > body_short.average(bars, i)
+            {
+                100
+            } else {
+                0
+            }
+        },
+    );
 }
 
 /// `CDL3BLACKCROWS`: after a white candle, three declining black candles with (almost) no lower shadows,
 /// each opening inside the prior body; -100.
 pub fn three_black_crows(bars: &Ohlc, out: &mut [i32]) {
     let (o, h, c) = (bars.open, bars.high, bars.close);
-    let totals = [
-        (SHADOW_VERY_SHORT, 2),
-        (SHADOW_VERY_SHORT, 1),
-        (SHADOW_VERY_SHORT, 0),
-    ];
     scan(
         bars,
         out,
         THREE_BLACK_CROWS_LOOKBACK,
-        totals,
-        |i, [short2, short1, short0]| {
+        |i, (short2, short1, short0): &CrowTotals| {
             if bars.is_white(i - 3)
                 && !bars.is_white(i - 2)
                 && !bars.is_white(i - 1)
@@ -94,13 +102,11 @@ pub fn three_black_crows(bars: &Ohlc, out: &mut [i32]) {
 /// first open; 100 for three inside up, -100 for three inside down.
 pub fn three_inside(bars: &Ohlc, out: &mut [i32]) {
     let (o, c) = (bars.open, bars.close);
-    let totals = [(BODY_LONG, 2), (BODY_SHORT, 1)];
     scan(
         bars,
         out,
         THREE_INSIDE_LOOKBACK,
-        totals,
-        |i, [long, short]| {
+        |i, (long, short): &(Total<BodyLong, 2>, Total<BodyShort, 1>)| {
             let closes_out = bars.is_white(i - 2) && !bars.is_white(i) && c[i] < o[i - 2]
                 || !bars.is_white(i - 2) && bars.is_white(i) && c[i] > o[i - 2];
             if bars.body_top(i - 1) < bars.body_top(i - 2)
@@ -121,7 +127,7 @@ pub fn three_inside(bars: &Ohlc, out: &mut [i32]) {
 /// outside up, -100 for three outside down.
 pub fn three_outside(bars: &Ohlc, out: &mut [i32]) {
     let (o, c) = (bars.open, bars.close);
-    scan(bars, out, THREE_OUTSIDE_LOOKBACK, [], |i, []| {
+    scan(bars, out, THREE_OUTSIDE_LOOKBACK, |i, (): &()| {
         let up = bars.is_white(i - 1)
             && !bars.is_white(i - 2)
             && c[i - 1] > o[i - 2]

@@ -1,6 +1,15 @@
 //! Two-candle reversal patterns: engulfing, harami, piercing, dark cloud cover and kicking.
 
-use super::{lookback, scan, Ohlc, BODY_DOJI, BODY_LONG, BODY_SHORT, SHADOW_VERY_SHORT};
+use super::{lookback, scan, BodyDoji, BodyLong, BodyShort, Ohlc, ShadowVeryShort, Total};
+use super::{BODY_DOJI, BODY_LONG, BODY_SHORT, SHADOW_VERY_SHORT};
+
+/// Totals of two marubozu: body and shadows of the first (offset 1) and of the second candle.
+type KickingTotals = (
+    Total<BodyLong, 1>,
+    Total<ShadowVeryShort, 1>,
+    Total<BodyLong, 0>,
+    Total<ShadowVeryShort, 0>,
+);
 
 /// Lookback of [`engulfing`].
 pub const ENGULFING_LOOKBACK: usize = lookback(&[], 2);
@@ -15,22 +24,22 @@ pub const KICKING_LOOKBACK: usize = lookback(&[BODY_LONG, SHADOW_VERY_SHORT], 1)
 
 /// `CDLENGULFING`: a body of the opposite colour that engulfs the prior body; ±100, or ±80 when the two
 /// bodies share one end (TA-Lib 0.8's non-strict case). The sign is the second candle's colour.
+///
+/// The tests use `&` and `|` rather than `&&` and `||`: all of them are cheap, and evaluating every one
+/// avoids unpredictable branches (the result is the same).
 pub fn engulfing(bars: &Ohlc, out: &mut [i32]) {
     let (o, c) = (bars.open, bars.close);
-    scan(bars, out, ENGULFING_LOOKBACK, [], |i, []| {
-        let white_engulfs_black = bars.is_white(i)
-            && !bars.is_white(i - 1)
-            && (c[i] >= o[i - 1] && o[i] < c[i - 1] || c[i] > o[i - 1] && o[i] <= c[i - 1]);
-        let black_engulfs_white = !bars.is_white(i)
-            && bars.is_white(i - 1)
-            && (o[i] >= c[i - 1] && c[i] < o[i - 1] || o[i] > c[i - 1] && c[i] <= o[i - 1]);
-        if !(white_engulfs_black || black_engulfs_white) {
-            0
-        } else if o[i] != c[i - 1] && c[i] != o[i - 1] {
-            bars.color(i) * 100
-        } else {
-            bars.color(i) * 80
-        }
+    scan(bars, out, ENGULFING_LOOKBACK, |i, (): &()| {
+        let (white, prior_white) = (bars.is_white(i), bars.is_white(i - 1));
+        let white_engulfs_black = white
+            & !prior_white
+            & ((c[i] >= o[i - 1]) & (o[i] < c[i - 1]) | (c[i] > o[i - 1]) & (o[i] <= c[i - 1]));
+        let black_engulfs_white = !white
+            & prior_white
+            & ((o[i] >= c[i - 1]) & (c[i] < o[i - 1]) | (o[i] > c[i - 1]) & (c[i] <= o[i - 1]));
+        let strict = (o[i] != c[i - 1]) & (c[i] != o[i - 1]);
+        let size = if strict { 100 } else { 80 };
+        i32::from(white_engulfs_black | black_engulfs_white) * bars.color(i) * size
     });
 }
 
@@ -51,25 +60,27 @@ fn inside_first_body(bars: &Ohlc, i: usize) -> i32 {
 
 /// `CDLHARAMI`: a long body followed by a short body inside it.
 pub fn harami(bars: &Ohlc, out: &mut [i32]) {
-    let totals = [(BODY_LONG, 1), (BODY_SHORT, 0)];
-    scan(bars, out, HARAMI_LOOKBACK, totals, |i, [long, short]| {
-        if bars.body(i - 1) > long.average(bars, i) && bars.body(i) <= short.average(bars, i) {
-            inside_first_body(bars, i)
-        } else {
-            0
-        }
-    });
+    scan(
+        bars,
+        out,
+        HARAMI_LOOKBACK,
+        |i, (long, short): &(Total<BodyLong, 1>, Total<BodyShort, 0>)| {
+            if bars.body(i - 1) > long.average(bars, i) && bars.body(i) <= short.average(bars, i) {
+                inside_first_body(bars, i)
+            } else {
+                0
+            }
+        },
+    );
 }
 
 /// `CDLHARAMICROSS`: a long body followed by a doji inside it.
 pub fn harami_cross(bars: &Ohlc, out: &mut [i32]) {
-    let totals = [(BODY_LONG, 1), (BODY_DOJI, 0)];
     scan(
         bars,
         out,
         HARAMI_CROSS_LOOKBACK,
-        totals,
-        |i, [long, doji]| {
+        |i, (long, doji): &(Total<BodyLong, 1>, Total<BodyDoji, 0>)| {
             if bars.body(i - 1) > long.average(bars, i) && bars.body(i) <= doji.average(bars, i) {
                 inside_first_body(bars, i)
             } else {
@@ -83,13 +94,11 @@ pub fn harami_cross(bars: &Ohlc, out: &mut [i32]) {
 /// midpoint but inside its body; 100.
 pub fn piercing(bars: &Ohlc, out: &mut [i32]) {
     let (o, l, c) = (bars.open, bars.low, bars.close);
-    let totals = [(BODY_LONG, 1), (BODY_LONG, 0)];
     scan(
         bars,
         out,
         PIERCING_LOOKBACK,
-        totals,
-        |i, [first_long, second_long]| {
+        |i, (first_long, second_long): &(Total<BodyLong, 1>, Total<BodyLong, 0>)| {
             if !bars.is_white(i - 1)
                 && bars.body(i - 1) > first_long.average(bars, i)
                 && bars.is_white(i)
@@ -114,8 +123,7 @@ pub fn dark_cloud_cover(bars: &Ohlc, penetration: f64, out: &mut [i32]) {
         bars,
         out,
         PIERCING_LOOKBACK,
-        [(BODY_LONG, 1)],
-        |i, [long]| {
+        |i, long: &Total<BodyLong, 1>| {
             if bars.is_white(i - 1)
                 && bars.body(i - 1) > long.average(bars, i)
                 && !bars.is_white(i)
@@ -133,18 +141,11 @@ pub fn dark_cloud_cover(bars: &Ohlc, penetration: f64, out: &mut [i32]) {
 
 /// `CDLKICKING`: two marubozu of opposite colours with a gap between them; the sign is the second colour.
 pub fn kicking(bars: &Ohlc, out: &mut [i32]) {
-    let totals = [
-        (BODY_LONG, 1),
-        (SHADOW_VERY_SHORT, 1),
-        (BODY_LONG, 0),
-        (SHADOW_VERY_SHORT, 0),
-    ];
     scan(
         bars,
         out,
         KICKING_LOOKBACK,
-        totals,
-        |i, [long1, short1, long2, short2]| {
+        |i, (long1, short1, long2, short2): &KickingTotals| {
             let (very_short1, very_short2) = (short1.average(bars, i), short2.average(bars, i));
             let gapped = !bars.is_white(i - 1) && bars.gap_up(i, i - 1)
                 || bars.is_white(i - 1) && bars.gap_down(i, i - 1);
