@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 import dramatiq
-import redis
 
 from marketjobs.brokers import broker_from_url
 from marketjobs.config import get_settings
 
 broker = broker_from_url(get_settings().broker_url)
 dramatiq.set_broker(broker)
-_effects = redis.Redis.from_url(os.environ.get("FAULT_EFFECTS_URL", "redis://127.0.0.1:6379/15"))
+#: Where jobs leave their side effects: one file per item done, and a log line per run.
+EFFECTS_DIR = Path(os.environ.get("FAULT_EFFECTS_DIR", "var/fault-effects"))
 
 
 @dramatiq.actor(queue_name="faults", max_retries=3)
 def record_work(n: int) -> int:
-    """Idempotent work: marks item ``n`` done (a set), slowly enough to be caught mid-run."""
+    """Idempotent work: marks item ``n`` done, slowly enough to be caught mid-run; logs every run."""
     time.sleep(0.02)
-    _effects.sadd("fault-test:done", n)
+    (EFFECTS_DIR / "done" / str(n)).touch()
+    with open(EFFECTS_DIR / "runs.log", "a") as log:
+        log.write(f"{n} {os.getpid()}\n")
     return n

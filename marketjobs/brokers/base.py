@@ -69,13 +69,13 @@ def install_middleware(broker: dramatiq.Broker, settings: Settings, url: str) ->
     """Applies settings to Dramatiq's middleware and adds priorities, retries, records, idempotency,
     results and group callbacks (with the backends that suit the broker at ``url``)."""
     from dramatiq.middleware import GroupCallbacks
-    from dramatiq.results import Results
 
     from marketjobs.brokers.backends import backends_for
     from marketjobs.jobs.idempotency import Idempotency
     from marketjobs.jobs.priority import Priorities
     from marketjobs.jobs.records import JobRecords
     from marketjobs.jobs.retries import Retries
+    from marketjobs.results.middleware import Results
 
     broker.middleware[:] = [m for m in broker.middleware if not isinstance(m, DramatiqRetries)]
     for middleware in broker.middleware:

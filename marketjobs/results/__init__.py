@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from marketjobs.results.middleware import Results
 from marketjobs.results.sql import SQLResultBackend
 
-__all__ = ["SQLResultBackend"]
+__all__ = ["Results", "SQLResultBackend"]

@@ -1,7 +1,11 @@
-"""No job is lost when a worker process is killed with -9 mid-run (real processes, Redis broker)."""
+"""No job is lost when a worker process is killed with -9 mid-run, or when the database drops connections.
+
+Real `dramatiq` worker processes on the SQL broker (SQLite, PostgreSQL) and on Redis.
+"""
 
 from __future__ import annotations
 
+import importlib
 import os
 import signal
 import subprocess
@@ -10,16 +14,16 @@ import time
 from pathlib import Path
 
 import pytest
-import redis
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from marketjobs.config import configure
 from marketjobs.store.engine import create_store_engine
 from marketjobs.store.models import JobRecord
+from tests.conftest import broker_url_for, reset_database
 from tests.services import require_service
 
 ROOT = Path(__file__).resolve().parents[2]
-JOBS = 300
+JOBS = 1000
 
 
 def _start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -41,11 +45,20 @@ def _stop(process: subprocess.Popen[bytes], sig: int) -> None:
     process.wait(30)
 
 
-@pytest.mark.timeout(180)
-def test_jobs_of_a_killed_worker_are_requeued_and_completed_once(
-    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    broker_url = require_service("redis")
+def _broker_url(kind: str, sqlite_url: str) -> str:
+    url = broker_url_for(kind, sqlite_url)
+    if kind == "postgres":
+        reset_database(url)
+    return url
+
+
+def _run_with_fault(
+    kind: str, sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fault: str
+) -> tuple[Path, dict[str, int], int]:
+    """Runs JOBS jobs on two worker processes, injects ``fault`` a quarter of the way, waits for all."""
+    broker_url = _broker_url(kind, sqlite_url)
+    effects = tmp_path / "effects"
+    (effects / "done").mkdir(parents=True)
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
@@ -53,15 +66,15 @@ def test_jobs_of_a_killed_worker_are_requeued_and_completed_once(
         "MARKETJOBS_DATABASE_URL": sqlite_url,
         "MARKETJOBS_LEASE_SECONDS": "2",
         "MARKETJOBS_RECORDS_FLUSH_SECONDS": "0.05",
+        "FAULT_EFFECTS_DIR": str(effects),
     }
-    for name in ("MARKETJOBS_BROKER_URL", "MARKETJOBS_DATABASE_URL"):
+    for name in ("MARKETJOBS_BROKER_URL", "MARKETJOBS_DATABASE_URL", "FAULT_EFFECTS_DIR"):
         monkeypatch.setenv(name, env[name])
     configure(None)
+    # A fresh import builds the actors' broker from this test's settings.
     sys.modules.pop("tests.fault_actors", None)
-    from tests import fault_actors
+    fault_actors = importlib.import_module("tests.fault_actors")
 
-    effects = redis.Redis.from_url(broker_url)
-    effects.delete("fault-test:done")
     fault_actors.broker.flush_all()
     engine = create_store_engine(sqlite_url)
     victim, survivor = _start_worker(env), _start_worker(env)
@@ -69,10 +82,13 @@ def test_jobs_of_a_killed_worker_are_requeued_and_completed_once(
         for n in range(JOBS):
             fault_actors.record_work.send(n)
         deadline = time.monotonic() + 60
-        while effects.scard("fault-test:done") < JOBS // 4:
+        while len(os.listdir(effects / "done")) < JOBS // 4:
             assert time.monotonic() < deadline, "workers made no progress"
             time.sleep(0.01)
-        _stop(victim, signal.SIGKILL)
+        if fault == "kill":
+            _stop(victim, signal.SIGKILL)
+        else:
+            _drop_connections(broker_url)
         deadline = time.monotonic() + 120
         while True:
             with engine.connect() as connection:
@@ -81,17 +97,47 @@ def test_jobs_of_a_killed_worker_are_requeued_and_completed_once(
                 ).scalar_one()
             if completed == JOBS:
                 break
-            assert time.monotonic() < deadline, f"only {completed}/{JOBS} jobs completed after the kill"
+            assert time.monotonic() < deadline, f"only {completed}/{JOBS} jobs completed after the {fault}"
             time.sleep(0.2)
     finally:
         _stop(victim, signal.SIGKILL)
         _stop(survivor, signal.SIGTERM)
         fault_actors.broker.close()
         configure(None)
-    assert effects.scard("fault-test:done") == JOBS
     with engine.connect() as connection:
         by_status = select(JobRecord.status, func.count()).group_by(JobRecord.status)
         statuses = dict(connection.execute(by_status).all())
         pids = connection.execute(select(func.count(func.distinct(JobRecord.pid)))).scalar_one()
-    assert statuses == {"completed": JOBS}
+    return effects, statuses, pids
+
+
+def _drop_connections(url: str) -> None:
+    """Terminates every other connection to the PostgreSQL database, as a failover or restart would."""
+    with create_store_engine(url, shared=False).connect() as connection:
+        connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+
+
+@pytest.mark.timeout(240)
+@pytest.mark.parametrize("kind", ["sqlite", "postgres", "redis"])
+def test_jobs_of_a_killed_worker_are_requeued_and_completed_once(
+    kind: str, sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    effects, statuses, pids = _run_with_fault(kind, sqlite_url, tmp_path, monkeypatch, "kill")
+    assert len(os.listdir(effects / "done")) == JOBS, "every job's work was done"
+    assert statuses == {"completed": JOBS}, "every job ends completed exactly once in its record"
     assert pids == 2, "both workers ran jobs"
+
+
+@pytest.mark.timeout(240)
+def test_dropped_database_connections_are_survived(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    require_service("postgres")
+    effects, statuses, _ = _run_with_fault("postgres", sqlite_url, tmp_path, monkeypatch, "drop")
+    assert len(os.listdir(effects / "done")) == JOBS
+    assert statuses == {"completed": JOBS}
