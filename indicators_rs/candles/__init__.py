@@ -20,7 +20,7 @@ at once use :func:`all_patterns`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from indicators_rs.candles._plugin import DARK_CLOUD_PENETRATION, STAR_PENETRATION
 from indicators_rs.candles.body import cdlmarubozu, cdlspinningtop
@@ -44,8 +44,6 @@ from indicators_rs.candles.two_candle import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     import polars as pl
     from polars._typing import IntoExpr
 
@@ -53,6 +51,7 @@ __all__ = [
     "DARK_CLOUD_PENETRATION",
     "PATTERNS",
     "STAR_PENETRATION",
+    "Pattern",
     "all_patterns",
     "cdl3blackcrows",
     "cdl3inside",
@@ -81,8 +80,27 @@ __all__ = [
     "cdlspinningtop",
 ]
 
+
+class Pattern(Protocol):
+    """What every pattern function accepts (some also take a keyword-only ``penetration``)."""
+
+    __name__: str
+
+    def __call__(
+        self,
+        open: IntoExpr = ...,
+        high: IntoExpr = ...,
+        low: IntoExpr = ...,
+        close: IntoExpr = ...,
+        *,
+        by: IntoExpr | None = None,
+    ) -> pl.Expr:
+        """The pattern's Int32 expression."""
+        ...
+
+
 #: Every pattern function, keyed by its name (which is also the name of the column it produces).
-PATTERNS: dict[str, Callable[[IntoExpr, IntoExpr, IntoExpr, IntoExpr], pl.Expr]] = {
+PATTERNS: dict[str, Pattern] = {
     function.__name__: function
     for function in (
         cdl3blackcrows,
@@ -120,6 +138,7 @@ def all_patterns(
     low: IntoExpr = "low",
     close: IntoExpr = "close",
     *,
+    by: IntoExpr | None = None,
     over: IntoExpr | None = None,
 ) -> list[pl.Expr]:
     """Every candlestick pattern as one list of expressions, for ``with_columns`` or ``select``.
@@ -128,15 +147,22 @@ def all_patterns(
     ----------
     open, high, low, close
         Price columns, as names or expressions; any numeric dtype (computed in Float64).
+    by
+        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
+        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
     over
-        Optional grouping column (e.g. ``"symbol"``): each pattern is then computed per group, as
-        ``.over(over)`` would.
+        Optional grouping column for data in any order: each pattern becomes ``pattern.over(over)``.
 
     Returns
     -------
     list[polars.Expr]
         One Int32 expression per pattern in :data:`PATTERNS`, named after it (``cdl3blackcrows`` ...
         ``cdlspinningtop``), each with TA-Lib's default ``penetration`` where it has one.
+
+    Raises
+    ------
+    ValueError
+        If both ``by`` and ``over`` are given.
 
     Examples
     --------
@@ -159,7 +185,10 @@ def all_patterns(
     │ 100          ┆ null    │
     └──────────────┴─────────┘
     """
-    expressions = [function(open, high, low, close) for function in PATTERNS.values()]
+    if by is not None and over is not None:
+        msg = "all_patterns: pass either by= (rows sorted by symbol) or over= (any order), not both"
+        raise ValueError(msg)
+    expressions = [function(open, high, low, close, by=by) for function in PATTERNS.values()]
     if over is None:
         return expressions
     return [expression.over(over) for expression in expressions]

@@ -39,24 +39,42 @@ def check_penetration(function: str, penetration: float) -> float:
     return float(penetration)
 
 
-def pattern(function: str, open: IntoExpr, high: IntoExpr, low: IntoExpr, close: IntoExpr) -> pl.Expr:
-    """The Int32 expression of pattern ``function``, named after it."""
-    return _register(function, [open, high, low, close], None)
+def pattern(
+    function: str,
+    open: IntoExpr,
+    high: IntoExpr,
+    low: IntoExpr,
+    close: IntoExpr,
+    *,
+    by: IntoExpr | None = None,
+) -> pl.Expr:
+    """The Int32 expression of pattern ``function``, named after it; ``by`` is the optional symbol column."""
+    return _register(function, [open, high, low, close], None, by)
 
 
 def pattern_with_penetration(
-    function: str, open: IntoExpr, high: IntoExpr, low: IntoExpr, close: IntoExpr, penetration: float
+    function: str,
+    open: IntoExpr,
+    high: IntoExpr,
+    low: IntoExpr,
+    close: IntoExpr,
+    penetration: float,
+    *,
+    by: IntoExpr | None = None,
 ) -> pl.Expr:
     """The Int32 expression of a pattern with a ``penetration`` parameter, checked first."""
     kwargs = {"penetration": check_penetration(function, penetration)}
-    return _register(function, [open, high, low, close], kwargs)
+    return _register(function, [open, high, low, close], kwargs, by)
 
 
-def _register(function: str, prices: list[IntoExpr], kwargs: dict[str, float] | None) -> pl.Expr:
+def _register(
+    function: str, prices: list[IntoExpr], kwargs: dict[str, float] | None, by: IntoExpr | None
+) -> pl.Expr:
+    args = prices if by is None else [*prices, by]
     return register_plugin_function(
         plugin_path=PLUGIN_PATH,
         function_name=function,
-        args=prices,
+        args=args,
         kwargs=kwargs,
         is_elementwise=False,
     ).alias(function)

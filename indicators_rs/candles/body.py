@@ -18,6 +18,8 @@ def cdlmarubozu(
     high: IntoExpr = "high",
     low: IntoExpr = "low",
     close: IntoExpr = "close",
+    *,
+    by: IntoExpr | None = None,
 ) -> pl.Expr:
     """Marubozu: a long body with (almost) no shadows, TA-Lib's ``CDLMARUBOZU``.
 
@@ -25,6 +27,9 @@ def cdlmarubozu(
     ----------
     open, high, low, close
         Price columns, as names or expressions; any numeric dtype (computed in Float64).
+    by
+        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
+        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
 
     Returns
     -------
@@ -42,7 +47,7 @@ def cdlmarubozu(
     >>> bars.select(ta.cdlmarubozu())["cdlmarubozu"].to_list()[-2:]
     [None, 100]
     """
-    return pattern("cdlmarubozu", open, high, low, close)
+    return pattern("cdlmarubozu", open, high, low, close, by=by)
 
 
 def cdlspinningtop(
@@ -50,6 +55,8 @@ def cdlspinningtop(
     high: IntoExpr = "high",
     low: IntoExpr = "low",
     close: IntoExpr = "close",
+    *,
+    by: IntoExpr | None = None,
 ) -> pl.Expr:
     """Spinning top: a short body with both shadows longer than it, TA-Lib's ``CDLSPINNINGTOP``.
 
@@ -57,6 +64,9 @@ def cdlspinningtop(
     ----------
     open, high, low, close
         Price columns, as names or expressions; any numeric dtype (computed in Float64).
+    by
+        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
+        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
 
     Returns
     -------
@@ -74,4 +84,4 @@ def cdlspinningtop(
     >>> bars.select(ta.cdlspinningtop())["cdlspinningtop"].to_list()[-2:]
     [None, 100]
     """
-    return pattern("cdlspinningtop", open, high, low, close)
+    return pattern("cdlspinningtop", open, high, low, close, by=by)

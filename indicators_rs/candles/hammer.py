@@ -18,6 +18,8 @@ def cdlhammer(
     high: IntoExpr = "high",
     low: IntoExpr = "low",
     close: IntoExpr = "close",
+    *,
+    by: IntoExpr | None = None,
 ) -> pl.Expr:
     """Hammer: small body on a long lower shadow near the prior low, TA-Lib's ``CDLHAMMER``.
 
@@ -25,6 +27,9 @@ def cdlhammer(
     ----------
     open, high, low, close
         Price columns, as names or expressions; any numeric dtype (computed in Float64).
+    by
+        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
+        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
 
     Returns
     -------
@@ -42,7 +47,7 @@ def cdlhammer(
     >>> bars.select(ta.cdlhammer())["cdlhammer"].to_list()[-2:]
     [None, 100]
     """
-    return pattern("cdlhammer", open, high, low, close)
+    return pattern("cdlhammer", open, high, low, close, by=by)
 
 
 def cdlhangingman(
@@ -50,6 +55,8 @@ def cdlhangingman(
     high: IntoExpr = "high",
     low: IntoExpr = "low",
     close: IntoExpr = "close",
+    *,
+    by: IntoExpr | None = None,
 ) -> pl.Expr:
     """Hanging man: the hammer shape near the prior high, TA-Lib's ``CDLHANGINGMAN``.
 
@@ -57,6 +64,9 @@ def cdlhangingman(
     ----------
     open, high, low, close
         Price columns, as names or expressions; any numeric dtype (computed in Float64).
+    by
+        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
+        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
 
     Returns
     -------
@@ -74,7 +84,7 @@ def cdlhangingman(
     >>> bars.select(ta.cdlhangingman())["cdlhangingman"].to_list()[-2:]
     [None, -100]
     """
-    return pattern("cdlhangingman", open, high, low, close)
+    return pattern("cdlhangingman", open, high, low, close, by=by)
 
 
 def cdlinvertedhammer(
@@ -82,6 +92,8 @@ def cdlinvertedhammer(
     high: IntoExpr = "high",
     low: IntoExpr = "low",
     close: IntoExpr = "close",
+    *,
+    by: IntoExpr | None = None,
 ) -> pl.Expr:
     """Inverted hammer: small body gapping down with a long upper shadow, TA-Lib's ``CDLINVERTEDHAMMER``.
 
@@ -89,6 +101,9 @@ def cdlinvertedhammer(
     ----------
     open, high, low, close
         Price columns, as names or expressions; any numeric dtype (computed in Float64).
+    by
+        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
+        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
 
     Returns
     -------
@@ -106,7 +121,7 @@ def cdlinvertedhammer(
     >>> bars.select(ta.cdlinvertedhammer())["cdlinvertedhammer"].to_list()[-2:]
     [None, 100]
     """
-    return pattern("cdlinvertedhammer", open, high, low, close)
+    return pattern("cdlinvertedhammer", open, high, low, close, by=by)
 
 
 def cdlshootingstar(
@@ -114,6 +129,8 @@ def cdlshootingstar(
     high: IntoExpr = "high",
     low: IntoExpr = "low",
     close: IntoExpr = "close",
+    *,
+    by: IntoExpr | None = None,
 ) -> pl.Expr:
     """Shooting star: small body gapping up with a long upper shadow, TA-Lib's ``CDLSHOOTINGSTAR``.
 
@@ -121,6 +138,9 @@ def cdlshootingstar(
     ----------
     open, high, low, close
         Price columns, as names or expressions; any numeric dtype (computed in Float64).
+    by
+        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
+        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
 
     Returns
     -------
@@ -138,4 +158,4 @@ def cdlshootingstar(
     >>> bars.select(ta.cdlshootingstar())["cdlshootingstar"].to_list()[-2:]
     [None, -100]
     """
-    return pattern("cdlshootingstar", open, high, low, close)
+    return pattern("cdlshootingstar", open, high, low, close, by=by)

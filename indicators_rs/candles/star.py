@@ -21,6 +21,7 @@ def cdlmorningstar(
     close: IntoExpr = "close",
     *,
     penetration: float = STAR_PENETRATION,
+    by: IntoExpr | None = None,
 ) -> pl.Expr:
     """Morning star: long black, short body gapping down, white closing into the first body,
     TA-Lib's ``CDLMORNINGSTAR``.
@@ -32,6 +33,9 @@ def cdlmorningstar(
     penetration
         How far above the first close the third must close, as a fraction of the first real body;
         TA-Lib's default 0.3.
+    by
+        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
+        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
 
     Returns
     -------
@@ -49,7 +53,7 @@ def cdlmorningstar(
     >>> bars.select(ta.cdlmorningstar())["cdlmorningstar"].to_list()[-2:]
     [None, 100]
     """
-    return pattern_with_penetration("cdlmorningstar", open, high, low, close, penetration)
+    return pattern_with_penetration("cdlmorningstar", open, high, low, close, penetration, by=by)
 
 
 def cdleveningstar(
@@ -59,6 +63,7 @@ def cdleveningstar(
     close: IntoExpr = "close",
     *,
     penetration: float = STAR_PENETRATION,
+    by: IntoExpr | None = None,
 ) -> pl.Expr:
     """Evening star: long white, short body gapping up, black closing into the first body,
     TA-Lib's ``CDLEVENINGSTAR``.
@@ -70,6 +75,9 @@ def cdleveningstar(
     penetration
         How far below the first close the third must close, as a fraction of the first real body;
         TA-Lib's default 0.3.
+    by
+        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
+        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
 
     Returns
     -------
@@ -87,7 +95,7 @@ def cdleveningstar(
     >>> bars.select(ta.cdleveningstar())["cdleveningstar"].to_list()[-2:]
     [None, -100]
     """
-    return pattern_with_penetration("cdleveningstar", open, high, low, close, penetration)
+    return pattern_with_penetration("cdleveningstar", open, high, low, close, penetration, by=by)
 
 
 def cdlmorningdojistar(
@@ -97,6 +105,7 @@ def cdlmorningdojistar(
     close: IntoExpr = "close",
     *,
     penetration: float = STAR_PENETRATION,
+    by: IntoExpr | None = None,
 ) -> pl.Expr:
     """Morning doji star: the morning star with a doji as the star, TA-Lib's ``CDLMORNINGDOJISTAR``.
 
@@ -107,6 +116,9 @@ def cdlmorningdojistar(
     penetration
         How far above the first close the third must close, as a fraction of the first real body;
         TA-Lib's default 0.3.
+    by
+        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
+        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
 
     Returns
     -------
@@ -124,7 +136,7 @@ def cdlmorningdojistar(
     >>> bars.select(ta.cdlmorningdojistar())["cdlmorningdojistar"].to_list()[-2:]
     [None, 100]
     """
-    return pattern_with_penetration("cdlmorningdojistar", open, high, low, close, penetration)
+    return pattern_with_penetration("cdlmorningdojistar", open, high, low, close, penetration, by=by)
 
 
 def cdleveningdojistar(
@@ -134,6 +146,7 @@ def cdleveningdojistar(
     close: IntoExpr = "close",
     *,
     penetration: float = STAR_PENETRATION,
+    by: IntoExpr | None = None,
 ) -> pl.Expr:
     """Evening doji star: the evening star with a doji as the star, TA-Lib's ``CDLEVENINGDOJISTAR``.
 
@@ -144,6 +157,9 @@ def cdleveningdojistar(
     penetration
         How far below the first close the third must close, as a fraction of the first real body;
         TA-Lib's default 0.3.
+    by
+        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
+        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
 
     Returns
     -------
@@ -161,7 +177,7 @@ def cdleveningdojistar(
     >>> bars.select(ta.cdleveningdojistar())["cdleveningdojistar"].to_list()[-2:]
     [None, -100]
     """
-    return pattern_with_penetration("cdleveningdojistar", open, high, low, close, penetration)
+    return pattern_with_penetration("cdleveningdojistar", open, high, low, close, penetration, by=by)
 
 
 def cdlabandonedbaby(
@@ -171,6 +187,7 @@ def cdlabandonedbaby(
     close: IntoExpr = "close",
     *,
     penetration: float = STAR_PENETRATION,
+    by: IntoExpr | None = None,
 ) -> pl.Expr:
     """Abandoned baby: a doji star whose shadows gap away from both neighbours,
     TA-Lib's ``CDLABANDONEDBABY``.
@@ -182,6 +199,9 @@ def cdlabandonedbaby(
     penetration
         How far the third candle must close into the first body, as a fraction of that body;
         TA-Lib's default 0.3.
+    by
+        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
+        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
 
     Returns
     -------
@@ -199,4 +219,4 @@ def cdlabandonedbaby(
     >>> bars.select(ta.cdlabandonedbaby())["cdlabandonedbaby"].to_list()[-2:]
     [None, 100]
     """
-    return pattern_with_penetration("cdlabandonedbaby", open, high, low, close, penetration)
+    return pattern_with_penetration("cdlabandonedbaby", open, high, low, close, penetration, by=by)

@@ -18,6 +18,8 @@ def cdl3whitesoldiers(
     high: IntoExpr = "high",
     low: IntoExpr = "low",
     close: IntoExpr = "close",
+    *,
+    by: IntoExpr | None = None,
 ) -> pl.Expr:
     """Three white soldiers: three rising white candles with short upper shadows,
     TA-Lib's ``CDL3WHITESOLDIERS``.
@@ -26,6 +28,9 @@ def cdl3whitesoldiers(
     ----------
     open, high, low, close
         Price columns, as names or expressions; any numeric dtype (computed in Float64).
+    by
+        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
+        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
 
     Returns
     -------
@@ -43,7 +48,7 @@ def cdl3whitesoldiers(
     >>> bars.select(ta.cdl3whitesoldiers())["cdl3whitesoldiers"].to_list()[-2:]
     [None, 100]
     """
-    return pattern("cdl3whitesoldiers", open, high, low, close)
+    return pattern("cdl3whitesoldiers", open, high, low, close, by=by)
 
 
 def cdl3blackcrows(
@@ -51,6 +56,8 @@ def cdl3blackcrows(
     high: IntoExpr = "high",
     low: IntoExpr = "low",
     close: IntoExpr = "close",
+    *,
+    by: IntoExpr | None = None,
 ) -> pl.Expr:
     """Three black crows: after a white candle, three falling black candles with short lower shadows,
     TA-Lib's ``CDL3BLACKCROWS``.
@@ -59,6 +66,9 @@ def cdl3blackcrows(
     ----------
     open, high, low, close
         Price columns, as names or expressions; any numeric dtype (computed in Float64).
+    by
+        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
+        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
 
     Returns
     -------
@@ -77,7 +87,7 @@ def cdl3blackcrows(
     >>> bars.select(ta.cdl3blackcrows())["cdl3blackcrows"].to_list()[-2:]
     [None, -100]
     """
-    return pattern("cdl3blackcrows", open, high, low, close)
+    return pattern("cdl3blackcrows", open, high, low, close, by=by)
 
 
 def cdl3inside(
@@ -85,6 +95,8 @@ def cdl3inside(
     high: IntoExpr = "high",
     low: IntoExpr = "low",
     close: IntoExpr = "close",
+    *,
+    by: IntoExpr | None = None,
 ) -> pl.Expr:
     """Three inside up/down: a harami confirmed by a close beyond the first open, TA-Lib's ``CDL3INSIDE``.
 
@@ -92,6 +104,9 @@ def cdl3inside(
     ----------
     open, high, low, close
         Price columns, as names or expressions; any numeric dtype (computed in Float64).
+    by
+        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
+        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
 
     Returns
     -------
@@ -110,7 +125,7 @@ def cdl3inside(
     >>> bars.select(ta.cdl3inside())["cdl3inside"].to_list()[-2:]
     [None, 100]
     """
-    return pattern("cdl3inside", open, high, low, close)
+    return pattern("cdl3inside", open, high, low, close, by=by)
 
 
 def cdl3outside(
@@ -118,6 +133,8 @@ def cdl3outside(
     high: IntoExpr = "high",
     low: IntoExpr = "low",
     close: IntoExpr = "close",
+    *,
+    by: IntoExpr | None = None,
 ) -> pl.Expr:
     """Three outside up/down: an engulfing pair confirmed by a further close, TA-Lib's ``CDL3OUTSIDE``.
 
@@ -125,6 +142,9 @@ def cdl3outside(
     ----------
     open, high, low, close
         Price columns, as names or expressions; any numeric dtype (computed in Float64).
+    by
+        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
+        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
 
     Returns
     -------
@@ -143,4 +163,4 @@ def cdl3outside(
     >>> bars.select(ta.cdl3outside())["cdl3outside"].to_list()
     [None, None, None, -100]
     """
-    return pattern("cdl3outside", open, high, low, close)
+    return pattern("cdl3outside", open, high, low, close, by=by)

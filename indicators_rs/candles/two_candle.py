@@ -18,6 +18,8 @@ def cdlengulfing(
     high: IntoExpr = "high",
     low: IntoExpr = "low",
     close: IntoExpr = "close",
+    *,
+    by: IntoExpr | None = None,
 ) -> pl.Expr:
     """Engulfing: a body that engulfs the prior body of the other colour, TA-Lib's ``CDLENGULFING``.
 
@@ -25,6 +27,9 @@ def cdlengulfing(
     ----------
     open, high, low, close
         Price columns, as names or expressions; any numeric dtype (computed in Float64).
+    by
+        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
+        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
 
     Returns
     -------
@@ -43,7 +48,7 @@ def cdlengulfing(
     >>> bars.select(ta.cdlengulfing())["cdlengulfing"].to_list()
     [None, None, 100, -80]
     """
-    return pattern("cdlengulfing", open, high, low, close)
+    return pattern("cdlengulfing", open, high, low, close, by=by)
 
 
 def cdlharami(
@@ -51,6 +56,8 @@ def cdlharami(
     high: IntoExpr = "high",
     low: IntoExpr = "low",
     close: IntoExpr = "close",
+    *,
+    by: IntoExpr | None = None,
 ) -> pl.Expr:
     """Harami: a long body followed by a short body inside it, TA-Lib's ``CDLHARAMI``.
 
@@ -58,6 +65,9 @@ def cdlharami(
     ----------
     open, high, low, close
         Price columns, as names or expressions; any numeric dtype (computed in Float64).
+    by
+        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
+        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
 
     Returns
     -------
@@ -75,7 +85,7 @@ def cdlharami(
     >>> bars.select(ta.cdlharami())["cdlharami"].to_list()[-2:]
     [None, 100]
     """
-    return pattern("cdlharami", open, high, low, close)
+    return pattern("cdlharami", open, high, low, close, by=by)
 
 
 def cdlharamicross(
@@ -83,6 +93,8 @@ def cdlharamicross(
     high: IntoExpr = "high",
     low: IntoExpr = "low",
     close: IntoExpr = "close",
+    *,
+    by: IntoExpr | None = None,
 ) -> pl.Expr:
     """Harami cross: a long body followed by a doji inside it, TA-Lib's ``CDLHARAMICROSS``.
 
@@ -90,6 +102,9 @@ def cdlharamicross(
     ----------
     open, high, low, close
         Price columns, as names or expressions; any numeric dtype (computed in Float64).
+    by
+        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
+        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
 
     Returns
     -------
@@ -107,7 +122,7 @@ def cdlharamicross(
     >>> bars.select(ta.cdlharamicross())["cdlharamicross"].to_list()[-2:]
     [None, 100]
     """
-    return pattern("cdlharamicross", open, high, low, close)
+    return pattern("cdlharamicross", open, high, low, close, by=by)
 
 
 def cdlpiercing(
@@ -115,6 +130,8 @@ def cdlpiercing(
     high: IntoExpr = "high",
     low: IntoExpr = "low",
     close: IntoExpr = "close",
+    *,
+    by: IntoExpr | None = None,
 ) -> pl.Expr:
     """Piercing: a long white candle opening below a long black one and closing above its midpoint,
     TA-Lib's ``CDLPIERCING``.
@@ -123,6 +140,9 @@ def cdlpiercing(
     ----------
     open, high, low, close
         Price columns, as names or expressions; any numeric dtype (computed in Float64).
+    by
+        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
+        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
 
     Returns
     -------
@@ -139,7 +159,7 @@ def cdlpiercing(
     >>> bars.select(ta.cdlpiercing())["cdlpiercing"].to_list()[-2:]
     [None, 100]
     """
-    return pattern("cdlpiercing", open, high, low, close)
+    return pattern("cdlpiercing", open, high, low, close, by=by)
 
 
 def cdldarkcloudcover(
@@ -149,6 +169,7 @@ def cdldarkcloudcover(
     close: IntoExpr = "close",
     *,
     penetration: float = DARK_CLOUD_PENETRATION,
+    by: IntoExpr | None = None,
 ) -> pl.Expr:
     """Dark cloud cover: a black candle opening above a long white one and closing deep into it,
     TA-Lib's ``CDLDARKCLOUDCOVER``.
@@ -160,6 +181,9 @@ def cdldarkcloudcover(
     penetration
         How far below the first close the second must close, as a fraction of the first real body;
         TA-Lib's default 0.5.
+    by
+        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
+        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
 
     Returns
     -------
@@ -176,7 +200,7 @@ def cdldarkcloudcover(
     >>> bars.select(ta.cdldarkcloudcover())["cdldarkcloudcover"].to_list()[-2:]
     [None, -100]
     """
-    return pattern_with_penetration("cdldarkcloudcover", open, high, low, close, penetration)
+    return pattern_with_penetration("cdldarkcloudcover", open, high, low, close, penetration, by=by)
 
 
 def cdlkicking(
@@ -184,6 +208,8 @@ def cdlkicking(
     high: IntoExpr = "high",
     low: IntoExpr = "low",
     close: IntoExpr = "close",
+    *,
+    by: IntoExpr | None = None,
 ) -> pl.Expr:
     """Kicking: two marubozu of opposite colours with a gap between them, TA-Lib's ``CDLKICKING``.
 
@@ -191,6 +217,9 @@ def cdlkicking(
     ----------
     open, high, low, close
         Price columns, as names or expressions; any numeric dtype (computed in Float64).
+    by
+        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
+        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
 
     Returns
     -------
@@ -208,4 +237,4 @@ def cdlkicking(
     >>> bars.select(ta.cdlkicking())["cdlkicking"].to_list()[-2:]
     [None, 100]
     """
-    return pattern("cdlkicking", open, high, low, close)
+    return pattern("cdlkicking", open, high, low, close, by=by)

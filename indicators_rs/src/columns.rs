@@ -53,7 +53,7 @@ fn values_with_nan(ca: &Float64Chunked) -> Cow<'_, [f64]> {
 }
 
 /// Start rows of each block of equal consecutive keys in `by`, followed by its length.
-fn segment_bounds(function: &str, by: &Series) -> PolarsResult<Vec<usize>> {
+pub(crate) fn segment_bounds(function: &str, by: &Series) -> PolarsResult<Vec<usize>> {
     let n = by.len();
     let mut bounds = vec![0];
     if n == 0 {

@@ -176,3 +176,45 @@ def test_kernel_rejects_the_wrong_number_of_columns() -> None:
     frame = pl.DataFrame({price: [1.0, 2.0, 3.0] for price in PRICES})
     with pytest.raises(pl.exceptions.PolarsError, match=r"cdldoji: got 3 input columns; pass exactly four"):
         frame.select(_raw("cdldoji", [pl.col("open"), pl.col("high"), pl.col("low")]))
+
+
+def test_by_symbol_equals_talib_per_symbol_on_sorted_data(daily_bars: pl.DataFrame) -> None:
+    result = daily_bars.with_columns(ta.all_patterns(by="symbol"))
+    for (_symbol,), bars in result.partition_by("symbol", as_dict=True).items():
+        for name in PATTERN_NAMES:
+            assert bars[name].to_list() == talib_pattern(name, bars.select(PRICES)), name
+
+
+@given(
+    blocks=st.lists(st.integers(0, 40), max_size=8),
+    holes=st.lists(st.integers(0, 300), max_size=5),
+    seed=st.integers(0, 2**32 - 1),
+)
+@settings(deadline=None, max_examples=40)
+def test_by_equals_over_for_contiguous_symbols_with_missing_bars(
+    blocks: list[int], holes: list[int], seed: int
+) -> None:
+    symbols = [f"S{k}" for k, size in enumerate(blocks) for _ in range(size)]
+    bars = candles_from(random_shapes(np.random.default_rng(seed), len(symbols)), 1.0, 100.0)
+    frame = bars.with_columns(pl.Series("symbol", symbols, dtype=pl.String)).with_row_index()
+    frame = frame.with_columns(
+        pl.when(pl.col("index").is_in(holes)).then(None).otherwise(pl.col("low")).alias("low")
+    )
+    by = frame.select(ta.all_patterns(by="symbol"))
+    over = frame.select(ta.all_patterns(over="symbol"))
+    assert_frame_equal(by, over)
+
+
+def test_by_over_many_symbols_uses_threads_and_still_equals_over() -> None:
+    rows_per_symbol, symbols = 150, 1_000
+    bars = candles_from(random_shapes(np.random.default_rng(8), rows_per_symbol * symbols), 0.5, 100.0)
+    frame = bars.with_columns(symbol=pl.int_range(pl.len()) // rows_per_symbol)
+    assert frame.height >= 2 * 64 * 1024
+    assert_frame_equal(
+        frame.select(ta.all_patterns(by="symbol")), frame.select(ta.all_patterns(over="symbol"))
+    )
+
+
+def test_all_patterns_refuses_both_by_and_over() -> None:
+    with pytest.raises(ValueError, match=r"all_patterns: pass either by= .* or over= .*not both"):
+        ta.all_patterns(by="symbol", over="symbol")

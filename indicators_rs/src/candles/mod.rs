@@ -45,6 +45,16 @@ impl<'a> Ohlc<'a> {
         }
     }
 
+    /// The bars in `range`.
+    pub fn slice(&self, range: std::ops::Range<usize>) -> Ohlc<'a> {
+        Ohlc {
+            open: &self.open[range.clone()],
+            high: &self.high[range.clone()],
+            low: &self.low[range.clone()],
+            close: &self.close[range],
+        }
+    }
+
     /// Number of bars.
     pub fn len(&self) -> usize {
         self.close.len()

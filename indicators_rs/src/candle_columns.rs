@@ -1,0 +1,263 @@
+//! The Polars side of the candlestick patterns: check and cast the four price columns, split the bars into
+//! `by` segments and runs of valid bars, run a kernel on each run (segments spread over threads), and build
+//! the Int32 column with nulls on missing bars and on each run's warm-up.
+
+use std::borrow::Cow;
+use std::ops::Range;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::thread;
+
+use polars::prelude::*;
+use pyo3_polars::export::polars_arrow::bitmap::MutableBitmap;
+
+use crate::candles::Ohlc;
+use crate::columns::segment_bounds;
+use crate::segments::{thread_count, MIN_ROWS_PER_THREAD};
+
+/// Names of the four price inputs, in the order the Python wrappers pass them.
+const PRICE_NAMES: [&str; 4] = ["open", "high", "low", "close"];
+
+/// Checks the four price inputs (and the optional fifth, `by`), and casts the prices to Float64.
+fn price_columns(function: &str, inputs: &[Series]) -> PolarsResult<Vec<Float64Chunked>> {
+    if inputs.len() != 4 && inputs.len() != 5 {
+        polars_bail!(InvalidOperation:
+            "{function}: got {} input columns; pass exactly four: open, high, low and close (and optionally by)",
+            inputs.len());
+    }
+    let lengths: Vec<usize> = inputs.iter().map(|s| s.len()).collect();
+    if lengths.iter().any(|&n| n != lengths[0]) {
+        polars_bail!(ShapeMismatch:
+            "{function}: open, high, low and close have lengths {lengths:?}; pass four columns of the same frame \
+             (a scalar is not broadcast)");
+    }
+    inputs[..4]
+        .iter()
+        .zip(PRICE_NAMES)
+        .map(|(s, role)| {
+            if !(s.dtype().is_numeric() || s.dtype().is_null()) {
+                polars_bail!(InvalidOperation:
+                    "{function}: {role} column '{}' has dtype {}; pass a numeric (float or integer) column, e.g. \
+                     cast it with .cast(pl.Float64)", s.name(), s.dtype());
+            }
+            Ok(s.cast(&DataType::Float64)?.f64()?.rechunk().into_owned())
+        })
+        .collect()
+}
+
+/// The values of a Float64 column with every null read as NaN; borrowed when there is no null.
+fn values_with_nan(ca: &Float64Chunked) -> Cow<'_, [f64]> {
+    match ca.cont_slice() {
+        Ok(slice) => Cow::Borrowed(slice),
+        Err(_) => Cow::Owned(ca.iter().map(|v| v.unwrap_or(f64::NAN)).collect()),
+    }
+}
+
+/// Whether every bar has four finite prices; written as a branch-free count so it vectorizes.
+fn all_bars_valid(bars: &Ohlc) -> bool {
+    let invalid: usize = bars
+        .open
+        .iter()
+        .zip(bars.high)
+        .zip(bars.low)
+        .zip(bars.close)
+        .map(|(((o, h), l), c)| {
+            usize::from(!(o.is_finite() & h.is_finite() & l.is_finite() & c.is_finite()))
+        })
+        .sum();
+    invalid == 0
+}
+
+/// Maximal runs of bars with four finite prices, in order (the missing-bar rule of `segments`).
+fn valid_runs(bars: &Ohlc) -> Vec<Range<usize>> {
+    let n = bars.len();
+    if all_bars_valid(bars) {
+        return vec![Range { start: 0, end: n }];
+    }
+    let valid = |i: usize| {
+        bars.open[i].is_finite()
+            && bars.high[i].is_finite()
+            && bars.low[i].is_finite()
+            && bars.close[i].is_finite()
+    };
+    let mut runs = Vec::new();
+    let mut start = 0;
+    while start < n {
+        while start < n && !valid(start) {
+            start += 1;
+        }
+        let mut end = start;
+        while end < n && valid(end) {
+            end += 1;
+        }
+        if end > start {
+            runs.push(start..end);
+        }
+        start = end;
+    }
+    runs
+}
+
+/// Runs `kernel` on every valid run of every segment `bounds[s]..bounds[s + 1]` (bounds absolute, `base`
+/// the row where `bars` and `out` start); returns the runs, absolute, in order.
+fn walk_segments<K>(
+    bars: Ohlc,
+    out: &mut [i32],
+    bounds: &[usize],
+    base: usize,
+    lookback: usize,
+    kernel: &K,
+) -> Vec<Range<usize>>
+where
+    K: Fn(&Ohlc, &mut [i32]),
+{
+    let mut runs = Vec::new();
+    for segment in bounds.windows(2) {
+        let (start, end) = (segment[0] - base, segment[1] - base);
+        let seg = bars.slice(start..end);
+        for run in valid_runs(&seg) {
+            let (from, to) = (start + run.start, start + run.end);
+            if run.len() > lookback {
+                kernel(&bars.slice(from..to), &mut out[from..to]);
+            }
+            runs.push(base + from..base + to);
+        }
+    }
+    runs
+}
+
+/// Cuts the segments into at most `threads` contiguous blocks of about equal rows; returns the indices
+/// into `bounds` where blocks start, then `bounds.len() - 1`.
+fn block_cuts(bounds: &[usize], threads: usize) -> Vec<usize> {
+    let n = bounds.last().copied().unwrap_or(0);
+    let mut cuts = vec![0usize];
+    for t in 1..threads {
+        let target = n * t / threads;
+        let s = bounds
+            .partition_point(|&b| b < target)
+            .min(bounds.len() - 1);
+        if s > *cuts.last().unwrap_or(&0) && s < bounds.len() - 1 {
+            cuts.push(s);
+        }
+    }
+    cuts.push(bounds.len() - 1);
+    cuts
+}
+
+/// Runs `kernel` over each `by` segment's runs of valid bars (the whole column is one segment without
+/// `by`) and returns Int32: the kernel's values where it wrote, null on missing bars and on the first
+/// `lookback` bars of each run. A panic in a kernel becomes a Polars error instead of crossing into Python.
+pub fn apply_pattern<K>(
+    function: &str,
+    inputs: &[Series],
+    lookback: usize,
+    kernel: K,
+) -> PolarsResult<Series>
+where
+    K: Fn(&Ohlc, &mut [i32]) + Sync,
+{
+    let columns = price_columns(function, inputs)?;
+    let [open, high, low, close] = [0, 1, 2, 3].map(|k| values_with_nan(&columns[k]));
+    let bars = Ohlc::new(&open, &high, &low, &close);
+    let n = bars.len();
+    let (bounds, threads) = match inputs.get(4) {
+        Some(by) => (
+            segment_bounds(function, by)?,
+            thread_count().clamp(1, (n / MIN_ROWS_PER_THREAD).max(1)),
+        ),
+        None => (vec![0, n], 1),
+    };
+    let mut out = vec![0i32; n];
+    let walked = catch_unwind(AssertUnwindSafe(|| {
+        let cuts = block_cuts(&bounds, threads);
+        if cuts.len() <= 2 {
+            return walk_segments(bars, &mut out, &bounds, 0, lookback, &kernel);
+        }
+        thread::scope(|scope| {
+            let mut rest: &mut [i32] = &mut out;
+            let mut handles = Vec::new();
+            for block in cuts.windows(2) {
+                let (first, last) = (bounds[block[0]], bounds[block[1]]);
+                let (mine, others) = std::mem::take(&mut rest).split_at_mut(last - first);
+                rest = others;
+                let block_bounds = &bounds[block[0]..=block[1]];
+                let block_bars = bars.slice(first..last);
+                let kernel = &kernel;
+                handles.push(scope.spawn(move || {
+                    walk_segments(block_bars, mine, block_bounds, first, lookback, kernel)
+                }));
+            }
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        })
+    }));
+    let Ok(runs) = walked else {
+        polars_bail!(ComputeError: "{function}: internal error in the kernel; please report it with the input");
+    };
+    let mut validity = MutableBitmap::with_capacity(n);
+    for run in &runs {
+        let first_output = (run.start + lookback).min(run.end);
+        validity.extend_constant(first_output - validity.len(), false);
+        validity.extend_constant(run.end - first_output, true);
+    }
+    validity.extend_constant(n - validity.len(), false);
+    let name = inputs[0].name().clone();
+    Ok(Int32Chunked::from_vec_validity(name, out, Some(validity.into())).into_series())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bars_of(valid: &[bool]) -> [Vec<f64>; 4] {
+        let prices: Vec<f64> = valid
+            .iter()
+            .map(|&v| if v { 1.0 } else { f64::NAN })
+            .collect();
+        [
+            prices.clone(),
+            vec![2.0; valid.len()],
+            vec![0.5; valid.len()],
+            vec![1.5; valid.len()],
+        ]
+    }
+
+    #[test]
+    fn valid_runs_split_at_every_missing_bar() {
+        let cols = bars_of(&[false, true, true, false, true, false, false, true]);
+        let bars = Ohlc::new(&cols[0], &cols[1], &cols[2], &cols[3]);
+        assert_eq!(valid_runs(&bars), vec![1..3, 4..5, 7..8]);
+        let none = bars_of(&[false; 3]);
+        assert!(valid_runs(&Ohlc::new(&none[0], &none[1], &none[2], &none[3])).is_empty());
+    }
+
+    #[test]
+    fn any_non_finite_price_makes_a_bar_invalid() {
+        let ok = [1.0, 2.0, 3.0];
+        assert!(all_bars_valid(&Ohlc::new(&ok, &ok, &ok, &ok)));
+        assert!(all_bars_valid(&Ohlc::new(&[], &[], &[], &[])));
+        for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            assert!(!all_bars_valid(&Ohlc::new(&ok, &ok, &[1.0, bad, 3.0], &ok)));
+        }
+    }
+
+    #[test]
+    fn segments_restart_runs_and_blocks_cut_at_segment_bounds() {
+        let cols = bars_of(&[true; 6]);
+        let bars = Ohlc::new(&cols[0], &cols[1], &cols[2], &cols[3]);
+        let mut out = [0; 6];
+        let runs = walk_segments(
+            bars,
+            &mut out,
+            &[0, 2, 6],
+            0,
+            1,
+            &|b: &Ohlc, o: &mut [i32]| o.fill(b.len() as i32),
+        );
+        assert_eq!(runs, vec![0..2, 2..6]);
+        assert_eq!(out, [2, 2, 4, 4, 4, 4]);
+        assert_eq!(block_cuts(&[0, 2, 6, 10], 2), vec![0, 2, 3]);
+        assert_eq!(block_cuts(&[0, 10], 2), vec![0, 1]);
+    }
+}
