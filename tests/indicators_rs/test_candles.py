@@ -52,6 +52,7 @@ def test_every_pattern_is_tested() -> None:
 @example(candles=DOJIS_AND_GAPS, scale=0.1, base=100.0)
 @example(candles=DOJIS_AND_GAPS, scale=1e300, base=0.0)
 @example(candles=DOJIS_AND_GAPS, scale=5e-324, base=0.0)
+@example(candles=[(5, True, 5, 5, 4), (5, False, 5, 5, 4)] * 15, scale=1e307, base=0.0)
 def test_every_pattern_equals_talib_on_generated_candles(
     candles: list[Shape], scale: float, base: float
 ) -> None:
