@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from polars.plugins import register_plugin_function
 
+from indicators_rs._plugin import PLUGIN_PATH
+
 if TYPE_CHECKING:
     import polars as pl
     from polars._typing import IntoExpr
-
-#: Directory holding the compiled plugin (``_internal.*.so``), the parent package's directory.
-PLUGIN_PATH = Path(__file__).parent.parent
 
 #: TA-Lib's default ``penetration`` of the star patterns and ABANDONEDBABY, as a fraction of the first body.
 STAR_PENETRATION = 0.3
