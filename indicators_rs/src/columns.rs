@@ -5,9 +5,9 @@ use std::borrow::Cow;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use polars::prelude::*;
-use pyo3_polars::export::polars_arrow::bitmap::Bitmap;
+use pyo3_polars::export::polars_arrow::bitmap::{Bitmap, MutableBitmap};
 
-use crate::segments::{run_segments, thread_count};
+use crate::segments::{find_first, run_segments, thread_count};
 
 /// Largest period TA-Lib accepts, in bars.
 pub const MAX_PERIOD: i64 = 100_000;
@@ -61,15 +61,22 @@ pub(crate) fn segment_bounds(function: &str, by: &Series) -> PolarsResult<Vec<us
     }
     let by = by.to_physical_repr().rechunk();
     if let Ok(keys) = by.str() {
-        let mut prev = keys.get(0);
-        for (i, key) in keys.iter().enumerate().skip(1) {
-            if key != prev {
-                bounds.push(i);
-                prev = key;
-            }
+        if keys.null_count() == 0 && keys.chunks().len() == 1 {
+            string_bounds(keys, &mut bounds);
+        } else {
+            return generic_bounds(function, &by);
         }
     } else if let Ok(keys) = by.cast(&DataType::Int64).and_then(|s| s.i64().cloned()) {
-        if by.dtype().is_integer() && keys.null_count() == by.null_count() {
+        if let (true, Ok(slice)) = (
+            by.dtype().is_integer() && by.null_count() == 0,
+            keys.cont_slice(),
+        ) {
+            for i in 1..slice.len() {
+                if slice[i] != slice[i - 1] {
+                    bounds.push(i);
+                }
+            }
+        } else if by.dtype().is_integer() && keys.null_count() == by.null_count() {
             let mut prev = keys.get(0);
             for (i, key) in keys.iter().enumerate().skip(1) {
                 if key != prev {
@@ -87,6 +94,32 @@ pub(crate) fn segment_bounds(function: &str, by: &Series) -> PolarsResult<Vec<us
     Ok(bounds)
 }
 
+/// Segment starts of a single-chunk String column without nulls, comparing the 16-byte views.
+///
+/// A string of up to 12 bytes lives entirely in its view, so equal views mean equal strings; longer
+/// strings with the same length and prefix but different storage are compared byte for byte.
+fn string_bounds(keys: &StringChunked, bounds: &mut Vec<usize>) {
+    let Some(array) = keys.downcast_iter().next() else {
+        return;
+    };
+    let views = array.views();
+    for i in 1..views.len() {
+        let (a, b) = (views[i - 1], views[i]);
+        let same_view = a.length == b.length
+            && a.prefix == b.prefix
+            && a.buffer_idx == b.buffer_idx
+            && a.offset == b.offset;
+        let same = same_view
+            || (a.length == b.length
+                && a.length > 12
+                && a.prefix == b.prefix
+                && array.value(i - 1) == array.value(i));
+        if !same {
+            bounds.push(i);
+        }
+    }
+}
+
 /// Segment starts for any other key dtype, by comparing each key with the one before it.
 fn generic_bounds(function: &str, by: &Series) -> PolarsResult<Vec<usize>> {
     let changed = by
@@ -102,11 +135,46 @@ fn generic_bounds(function: &str, by: &Series) -> PolarsResult<Vec<usize>> {
     Ok(bounds)
 }
 
+/// The validity mask of a kernel output: false where it is NaN; none when nothing is NaN.
+///
+/// Built run by run (warm-up and gaps come in runs), so a clean output costs one scan and no bitmap.
+fn validity(values: &[f64]) -> Option<Bitmap> {
+    let n = values.len();
+    let first = find_first(values, f64::is_nan)?;
+    let mut mask = MutableBitmap::with_capacity(n);
+    mask.extend_constant(first, true);
+    let mut i = first;
+    while i < n {
+        let missing = values[i..]
+            .iter()
+            .position(|v| !v.is_nan())
+            .unwrap_or(n - i);
+        mask.extend_constant(missing, false);
+        i += missing;
+        let present = find_first(&values[i..], f64::is_nan).unwrap_or(n - i);
+        mask.extend_constant(present, true);
+        i += present;
+    }
+    Some(mask.into())
+}
+
 /// Turns a kernel output (NaN for warm-up and missing bars) into a Float64 column with nulls there.
 fn into_column(name: PlSmallStr, values: Vec<f64>) -> Float64Chunked {
-    let missing = values.iter().filter(|v| v.is_nan()).count();
-    let validity = (missing > 0).then(|| Bitmap::from_iter(values.iter().map(|v| !v.is_nan())));
-    Float64Chunked::from_vec_validity(name, values, validity)
+    let mask = validity(&values);
+    Float64Chunked::from_vec_validity(name, values, mask)
+}
+
+/// An output buffer of `n` rows that the kernels fill completely (no zeroing pass over fresh memory).
+fn output_buffer(n: usize) -> Vec<f64> {
+    let mut buffer = Vec::with_capacity(n);
+    // SAFETY: f64 has no invalid bit patterns, and `run_segments` writes every row before anything
+    // reads it: `run_valid` writes NaN into every missing bar and each kernel writes every row of a run
+    // (both tested); on a panic the buffer is dropped unread.
+    #[allow(clippy::uninit_vec)]
+    unsafe {
+        buffer.set_len(n);
+    }
+    buffer
 }
 
 /// Runs `kernel` over the first `I` inputs, cast to Float64, and returns `O` Float64 columns.
@@ -143,7 +211,7 @@ where
         Some(by) => (segment_bounds(function, by)?, thread_count()),
         None => (vec![0, n], 1),
     };
-    let mut outs: [Vec<f64>; O] = std::array::from_fn(|_| vec![0.0; n]);
+    let mut outs: [Vec<f64>; O] = std::array::from_fn(|_| output_buffer(n));
     let result = catch_unwind(AssertUnwindSafe(|| {
         let ins: [&[f64]; I] = std::array::from_fn(|k| &values[k][..]);
         let outs_mut = outs.each_mut().map(|o| &mut o[..]);

@@ -8,6 +8,7 @@ mod candle_expressions;
 pub mod candles;
 mod columns;
 pub mod directional;
+mod dispatch;
 mod expressions;
 pub mod momentum;
 pub mod oscillators;

@@ -4,6 +4,8 @@
 // Index loops mirror TA-Lib's C, which reads several arrays at the same and at earlier bars.
 #![allow(clippy::needless_range_loop)]
 
+use crate::dispatch::fma_kernel;
+
 use crate::overlap::{ma, ma_lookback, too_short, MaType};
 
 /// Relative strength index (`TA_RSI`), Wilder smoothing; lookback `period`.
@@ -52,6 +54,7 @@ pub fn macd_lookback(slow: usize, signal: usize) -> usize {
     (slow - 1) + (signal - 1)
 }
 
+fma_kernel! {
 /// MACD (`TA_MACD` / `TA_MACDFIX`): fast EMA - slow EMA, its EMA as signal, and their difference.
 ///
 /// Both price EMAs are seeded on windows ending at bar `slow - 1`, the signal EMA on the first `signal`
@@ -121,6 +124,7 @@ pub fn macd_with_k(
         hist[today] = value - prev_signal;
         today += 1;
     }
+}
 }
 
 /// MACD with TA-Lib's period rules: the periods are swapped when `slow < fast`.

@@ -2,7 +2,7 @@
 // Index loops mirror TA-Lib's C, which reads several arrays at the same and at earlier bars.
 #![allow(clippy::needless_range_loop)]
 
-use crate::overlap::{is_zero, too_short};
+use crate::overlap::too_short;
 
 /// Commodity channel index (`TA_CCI`): typical price against its mean and mean absolute deviation.
 ///
@@ -160,6 +160,15 @@ pub fn ultosc(high: &[f64], low: &[f64], close: &[f64], periods: [usize; 3], out
         a3 += a;
         b3 += b;
     }
+    let mut unchanged = 0;
+    for i in start + 1 - p3..start {
+        let (a, b) = terms(i);
+        unchanged = if a == 0.0 && b == 0.0 {
+            unchanged + 1
+        } else {
+            0
+        };
+    }
     for today in start..close.len() {
         let (a, b) = terms(today);
         a1 += a;
@@ -168,14 +177,29 @@ pub fn ultosc(high: &[f64], low: &[f64], close: &[f64], periods: [usize; 3], out
         b1 += b;
         b2 += b;
         b3 += b;
+        // A window of bars that all added nothing holds exactly zero, not the residue of its sums.
+        unchanged = if a == 0.0 && b == 0.0 {
+            unchanged + 1
+        } else {
+            0
+        };
+        if unchanged >= p1 {
+            (a1, b1) = (0.0, 0.0);
+        }
+        if unchanged >= p2 {
+            (a2, b2) = (0.0, 0.0);
+        }
+        if unchanged >= p3 {
+            (a3, b3) = (0.0, 0.0);
+        }
         let mut output = 0.0;
-        if !is_zero(b1) {
+        if b1 > 0.0 {
             output += 4.0 * (a1 / b1);
         }
-        if !is_zero(b2) {
+        if b2 > 0.0 {
             output += 2.0 * (a2 / b2);
         }
-        if !is_zero(b3) {
+        if b3 > 0.0 {
             output += a3 / b3;
         }
         let (a, b) = terms(today + 1 - p1);

@@ -6,6 +6,8 @@
 // Index loops mirror TA-Lib's C, which reads several arrays at the same and at earlier bars.
 #![allow(clippy::needless_range_loop)]
 
+use crate::dispatch::fma_kernel;
+
 /// TA-Lib's moving-average types (`matype`), in TA-Lib's numbering.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MaType {
@@ -82,6 +84,7 @@ pub fn ema(input: &[f64], period: usize, out: &mut [f64]) {
     ema_with_k(input, period, 2.0 / (period as f64 + 1.0), out);
 }
 
+fma_kernel! {
 /// EMA with an explicit smoothing factor `k` (TA-Lib's `TA_INT_EMA`).
 pub(crate) fn ema_with_k(input: &[f64], period: usize, k: f64, out: &mut [f64]) {
     let lookback = period - 1;
@@ -98,6 +101,7 @@ pub(crate) fn ema_with_k(input: &[f64], period: usize, k: f64, out: &mut [f64]) 
         prev = (input[i] - prev).mul_add(k, prev);
         out[i] = prev;
     }
+}
 }
 
 /// Weighted moving average (`TA_WMA`): weights 1..=period, newest heaviest, with running sums.
@@ -148,6 +152,7 @@ pub fn wma(input: &[f64], period: usize, out: &mut [f64]) {
     }
 }
 
+fma_kernel! {
 /// Double EMA (`TA_DEMA`): `2 * ema1 - ema2`, both EMAs advanced in one pass.
 pub fn dema(input: &[f64], period: usize, out: &mut [f64]) {
     if period == 1 {
@@ -181,7 +186,9 @@ pub fn dema(input: &[f64], period: usize, out: &mut [f64]) {
         today += 1;
     }
 }
+}
 
+fma_kernel! {
 /// Triple EMA (`TA_TEMA`): `ema3 + (3 * ema1 - 3 * ema2)`, the three EMAs advanced in one pass.
 pub fn tema(input: &[f64], period: usize, out: &mut [f64]) {
     if period == 1 {
@@ -224,6 +231,7 @@ pub fn tema(input: &[f64], period: usize, out: &mut [f64]) {
         out[today] = combine(e1, e2, e3);
         today += 1;
     }
+}
 }
 
 /// Triangular moving average (`TA_TRIMA`), with TA-Lib's running numerator for odd and even periods.
@@ -281,7 +289,12 @@ pub fn trima(input: &[f64], period: usize, out: &mut [f64]) {
     }
 }
 
+fma_kernel! {
 /// Kaufman adaptive moving average (`TA_KAMA`): an EMA whose factor follows the efficiency ratio.
+///
+/// As in TA-Lib 0.8.1 the ratio is 1 when the path length is not positive or not longer than the net
+/// change, and is capped at 1; after `period` unchanged bars in a row the path length is exactly 0 (so
+/// the residue of its running sum cannot skew the ratio once prices move again).
 pub fn kama(input: &[f64], period: usize, out: &mut [f64]) {
     if period == 1 {
         out.copy_from_slice(input);
@@ -293,17 +306,28 @@ pub fn kama(input: &[f64], period: usize, out: &mut [f64]) {
     let const_max = 2.0 / (30.0 + 1.0);
     let const_diff = 2.0 / (2.0 + 1.0) - const_max;
     let smoothing = |sum_roc1: f64, period_roc: f64| {
-        let ratio = if sum_roc1 <= period_roc || is_zero(sum_roc1) {
+        let ratio = if 0.0 >= sum_roc1 || period_roc >= sum_roc1 {
             1.0
         } else {
-            (period_roc / sum_roc1).abs()
+            let r = (period_roc / sum_roc1).abs();
+            if 1.0 < r {
+                1.0
+            } else {
+                r
+            }
         };
         let sc = ratio.mul_add(const_diff, const_max);
         sc * sc
     };
     let mut sum_roc1 = 0.0;
+    let mut unchanged = 0;
     for i in 0..period {
+        let change = input[i + 1] - input[i];
+        unchanged = if change == 0.0 { unchanged + 1 } else { 0 };
         sum_roc1 += (input[i] - input[i + 1]).abs();
+    }
+    if unchanged >= period {
+        sum_roc1 = 0.0;
     }
     let today = period;
     let mut prev = input[today - 1];
@@ -314,13 +338,19 @@ pub fn kama(input: &[f64], period: usize, out: &mut [f64]) {
     for today in period + 1..input.len() {
         let x = input[today];
         let trailing = input[today - period];
+        let change = x - input[today - 1];
+        unchanged = if change == 0.0 { unchanged + 1 } else { 0 };
         sum_roc1 -= (trailing_value - trailing).abs();
-        sum_roc1 += (x - input[today - 1]).abs();
+        sum_roc1 += change.abs();
+        if unchanged >= period {
+            sum_roc1 = 0.0;
+        }
         trailing_value = trailing;
         let sc = smoothing(sum_roc1, x - trailing);
         prev = (x - prev).mul_add(sc, prev);
         out[today] = prev;
     }
+}
 }
 
 /// TA-Lib's `TA_IS_ZERO`: strictly within ±1e-14.
@@ -359,6 +389,7 @@ pub fn ma(input: &[f64], period: usize, matype: MaType, out: &mut [f64]) {
     }
 }
 
+fma_kernel! {
 /// Bollinger bands (`TA_BBANDS`): `middle` is the moving average, the bands add and subtract `nbdev`
 /// population standard deviations.
 #[allow(clippy::too_many_arguments)]
@@ -389,6 +420,7 @@ pub fn bbands(
         upper[i] = sd.mul_add(nbdevup, m);
         lower[i] = m - sd * nbdevdn;
     }
+}
 }
 
 /// Rolling population standard deviation as TA-Lib 0.8.1's BBANDS computes it next to its SMA.

@@ -2,6 +2,8 @@
 // Index loops mirror TA-Lib's C, which reads several arrays at the same and at earlier bars.
 #![allow(clippy::needless_range_loop)]
 
+use crate::dispatch::fma_kernel;
+
 use crate::overlap::{is_zero, too_short};
 
 /// True range of one bar: the largest of high - low and the distances of both to the previous close.
@@ -41,6 +43,7 @@ pub fn natr(high: &[f64], low: &[f64], close: &[f64], period: usize, out: &mut [
     average_true_range(high, low, close, period, true, out);
 }
 
+fma_kernel! {
 fn average_true_range(
     high: &[f64],
     low: &[f64],
@@ -78,6 +81,7 @@ fn average_true_range(
         prev = prev.mul_add(alpha, true_range(high[i], low[i], close[i - 1]) * beta);
         out[i] = emit(prev, i);
     }
+}
 }
 
 #[cfg(test)]

@@ -2,6 +2,8 @@
 // Index loops mirror TA-Lib's C, which reads several arrays at the same and at earlier bars.
 #![allow(clippy::needless_range_loop)]
 
+use crate::dispatch::fma_kernel;
+
 /// On-balance volume (`TA_OBV`): starts at the first bar's volume, then adds or subtracts each volume as
 /// the close rises or falls.
 pub fn obv(close: &[f64], volume: &[f64], out: &mut [f64]) {
@@ -41,6 +43,7 @@ pub fn ad(high: &[f64], low: &[f64], close: &[f64], volume: &[f64], out: &mut [f
     }
 }
 
+fma_kernel! {
 /// Chaikin oscillator (`TA_ADOSC`): fast EMA minus slow EMA of the AD line, both seeded with the first
 /// AD value; lookback is the slower EMA's.
 pub fn adosc(
@@ -78,6 +81,7 @@ pub fn adosc(
             out[i] = fast_ema - slow_ema;
         }
     }
+}
 }
 
 #[cfg(test)]
