@@ -9,16 +9,18 @@ MariaDB with ``FOR UPDATE SKIP LOCKED`` so consumers never wait on each other, o
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import BindParameter, Connection, Engine, bindparam, text
+from sqlalchemy import BindParameter, Connection, Engine, TextClause, bindparam, text
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from marketjobs.store.engine import READ_ONLY_OPTION
 
 __all__ = ["ClaimedMessage", "MessageTable", "now_ms"]
+
+T = TypeVar("T")
 
 READY = "ready"
 LEASED = "leased"
@@ -84,6 +86,34 @@ _DEPTH = text(
 )
 
 
+#: Error codes of a transaction the database chose as a deadlock or lock-timeout victim: safe to retry.
+_RETRYABLE_CODES = frozenset({"40P01", "40001", "1213", "1205"})
+#: Attempts at a transaction that keeps losing deadlocks before the error is raised.
+DEADLOCK_ATTEMPTS = 8
+
+
+def _is_deadlock(exc: OperationalError) -> bool:
+    orig = exc.orig
+    code = getattr(orig, "sqlstate", None) or (orig.args[0] if orig is not None and orig.args else None)
+    return str(code) in _RETRYABLE_CODES
+
+
+def retry_deadlocks(operation: Callable[[], T]) -> T:
+    """Runs ``operation`` (one transaction) again when the database aborts it to break a deadlock.
+
+    MariaDB's gap locks make concurrent inserts and ``SKIP LOCKED`` claims deadlock now and then; the
+    aborted transaction changed nothing, so running it again is safe.
+    """
+    for attempt in range(DEADLOCK_ATTEMPTS):
+        try:
+            return operation()
+        except OperationalError as exc:
+            if not _is_deadlock(exc) or attempt == DEADLOCK_ATTEMPTS - 1:
+                raise
+            time.sleep(0.001 * (2**attempt))
+    raise AssertionError("unreachable")
+
+
 class MessageTable:
     """The ``broker_messages`` table of one database, reached through ``engine``."""
 
@@ -107,10 +137,14 @@ class MessageTable:
             "payload": payload,
             "now": now_ms(),
         }
-        with self.engine.begin() as connection:
-            connection.execute(_INSERT, params)
-            if self.dialect == "postgresql":
-                connection.execute(_NOTIFY, {"channel": CHANNEL, "queue": queue})
+
+        def insert() -> None:
+            with self.engine.begin() as connection:
+                connection.execute(_INSERT, params)
+                if self.dialect == "postgresql":
+                    connection.execute(_NOTIFY, {"channel": CHANNEL, "queue": queue})
+
+        retry_deadlocks(insert)
 
     def next_eta(self, queue: str) -> int | None:
         """When the earliest ready message of ``queue`` is due, or None when the queue holds none."""
@@ -129,6 +163,11 @@ class MessageTable:
         nacks: Sequence[int] = (),
     ) -> list[ClaimedMessage]:
         """Settles ``owner``'s acks and nacks, then leases up to ``limit`` due messages; one transaction."""
+        return retry_deadlocks(lambda: self._claim_once(queue, owner, limit, lease_ms, acks, nacks))
+
+    def _claim_once(
+        self, queue: str, owner: str, limit: int, lease_ms: int, acks: Sequence[int], nacks: Sequence[int]
+    ) -> list[ClaimedMessage]:
         now = now_ms()
         with self.engine.begin() as connection:
             self._settle(connection, owner, acks, nacks, now)
@@ -144,8 +183,8 @@ class MessageTable:
     def settle(self, owner: str, acks: Sequence[int], nacks: Sequence[int]) -> None:
         """Deletes acked messages and moves nacked ones to dead letters (only while ``owner`` holds them)."""
         if acks or nacks:
-            with self.engine.begin() as connection:
-                self._settle(connection, owner, acks, nacks, now_ms())
+            now = now_ms()
+            retry_deadlocks(lambda: self._in_transaction(self._settle, owner, acks, nacks, now))
 
     def _settle(
         self, connection: Connection, owner: str, acks: Sequence[int], nacks: Sequence[int], now: int
@@ -155,32 +194,40 @@ class MessageTable:
         if nacks:
             connection.execute(_NACK, {"ids": list(nacks), "owner": owner, "now": now})
 
+    def _in_transaction(self, work: Callable[..., T], *args: Any) -> T:
+        with self.engine.begin() as connection:
+            return work(connection, *args)
+
+    def _write(self, statement: TextClause, params: dict[str, Any]) -> int:
+        """Runs one write statement in its own transaction (retried on deadlock); returns its row count."""
+
+        def run(connection: Connection) -> int:
+            return int(connection.execute(statement, params).rowcount)
+
+        return retry_deadlocks(lambda: self._in_transaction(run))
+
     def requeue(self, owner: str, row_ids: Iterable[int]) -> None:
         """Returns messages leased by ``owner`` to their queue at once."""
         ids = list(row_ids)
         if ids:
-            with self.engine.begin() as connection:
-                connection.execute(_REQUEUE, {"ids": ids, "owner": owner})
+            self._write(_REQUEUE, {"ids": ids, "owner": owner})
 
     def renew(self, owner: str, lease_ms: int) -> None:
         """Extends every lease ``owner`` holds."""
-        with self.engine.begin() as connection:
-            connection.execute(_RENEW, {"owner": owner, "expires": now_ms() + lease_ms})
+        self._write(_RENEW, {"owner": owner, "expires": now_ms() + lease_ms})
 
     def reap(self, queue: str, dead_ttl_ms: int) -> int:
         """Returns messages of expired leases to ``queue`` and drops dead letters past their retention."""
         now = now_ms()
         with self._reader() as connection:
             expired = connection.execute(_EXPIRED, {"queue": queue, "now": now}).first() is not None
-        with self.engine.begin() as connection:
-            returned = int(connection.execute(_REAP, {"queue": queue, "now": now}).rowcount) if expired else 0
-            connection.execute(_PURGE_DEAD, {"queue": queue, "before": now - dead_ttl_ms})
+        returned = self._write(_REAP, {"queue": queue, "now": now}) if expired else 0
+        self._write(_PURGE_DEAD, {"queue": queue, "before": now - dead_ttl_ms})
         return returned
 
     def flush(self, queue: str) -> None:
         """Drops every message of ``queue`` except its dead letters."""
-        with self.engine.begin() as connection:
-            connection.execute(_FLUSH, {"queue": queue})
+        self._write(_FLUSH, {"queue": queue})
 
     def unfinished(self, queue: str) -> int:
         """Messages of ``queue`` not yet acked or dead: ready, delayed or leased."""

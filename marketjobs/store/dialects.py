@@ -29,8 +29,10 @@ def insert_ignore(connection: Connection, table: Table, values: dict[str, Any]) 
         statement = statement.on_duplicate_key_update({key: statement.inserted[key]})
         # MySQL reports 1 for an insert and 0 for an update that changed nothing.
         return int(connection.execute(statement).rowcount) == 1
-    statement = statement.on_conflict_do_nothing()
-    return int(connection.execute(statement).rowcount) == 1
+    # rowcount of an INSERT is not reliable through every driver; RETURNING says whether a row went in.
+    key_column = table.primary_key.columns[0]
+    statement = statement.on_conflict_do_nothing().returning(key_column)
+    return connection.execute(statement).first() is not None
 
 
 def upsert(connection: Connection, table: Table, values: dict[str, Any]) -> None:
