@@ -1,7 +1,7 @@
 """``marketjobs demo``: what works today, end to end on a laptop with no server.
 
-Migrates the SQLite job store, runs diagnostic jobs through an in-process broker and worker (successes,
-progress, a cancel, retries into a dead letter), prints the job records, and computes a TA-Lib-exact SMA
+Migrates the SQLite job store, runs diagnostic jobs through the configured broker (by default the SQL broker
+on the same SQLite file) and an in-process worker (successes, progress, a cancel, retries into a dead letter), prints the job records, and computes a TA-Lib-exact SMA
 with the Rust plugin on real daily bars when the sample data is installed.
 """
 
@@ -28,11 +28,12 @@ NOOP_JOBS = 2000
 
 def run_demo() -> None:
     """Runs the demo; see the module docstring."""
-    settings = get_settings().model_copy(update={"broker_url": "stub://", "records_flush_seconds": 0.05})
+    settings = get_settings().model_copy(update={"records_flush_seconds": 0.05})
     configure(settings)
     logging.getLogger("dramatiq").setLevel(logging.CRITICAL)  # the failing job's tracebacks are expected
     console.rule("marketjobs demo")
     console.print(f"job store: {settings.database_url} (revision {upgrade(settings.database_url)})")
+    console.print(f"broker: {settings.broker_url}")
     import actors
     from actors import diagnostics
 
@@ -45,7 +46,9 @@ def run_demo() -> None:
         started = time.perf_counter()
         for _ in range(NOOP_JOBS):
             diagnostics.noop.send()
-        broker.join("diagnostics")
+        for name in broker.get_declared_queues():
+            if name.startswith("diagnostics"):  # per-priority queues on Redis
+                broker.join(name)
         records.flush()
         rate = NOOP_JOBS / (time.perf_counter() - started)
         console.print(f"{NOOP_JOBS} no-op jobs through broker, worker and SQL records: {rate:,.0f} jobs/s")
