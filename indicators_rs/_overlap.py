@@ -23,7 +23,7 @@ def sma(real: IntoExpr, timeperiod: int = 30, *, by: IntoExpr | None = None) -> 
     real
         The price: a numeric column name or expression (integers and Float32 are cast to Float64).
     timeperiod
-        Number of bars, from 2 to 100000 (TA-Lib's range); TA-Lib's default 30.
+        Number of bars, from 1 to 100000 (TA-Lib's range); TA-Lib's default 30.
     by
         Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
         in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
@@ -52,7 +52,7 @@ def sma(real: IntoExpr, timeperiod: int = 30, *, by: IntoExpr | None = None) -> 
     >>> bars.select(expr.round(2))["close"].to_list()
     [None, None, 11.0, 11.5, 12.0, 12.33, 12.5, 12.83]
     """
-    check_period("sma", "timeperiod", timeperiod, 2)
+    check_period("sma", "timeperiod", timeperiod, 1)
     return call("sma", [real], {"timeperiod": timeperiod}, by)
 
 

@@ -51,10 +51,10 @@ pub fn directional_indicator(
             let (dm, moved) = pick(diff_p, diff_m);
             out[today] = if moved {
                 let tr = true_range(high[today], low[today], close[today - 1]);
-                if is_zero(tr) {
-                    0.0
-                } else {
+                if tr > 0.0 {
                     dm / tr
+                } else {
+                    0.0
                 }
             } else {
                 0.0
@@ -83,10 +83,10 @@ pub fn directional_indicator(
             prev_dm - prev_dm / p
         };
         prev_tr = prev_tr - prev_tr / p + true_range(high[today], low[today], close[today - 1]);
-        out[today] = if is_zero(prev_tr) {
-            0.0
-        } else {
+        out[today] = if prev_tr > 0.0 {
             100.0 * (prev_dm / prev_tr)
+        } else {
+            0.0
         };
     }
 }
@@ -132,7 +132,9 @@ pub fn adx(high: &[f64], low: &[f64], close: &[f64], period: usize, out: &mut [f
         };
     };
     let dx = |plus_dm: f64, minus_dm: f64, tr: f64| -> Option<f64> {
-        if is_zero(tr) {
+        // TA-Lib 0.8.1 needs a positive true range here (not merely one above 1e-14).
+        let tr_is_positive = tr > 0.0;
+        if !tr_is_positive {
             return None;
         }
         let minus_di = 100.0 * (minus_dm / tr);

@@ -123,7 +123,7 @@ macro_rules! hlc_period {
     };
 }
 
-single_period!(sma, 2, overlap::sma);
+single_period!(sma, 1, overlap::sma);
 single_period!(ema, 1, overlap::ema);
 single_period!(wma, 1, overlap::wma);
 single_period!(dema, 1, overlap::dema);

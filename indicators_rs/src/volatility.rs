@@ -4,7 +4,7 @@
 
 use crate::dispatch::fma_kernel;
 
-use crate::overlap::{is_zero, too_short};
+use crate::overlap::too_short;
 
 /// True range of one bar: the largest of high - low and the distances of both to the previous close.
 #[inline]
@@ -38,7 +38,7 @@ pub fn atr(high: &[f64], low: &[f64], close: &[f64], period: usize, out: &mut [f
     average_true_range(high, low, close, period, false, out);
 }
 
-/// Normalized ATR (`TA_NATR`): ATR / close * 100, 0 when the close is (about) 0.
+/// Normalized ATR (`TA_NATR`): ATR / close * 100, 0 when the close is 0.
 pub fn natr(high: &[f64], low: &[f64], close: &[f64], period: usize, out: &mut [f64]) {
     average_true_range(high, low, close, period, true, out);
 }
@@ -70,7 +70,7 @@ fn average_true_range(
     let emit = |prev: f64, i: usize| {
         if !normalize {
             prev
-        } else if is_zero(close[i]) {
+        } else if close[i] == 0.0 {
             0.0
         } else {
             prev / close[i] * 100.0

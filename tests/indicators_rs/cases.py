@@ -61,6 +61,7 @@ C = ("close",)
 
 CASES = [
     Case("_overlap", "sma", C, {"timeperiod": 10}),
+    Case("_overlap", "sma", C, {"timeperiod": 1}),
     Case("_overlap", "ema", C, {"timeperiod": 10}),
     Case("_overlap", "ema", C, {"timeperiod": 1}),
     Case("_overlap", "wma", C, {"timeperiod": 3}),
@@ -174,7 +175,7 @@ def bars_frame(close: Sequence[float], spread: Sequence[float], volume: Sequence
     )
 
 
-magnitudes = st.sampled_from([1e-6, 1e-2, 1.0, 1e3, 1e9])
+magnitudes = st.sampled_from([1e-200, 1e-6, 1e-2, 1.0, 1e3, 1e9, 1e150])
 
 
 @st.composite
