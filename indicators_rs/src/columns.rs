@@ -209,7 +209,7 @@ where
     let values: Vec<Cow<'_, [f64]>> = columns.iter().map(values_with_nan).collect();
     let (bounds, threads) = match inputs.get(I) {
         Some(by) => (segment_bounds(function, by)?, thread_count()),
-        None => (vec![0, n], 1),
+        None => (vec![0, n], thread_count()),
     };
     let mut outs: [Vec<f64>; O] = std::array::from_fn(|_| output_buffer(n));
     let result = catch_unwind(AssertUnwindSafe(|| {

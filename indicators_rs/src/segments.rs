@@ -154,6 +154,10 @@ pub fn run_segments<const I: usize, const O: usize, K>(
         walk_segments(inputs, outs, bounds, 0, kernel);
         return;
     }
+    if bounds.len() == 2 {
+        run_single_speculatively(inputs, outs, kernel);
+        return;
+    }
     // Cut the segment list into `threads` blocks of about n / threads rows, at segment boundaries.
     let mut cuts = vec![0usize];
     for t in 1..threads {
@@ -181,6 +185,29 @@ pub fn run_segments<const I: usize, const O: usize, K>(
             offset += rows;
         }
     });
+}
+
+/// One long series on two cores: the kernel runs over every bar as if none were missing while a second
+/// thread checks that assumption; only if a bar turns out to be missing is the series redone run by run.
+///
+/// Scanning the inputs for missing bars reads them once more, which costs about as much as a simple
+/// kernel; overlapping the two hides it for the usual gap-free series.
+fn run_single_speculatively<const I: usize, const O: usize, K>(
+    inputs: [&[f64]; I],
+    mut outs: [&mut [f64]; O],
+    kernel: &K,
+) where
+    K: Fn([&[f64]; I], [&mut [f64]; O]) + Sync,
+{
+    let n = outs.first().map_or(0, |o| o.len());
+    let all_valid = thread::scope(|scope| {
+        let check = scope.spawn(|| run_end(&inputs, 0, n) == n);
+        kernel(inputs, outs.each_mut().map(|out| &mut **out));
+        check.join().unwrap_or(false)
+    });
+    if !all_valid {
+        run_valid(inputs, outs, kernel);
+    }
 }
 
 /// Walks consecutive segments whose bounds are absolute rows; `base` is the row where these slices start.
@@ -280,6 +307,21 @@ mod tests {
                 assert!(out[segment[0]..segment[1]].iter().all(|&v| v == len));
             }
         }
+    }
+
+    #[test]
+    fn a_long_single_series_with_a_gap_is_redone_run_by_run() {
+        let n = 3 * MIN_ROWS_PER_THREAD;
+        let mut close = vec![1.0; n];
+        let volume = vec![1.0; n];
+        let mut out = vec![0.0; n];
+        run_segments([&close, &volume], [&mut out], &[0, n], 2, &run_lengths);
+        assert!(out.iter().all(|&v| v == n as f64));
+        close[10] = f64::NAN;
+        run_segments([&close, &volume], [&mut out], &[0, n], 2, &run_lengths);
+        assert_eq!(out[0], 10.0);
+        assert!(out[10].is_nan());
+        assert_eq!(out[11], (n - 11) as f64);
     }
 
     #[test]

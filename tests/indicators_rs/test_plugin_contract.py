@@ -12,7 +12,7 @@ from polars.plugins import register_plugin_function
 from polars.testing import assert_frame_equal, assert_series_equal
 
 import indicators_rs as ta
-from tests.indicators_rs.cases import CASES, Case, assert_case_equals_talib, bars_frame
+from tests.indicators_rs.cases import CASES, Case, assert_case_equals_talib, bars_frame, check_bars_with_gaps
 
 IDS = [str(case) for case in CASES]
 
@@ -210,3 +210,14 @@ def test_periods_longer_than_the_data_give_all_null_not_an_error() -> None:
     result = frame.select(ta.sma("close", 100_000), ta.adx("high", "low", "close", 50_000).alias("adx"))
     assert result["close"].null_count() == 20
     assert result["adx"].null_count() == 20
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_long_series_with_a_few_gaps_equals_talib_on_each_run(case: Case) -> None:
+    # Long enough for the two-core path that computes first and checks for missing bars alongside.
+    frame = synthetic_bars(150_000, seed=3)
+    for column, row in (("close", 70_000), ("high", 70_010), ("volume", 120_000), ("low", 149_999)):
+        frame = frame.with_columns(
+            pl.when(pl.int_range(pl.len()) == row).then(float("nan")).otherwise(pl.col(column)).alias(column)
+        )
+    check_bars_with_gaps(case, frame)
