@@ -175,6 +175,18 @@ def bars_frame(close: Sequence[float], spread: Sequence[float], volume: Sequence
     )
 
 
+#: Bars every indicator is checked on besides the generated ones (edge cases TA-Lib handles specially).
+PINNED_BARS = {
+    "empty": bars_frame([], [], []),
+    "one bar": bars_frame([101.5], [0.5], [1_000.0]),
+    "flat, no range, no volume": bars_frame([7.0] * 80, [0.0] * 80, [0.0] * 80),
+    "steady rise": bars_frame([float(i) for i in range(1, 81)], [0.5] * 80, [100.0] * 80),
+    "zigzag": bars_frame([10.0 + (-1.0) ** i for i in range(80)], [0.25] * 80, [50.0 + i for i in range(80)]),
+    "negative and zero prices": bars_frame(
+        [float(i % 7 - 3) for i in range(80)], [float(i % 3) for i in range(80)], [10.0] * 80
+    ),
+}
+
 magnitudes = st.sampled_from([1e-200, 1e-6, 1e-2, 1.0, 1e3, 1e9, 1e150])
 
 

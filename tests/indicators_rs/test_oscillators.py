@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 
 from tests.indicators_rs.cases import (
+    PINNED_BARS,
     Case,
     bars_with_gaps,
     cases_of,
@@ -23,6 +24,12 @@ SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[Healt
 @pytest.mark.parametrize("case", CASES, ids=str)
 @given(frame=random_bars())
 @SETTINGS
+@example(frame=PINNED_BARS["empty"])
+@example(frame=PINNED_BARS["one bar"])
+@example(frame=PINNED_BARS["flat, no range, no volume"])
+@example(frame=PINNED_BARS["steady rise"])
+@example(frame=PINNED_BARS["zigzag"])
+@example(frame=PINNED_BARS["negative and zero prices"])
 def test_oscillators_equals_talib_bit_for_bit_on_random_bars(case: Case, frame: pl.DataFrame) -> None:
     check_random_bars(case, frame)
 
