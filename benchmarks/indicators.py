@@ -17,6 +17,7 @@ import resource
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -28,7 +29,7 @@ import indicators_rs as ta
 try:  # optional anchor; it registers its own ``.ta`` namespace, so only its functions are used here
     import polars_talib as plta
 except ImportError:  # pragma: no cover - depends on the machine
-    plta = None
+    plta = None  # type: ignore[assignment]
 
 #: Repeats per timing; the best one counts.
 REPEATS = 5
@@ -111,9 +112,9 @@ def single_series(rows: int) -> list[tuple[str, float, float, float | None, floa
     frame = pl.DataFrame(arrays)
     results = []
     for spec in specs():
-        ours, ours_faults = best(lambda spec=spec: frame.select(spec.ours()))
-        ref, ref_faults = best(lambda spec=spec: spec.talib(arrays))
-        other = best(lambda spec=spec: frame.select(spec.plta()))[0] if spec.plta else None
+        ours, ours_faults = best(partial(frame.select, spec.ours()))
+        ref, ref_faults = best(partial(spec.talib, arrays))
+        other = best(partial(frame.select, spec.plta()))[0] if spec.plta else None
         results.append((spec.name, ours / rows * 1e9, ref / rows * 1e9, other and other / rows * 1e9,
                         ours_faults, ref_faults))  # fmt: skip
     return results
@@ -131,10 +132,10 @@ def grouped(symbols: int, per_symbol: int) -> list[tuple[str, float, float, floa
         def loop(spec: Spec = spec) -> list[Any]:
             return [spec.talib({k: v[s:e] for k, v in arrays.items()}) for s, e in bounds]
 
-        over = best(lambda spec=spec: frame.select(spec.ours().over("symbol")))[0]
-        by = best(lambda spec=spec: frame.select(spec.ours(by="symbol")))[0]
+        over = best(partial(frame.select, spec.ours().over("symbol")))[0]
+        by = best(partial(frame.select, spec.ours(by="symbol")))[0]
         ref = best(loop)[0]
-        other = best(lambda spec=spec: frame.select(spec.plta().over("symbol")))[0] if spec.plta else None
+        other = best(partial(frame.select, spec.plta().over("symbol")))[0] if spec.plta else None
         results.append((spec.name, over / n * 1e9, by / n * 1e9, ref / n * 1e9, other and other / n * 1e9))
     return results
 

@@ -159,7 +159,11 @@ def reference_per_run(case: Case, arrays: Arrays) -> list[FloatArray]:
     return expected
 
 
-def bars_frame(close: Sequence[float], spread: Sequence[float], volume: Sequence[float]) -> pl.DataFrame:
+def bars_frame(
+    close: Sequence[float] | FloatArray,
+    spread: Sequence[float] | FloatArray,
+    volume: Sequence[float] | FloatArray,
+) -> pl.DataFrame:
     """OHLCV bars around a close path: high and low ``spread`` away, open halfway to the previous close."""
     c = np.asarray(close, dtype=np.float64)
     s = np.abs(np.asarray(spread, dtype=np.float64))
