@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from indicators_rs import _momentum, _oscillators, _overlap
+from indicators_rs import _momentum, _overlap, _stochastic
 
 __all__ = ["IndicatorNamespace"]
 
@@ -86,4 +86,4 @@ class IndicatorNamespace:
         self, timeperiod: int = 14, fastk_period: int = 5, fastd_period: int = 3, fastd_matype: int = 0
     ) -> pl.Expr:
         """Stochastic RSI (Struct fastk/fastd); see :func:`indicators_rs.stochrsi`."""
-        return _oscillators.stochrsi(self._expr, timeperiod, fastk_period, fastd_period, fastd_matype)
+        return _stochastic.stochrsi(self._expr, timeperiod, fastk_period, fastd_period, fastd_matype)

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use crate::columns::{check_finite, check_period, compute, into_struct, struct_field};
 use crate::directional;
 use crate::overlap::{self, MaType};
-use crate::{momentum, oscillators, stochastic, volatility, volume};
+use crate::{bands, momentum, oscillators, stochastic, volatility, volume};
 
 /// Keyword arguments of single-period indicators (`timeperiod` as in TA-Lib).
 #[derive(Deserialize)]
@@ -154,7 +154,7 @@ fn bbands(inputs: &[Series], kwargs: BbandsKwargs) -> PolarsResult<Series> {
     let dn = check_finite(f, "nbdevdn", kwargs.nbdevdn)?;
     let matype = check_matype(f, "matype", kwargs.matype)?;
     let [u, m, l] = compute(f, inputs, |[x]: [&[f64]; 1], [u, m, l]: [&mut [f64]; 3]| {
-        overlap::bbands(x, period, up, dn, matype, u, m, l)
+        bands::bbands(x, period, up, dn, matype, u, m, l)
     })?;
     into_struct(
         inputs[0].name().clone(),

@@ -3,6 +3,7 @@
 //! `expressions` holds only the `#[polars_expr]` wrappers; the pure kernels live in per-family modules and
 //! know nothing of Polars.
 
+pub mod bands;
 mod candle_columns;
 mod candle_expressions;
 pub mod candles;

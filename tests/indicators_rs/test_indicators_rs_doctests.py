@@ -8,9 +8,28 @@ from types import ModuleType
 import pytest
 
 import indicators_rs
-from indicators_rs import _directional, _momentum, _namespace, _oscillators, _overlap, _volatility, _volume
+from indicators_rs import (
+    _directional,
+    _momentum,
+    _namespace,
+    _oscillators,
+    _overlap,
+    _stochastic,
+    _volatility,
+    _volume,
+)
 
-MODULES = [indicators_rs, _overlap, _momentum, _oscillators, _directional, _volatility, _volume, _namespace]
+MODULES = [
+    indicators_rs,
+    _overlap,
+    _momentum,
+    _stochastic,
+    _oscillators,
+    _directional,
+    _volatility,
+    _volume,
+    _namespace,
+]
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda module: module.__name__)

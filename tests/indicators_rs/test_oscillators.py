@@ -1,4 +1,4 @@
-"""Oscillators (STOCH*, WILLR, CCI, MFI, ULTOSC, AROON*) against TA-Lib 0.8.1, the numeric reference."""
+"""Oscillators (CCI, MFI, ULTOSC) against TA-Lib 0.8.1, the numeric reference."""
 
 from __future__ import annotations
 
