@@ -13,7 +13,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from dramatiq.broker import Consumer, MessageProxy
@@ -35,6 +35,27 @@ POLL_MIN_SECONDS = 0.001
 ERROR_BACKOFF_SECONDS = 0.5
 
 
+#: How often held acks look at their gates, in seconds.
+GATE_POLL_SECONDS = 0.002
+#: How long closing waits for held acks' gates before giving up on them (they are redelivered), in seconds.
+CLOSE_SETTLE_SECONDS = 15.0
+
+#: An ack or nack waiting to be written: row id and the gate that must open first (None: none).
+Settlement = tuple[int, "Callable[[], bool] | None"]
+
+
+def _split_open(settlements: list[Settlement]) -> tuple[list[int], list[Settlement]]:
+    """(row ids whose gate is open or absent, settlements still waiting)."""
+    ready: list[int] = []
+    waiting: list[Settlement] = []
+    for row_id, gate in settlements:
+        if gate is None or gate():
+            ready.append(row_id)
+        else:
+            waiting.append((row_id, gate))
+    return ready, waiting
+
+
 class SQLMessageProxy(MessageProxy):
     """A delivered message and the row that holds it."""
 
@@ -42,6 +63,15 @@ class SQLMessageProxy(MessageProxy):
         super().__init__(message)
         self.row_id = row_id
         self.deliveries = deliveries
+        self.settle_gate: Callable[[], bool] | None = None
+
+    def settle_after(self, gate: Callable[[], bool]) -> None:
+        """Holds this message's ack or nack in the database until ``gate()`` is true.
+
+        The job-records middleware uses it so a message is acked only once its job record is stored,
+        without blocking the worker thread.
+        """
+        self.settle_gate = gate
 
 
 class SQLConsumer(Consumer):
@@ -57,26 +87,30 @@ class SQLConsumer(Consumer):
         self._lock = threading.Lock()
         #: Rows leased and not yet acked, nacked or requeued by the worker.
         self._held: set[int] = set()
-        self._acks: list[int] = []
-        self._nacks: list[int] = []
+        #: Settled by the worker, waiting to be written: (row id, gate or None).
+        self._acks: list[Settlement] = []
+        self._nacks: list[Settlement] = []
         self._buffer: deque[SQLMessageProxy] = deque()
         self._wake = threading.Event()
         self._backoff = POLL_MIN_SECONDS
         self._next_eta: int | None = None
         self._housekept = 0.0
+        self._gated = False
         broker.wakeups.register(queue_name, self._wake)
 
     def ack(self, message: MessageProxy) -> None:
-        self._settle(message, self._acks)
+        self._settle(message, failed=False)
 
     def nack(self, message: MessageProxy) -> None:
-        self._settle(message, self._nacks)
+        self._settle(message, failed=True)
 
-    def _settle(self, message: MessageProxy, into: list[int]) -> None:
+    def _settle(self, message: MessageProxy, *, failed: bool) -> None:
         row_id = _row_id(message)
+        gate = getattr(message, "settle_gate", None)
         with self._lock:
+            # Look the list up under the lock: the consumer thread swaps in new lists as it writes them.
+            (self._nacks if failed else self._acks).append((row_id, gate))
             self._held.discard(row_id)
-            into.append(row_id)
             wake = len(self._held) <= self.prefetch // 2
         if wake:
             self._wake.set()
@@ -107,6 +141,8 @@ class SQLConsumer(Consumer):
             if remaining <= 0:
                 return None
             wait = min(self._backoff, remaining)
+            if self._gated:
+                wait = min(wait, GATE_POLL_SECONDS)
             if self._next_eta is not None:
                 wait = min(wait, max(0.0, (self._next_eta - now_ms()) / 1000))
             if self._wake.wait(wait):
@@ -115,11 +151,18 @@ class SQLConsumer(Consumer):
             else:
                 self._backoff = min(self._backoff * 2, self.broker.poll_max_seconds)
 
+    def _take_settled(self) -> tuple[list[int], list[int]]:
+        """Row ids of acks and nacks ready to write (their gates open); the others stay queued."""
+        with self._lock:
+            acks, self._acks = _split_open(self._acks)
+            nacks, self._nacks = _split_open(self._nacks)
+            self._gated = bool(self._acks or self._nacks)
+        return acks, nacks
+
     def _fetch(self) -> bool:
         """Settles queued acks and leases due messages into the buffer; True when it leased any."""
+        acks, nacks = self._take_settled()
         with self._lock:
-            acks, nacks = self._acks, self._nacks
-            self._acks, self._nacks = [], []
             room = self.prefetch - len(self._held)
         due = False
         if room > 0:
@@ -138,7 +181,8 @@ class SQLConsumer(Consumer):
             )
         except BaseException:
             with self._lock:
-                self._acks[:0], self._nacks[:0] = acks, nacks
+                self._acks[:0] = [(row_id, None) for row_id in acks]
+                self._nacks[:0] = [(row_id, None) for row_id in nacks]
             raise
         for row in claimed:
             self._buffer.append(self._proxy(row))
@@ -168,7 +212,7 @@ class SQLConsumer(Consumer):
             return
         self._housekept = now
         with self._lock:
-            holding = bool(self._held)
+            holding = bool(self._held or self._acks or self._nacks)
         if holding:
             self.table.renew(self.owner, self.broker.lease_ms)
         returned = self.table.reap(self.queue_name, self.broker.dead_message_ttl)
@@ -177,9 +221,13 @@ class SQLConsumer(Consumer):
 
     def close(self) -> None:
         self.broker.wakeups.unregister(self.queue_name, self._wake)
-        with self._lock:
-            acks, nacks = self._acks, self._nacks
-            self._acks, self._nacks = [], []
+        deadline = time.monotonic() + CLOSE_SETTLE_SECONDS
+        acks, nacks = self._take_settled()
+        while self._gated and time.monotonic() < deadline:
+            time.sleep(GATE_POLL_SECONDS)
+            more_acks, more_nacks = self._take_settled()
+            acks += more_acks
+            nacks += more_nacks
         buffered = [m.row_id for m in self._buffer]
         self._buffer.clear()
         try:

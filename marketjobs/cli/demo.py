@@ -1,8 +1,9 @@
 """``marketjobs demo``: what works today, end to end on a laptop with no server.
 
-Migrates the SQLite job store, runs diagnostic jobs through the configured broker (by default the SQL broker
-on the same SQLite file) and an in-process worker (successes, progress, a cancel, retries into a dead letter), prints the job records, and computes a TA-Lib-exact SMA
-with the Rust plugin on real daily bars when the sample data is installed.
+Migrates the SQLite job store, runs diagnostic jobs through the configured broker (by default the SQL
+broker on the same SQLite file) and an in-process worker (successes, progress, a cancel, retries into a
+dead letter), prints the job records, and computes a TA-Lib-exact SMA with the Rust plugin on real daily
+bars when the sample data is installed.
 """
 
 from __future__ import annotations

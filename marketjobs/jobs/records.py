@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 import traceback
 from typing import Any
 
@@ -173,12 +174,18 @@ class JobRecords(Middleware):
         # The broker forgets a message once it is acked: store its outcome first, so a worker killed
         # right after the ack cannot leave a finished job recorded as running. Batches many acks per write.
         ticket = self._tickets.pop(message.message_id, None)
-        if (
-            ticket is not None
-            and self.settings.ack_after_record
-            and self.writer.healthy
-            and not self.writer.wait_written(ticket, ACK_WAIT_SECONDS)
-        ):
+        if ticket is None or not self.settings.ack_after_record:
+            return
+        settle_after = getattr(message, "settle_after", None)
+        if settle_after is not None:
+            # The broker settles acks in the background (the SQL broker): it holds this one until the
+            # record is stored, and the worker thread moves on at once.
+            writer, deadline = self.writer, time.monotonic() + ACK_WAIT_SECONDS
+            settle_after(
+                lambda: not writer.healthy or writer.is_written(ticket) or time.monotonic() > deadline
+            )
+            return
+        if self.writer.healthy and not self.writer.wait_written(ticket, ACK_WAIT_SECONDS):
             logger.error(
                 "job record of %s not stored within %s s; acking anyway", message.message_id, ACK_WAIT_SECONDS
             )

@@ -99,6 +99,16 @@ class RecordWriter:
                 self._cond.wait(remaining if remaining is not None else 1.0)
         return True
 
+    def is_written(self, ticket: int) -> bool:
+        """True once the event with ``ticket`` is stored; until then asks the writer not to wait for more."""
+        with self._cond:
+            if self._written >= ticket:
+                return True
+            if not self._urgent:
+                self._urgent = True
+                self._cond.notify_all()
+            return False
+
     def flush(self, timeout: float | None = 30.0) -> bool:
         """Blocks until everything submitted so far is written; False on timeout."""
         with self._cond:

@@ -185,3 +185,61 @@ def test_concurrent_producers_and_consumers_lose_nothing_and_never_see_locked_er
         thread.join(60)
     assert errors == []
     assert sorted(seen) == list(range(producers * per_producer))
+
+
+def test_acks_from_many_worker_threads_are_all_written(sql_url: str) -> None:
+    broker = SQLBrokerBase(sql_url, lease_seconds=60)
+    broker.declare_queue(QUEUE)
+    jobs = 400
+    for n in range(jobs):
+        broker.enqueue(message(n))
+    consumer = consumer_of(broker, prefetch=16)
+    work: list[Any] = []
+    work_ready = threading.Condition()
+
+    def ack_in_thread() -> None:
+        while True:
+            with work_ready:
+                while not work:
+                    work_ready.wait()
+                proxy = work.pop()
+            if proxy is None:
+                return
+            consumer.ack(proxy)
+
+    threads = [threading.Thread(target=ack_in_thread) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 30
+    delivered = 0
+    try:
+        while broker.table.unfinished(QUEUE) and time.monotonic() < deadline:
+            proxy = next(consumer)
+            if proxy is not None:
+                delivered += 1
+                with work_ready:
+                    work.append(proxy)
+                    work_ready.notify()
+    finally:
+        with work_ready:
+            work[:0] = [None] * len(threads)
+            work_ready.notify_all()
+        for thread in threads:
+            thread.join(10)
+        consumer.close()
+        broker.close()
+    assert broker.table.unfinished(QUEUE) == 0, "every ack reached the database, none waits for its lease"
+    assert delivered == jobs
+
+
+def test_an_ack_racing_the_consumer_thread_is_not_lost(base: SQLBrokerBase) -> None:
+    base.enqueue(message(1))
+    consumer = consumer_of(base)
+    (proxy,) = drain(consumer, 1)
+    acking = threading.Thread(target=consumer.ack, args=(proxy,))
+    with consumer._lock:
+        acking.start()
+        time.sleep(0.05)  # the worker thread is inside ack(), waiting for the lock
+        consumer._acks = []  # meanwhile the consumer thread takes the queued acks to write them
+    acking.join()
+    assert [row_id for row_id, _ in consumer._acks] == [proxy.row_id]
