@@ -221,3 +221,11 @@ def test_long_series_with_a_few_gaps_equals_talib_on_each_run(case: Case) -> Non
             pl.when(pl.int_range(pl.len()) == row).then(float("nan")).otherwise(pl.col(column)).alias(column)
         )
     check_bars_with_gaps(case, frame)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_over_symbol_is_right_when_symbols_are_interleaved(case: Case, daily_bars: pl.DataFrame) -> None:
+    interleaved = daily_bars.sort("date", "symbol")
+    result = interleaved.with_columns(case.expr().over("symbol"))
+    for (_symbol,), bars in result.partition_by("symbol", as_dict=True, maintain_order=True).items():
+        assert_case_equals_talib(case, bars, bars)
