@@ -6,11 +6,11 @@ Float64. Every function is a window function, so ``.over("symbol")`` computes it
 
 Missing bars
 ------------
-A missing bar is a bar where any input of the function (high, low, close, volume, ...) is null or
-non-finite (NaN, +inf, -inf). TA-Lib would let one such value poison every later output; here each maximal
-run of complete bars is computed on its own, exactly as TA-Lib would compute that run alone. So the warm-up restarts after a gap, and the rows inside a gap and inside each
-warm-up are null. A frame that is empty, or shorter than the warm-up, gives an empty or all-null result;
-so does a column of dtype Null.
+A missing bar is a bar where any input of the function (high, low, close, volume, ...) is null or non-finite
+(NaN, +inf, -inf). TA-Lib would let one such value poison every later output; here each maximal run of
+complete bars is computed on its own, exactly as TA-Lib would compute that run alone. So the warm-up
+restarts after a gap, and the rows inside a gap and inside each warm-up are null. A frame that is empty, or
+shorter than the warm-up, gives an empty or all-null result; so does a column of dtype Null.
 
 Per symbol, use ``.over("symbol")``, or ``by="symbol"`` on data sorted by symbol: the plugin then walks
 each symbol's block itself in one call, on all cores. The single-series functions are also an expression
