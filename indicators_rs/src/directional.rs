@@ -101,6 +101,55 @@ pub fn minus_di(high: &[f64], low: &[f64], close: &[f64], period: usize, out: &m
     directional_indicator(high, low, close, period, Direction::Minus, out);
 }
 
+/// Wilder's running +DM, -DM and true range after bar `today` (summed while `smooth` is false).
+#[inline(always)]
+fn dm_tr_step(
+    (plus_dm, minus_dm, tr): (f64, f64, f64),
+    bars: (&[f64], &[f64], &[f64]),
+    today: usize,
+    p: f64,
+    smooth: bool,
+) -> (f64, f64, f64) {
+    let (high, low, close) = bars;
+    let diff_p = high[today] - high[today - 1];
+    let diff_m = low[today - 1] - low[today];
+    let (mut plus_dm, mut minus_dm) = if smooth {
+        (plus_dm - plus_dm / p, minus_dm - minus_dm / p)
+    } else {
+        (plus_dm, minus_dm)
+    };
+    if diff_m > 0.0 && diff_p < diff_m {
+        minus_dm += diff_m;
+    } else if diff_p > 0.0 && diff_p > diff_m {
+        plus_dm += diff_p;
+    }
+    let range = true_range(high[today], low[today], close[today - 1]);
+    let tr = if smooth {
+        tr - tr / p + range
+    } else {
+        tr + range
+    };
+    (plus_dm, minus_dm, tr)
+}
+
+/// Today's DX from the smoothed moves and range; none when TA-Lib skips the bar.
+#[inline(always)]
+fn dx((plus_dm, minus_dm, tr): (f64, f64, f64)) -> Option<f64> {
+    // TA-Lib 0.8.1 needs a positive true range here (not merely one above 1e-14).
+    let tr_is_positive = tr > 0.0;
+    if !tr_is_positive {
+        return None;
+    }
+    let minus_di = 100.0 * (minus_dm / tr);
+    let plus_di = 100.0 * (plus_dm / tr);
+    let sum = minus_di + plus_di;
+    if is_zero(sum) {
+        None
+    } else {
+        Some(100.0 * ((minus_di - plus_di).abs() / sum))
+    }
+}
+
 /// Average directional index (`TA_ADX`): Wilder average of DX; lookback `2 * period - 1`.
 pub fn adx(high: &[f64], low: &[f64], close: &[f64], period: usize, out: &mut [f64]) {
     let lookback = 2 * period - 1;
@@ -109,58 +158,23 @@ pub fn adx(high: &[f64], low: &[f64], close: &[f64], period: usize, out: &mut [f
     }
     let p = period as f64;
     let p1 = (period - 1) as f64;
-    let mut plus_dm = 0.0;
-    let mut minus_dm = 0.0;
-    let mut tr = 0.0;
-    let step = |today: usize, plus_dm: &mut f64, minus_dm: &mut f64, tr: &mut f64, smooth: bool| {
-        let diff_p = high[today] - high[today - 1];
-        let diff_m = low[today - 1] - low[today];
-        if smooth {
-            *minus_dm -= *minus_dm / p;
-            *plus_dm -= *plus_dm / p;
-        }
-        if diff_m > 0.0 && diff_p < diff_m {
-            *minus_dm += diff_m;
-        } else if diff_p > 0.0 && diff_p > diff_m {
-            *plus_dm += diff_p;
-        }
-        let range = true_range(high[today], low[today], close[today - 1]);
-        *tr = if smooth {
-            *tr - *tr / p + range
-        } else {
-            *tr + range
-        };
-    };
-    let dx = |plus_dm: f64, minus_dm: f64, tr: f64| -> Option<f64> {
-        // TA-Lib 0.8.1 needs a positive true range here (not merely one above 1e-14).
-        let tr_is_positive = tr > 0.0;
-        if !tr_is_positive {
-            return None;
-        }
-        let minus_di = 100.0 * (minus_dm / tr);
-        let plus_di = 100.0 * (plus_dm / tr);
-        let sum = minus_di + plus_di;
-        if is_zero(sum) {
-            None
-        } else {
-            Some(100.0 * ((minus_di - plus_di).abs() / sum))
-        }
-    };
+    let bars = (high, low, close);
+    let mut state = (0.0, 0.0, 0.0);
     for today in 1..period {
-        step(today, &mut plus_dm, &mut minus_dm, &mut tr, false);
+        state = dm_tr_step(state, bars, today, p, false);
     }
     let mut sum_dx = 0.0;
     for today in period..2 * period {
-        step(today, &mut plus_dm, &mut minus_dm, &mut tr, true);
-        if let Some(v) = dx(plus_dm, minus_dm, tr) {
+        state = dm_tr_step(state, bars, today, p, true);
+        if let Some(v) = dx(state) {
             sum_dx += v;
         }
     }
     let mut prev_adx = sum_dx / p;
     out[lookback] = prev_adx;
     for today in 2 * period..close.len() {
-        step(today, &mut plus_dm, &mut minus_dm, &mut tr, true);
-        if let Some(v) = dx(plus_dm, minus_dm, tr) {
+        state = dm_tr_step(state, bars, today, p, true);
+        if let Some(v) = dx(state) {
             prev_adx = (prev_adx * p1 + v) / p;
         }
         out[today] = prev_adx;
