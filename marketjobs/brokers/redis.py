@@ -6,11 +6,12 @@ import threading
 import time
 from typing import Any
 
-from dramatiq.brokers.redis import MAINTENANCE_COMMAND_BLACKLIST
+from dramatiq.brokers.redis import MAINTENANCE_COMMAND_BLACKLIST, _RedisConsumer
 from dramatiq.brokers.redis import RedisBroker as DramatiqRedisBroker
 
 from marketjobs.brokers.base import MarketJobsBrokerMixin
 from marketjobs.brokers.depth import QueueDepth
+from marketjobs.brokers.gates import GatedMessageProxy, HeldSettlements
 
 __all__ = ["RedisBroker"]
 
@@ -25,6 +26,11 @@ class RedisBroker(MarketJobsBrokerMixin, DramatiqRedisBroker):
     """
 
     per_priority_queues = True
+
+    @property
+    def consumer_class(self) -> type[_RedisConsumer]:
+        """Consumers whose acks can wait for the job record without blocking worker threads."""
+        return _GatedRedisConsumer
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)  # type: ignore[no-untyped-call]
@@ -60,3 +66,45 @@ class RedisBroker(MarketJobsBrokerMixin, DramatiqRedisBroker):
         delayed = int(client.hlen(f"{prefix}.DQ.msgs"))
         dead = int(client.zcard(f"{prefix}.XQ"))
         return QueueDepth(queue_name, ready=ready, delayed=delayed, dead=dead)
+
+
+class _GatedRedisConsumer(_RedisConsumer):
+    """Dramatiq's Redis consumer whose acks can wait for a gate (see :mod:`marketjobs.brokers.gates`).
+
+    Held acks are written from the consumer thread before each fetch; the message leaves the prefetch count
+    at once, so the worker keeps pulling work while its records are stored.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[no-untyped-call]
+        self.held = HeldSettlements()
+
+    def ack(self, message: Any) -> None:
+        self._settle(message, failed=False)
+
+    def nack(self, message: Any) -> None:
+        self._settle(message, failed=True)
+
+    def _settle(self, message: Any, *, failed: bool) -> None:
+        gate = getattr(message, "settle_gate", None)
+        if gate is None or gate():
+            self._write(message, failed)
+            return
+        self.held.hold(message, failed=failed, gate=gate)
+        self.queued_message_ids.discard(message.message_id)
+
+    def _write(self, message: Any, failed: bool) -> None:
+        if failed:
+            super().nack(message)  # type: ignore[no-untyped-call]
+        else:
+            super().ack(message)  # type: ignore[no-untyped-call]
+
+    def __next__(self) -> Any:
+        for message, failed in self.held.take_open():
+            self._write(message, failed)
+        proxy = super().__next__()  # type: ignore[no-untyped-call]
+        return None if proxy is None else GatedMessageProxy(proxy._message)
+
+    def close(self) -> None:
+        self.held.drain(self._write)
+        super().close()

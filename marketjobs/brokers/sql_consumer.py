@@ -20,6 +20,7 @@ from dramatiq.broker import Consumer, MessageProxy
 from dramatiq.errors import ConnectionClosed
 from dramatiq.message import Message
 
+from marketjobs.brokers.gates import CLOSE_SETTLE_SECONDS, GATE_POLL_SECONDS, GatedMessageProxy
 from marketjobs.brokers.sql_table import TRANSIENT_ERRORS, ClaimedMessage, now_ms
 
 if TYPE_CHECKING:
@@ -34,11 +35,6 @@ POLL_MIN_SECONDS = 0.001
 #: Wait after a failed database call before the next, in seconds.
 ERROR_BACKOFF_SECONDS = 0.5
 
-
-#: How often held acks look at their gates, in seconds.
-GATE_POLL_SECONDS = 0.002
-#: How long closing waits for held acks' gates before giving up on them (they are redelivered), in seconds.
-CLOSE_SETTLE_SECONDS = 15.0
 
 #: An ack or nack waiting to be written: row id and the gate that must open first (None: none).
 Settlement = tuple[int, "Callable[[], bool] | None"]
@@ -56,22 +52,13 @@ def _split_open(settlements: list[Settlement]) -> tuple[list[int], list[Settleme
     return ready, waiting
 
 
-class SQLMessageProxy(MessageProxy):
+class SQLMessageProxy(GatedMessageProxy):
     """A delivered message and the row that holds it."""
 
     def __init__(self, message: Message[Any], row_id: int, deliveries: int) -> None:
         super().__init__(message)
         self.row_id = row_id
         self.deliveries = deliveries
-        self.settle_gate: Callable[[], bool] | None = None
-
-    def settle_after(self, gate: Callable[[], bool]) -> None:
-        """Holds this message's ack or nack in the database until ``gate()`` is true.
-
-        The job-records middleware uses it so a message is acked only once its job record is stored,
-        without blocking the worker thread.
-        """
-        self.settle_gate = gate
 
 
 class SQLConsumer(Consumer):

@@ -1,0 +1,77 @@
+"""Acks held until a condition holds, so worker threads never wait for a job record to be stored.
+
+With ``ack_after_record`` the job-records middleware must not let the broker forget a message before the
+job's final record is stored (a worker killed in between would leave a finished job recorded as running).
+Brokers whose consumers support it get a gate on the message (:meth:`GatedMessageProxy.settle_after`) and
+write the ack once the gate opens; the worker thread moves on at once. Until then the message stays owned
+by the live consumer, and if the process dies it is delivered again (at-least-once).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from dramatiq.broker import MessageProxy
+
+__all__ = ["CLOSE_SETTLE_SECONDS", "GATE_POLL_SECONDS", "GatedMessageProxy", "HeldSettlements"]
+
+#: How often held acks look at their gates while a consumer closes, in seconds.
+GATE_POLL_SECONDS = 0.002
+#: How long closing waits for held acks' gates before giving up on them (they are redelivered), in seconds.
+CLOSE_SETTLE_SECONDS = 15.0
+
+Gate = Callable[[], bool]
+
+
+class GatedMessageProxy(MessageProxy):
+    """A delivered message whose ack or nack may be held until a gate opens."""
+
+    def __init__(self, message: Any) -> None:
+        super().__init__(message)
+        self.settle_gate: Gate | None = None
+
+    def settle_after(self, gate: Gate) -> None:
+        """Holds this message's ack or nack until ``gate()`` is true."""
+        self.settle_gate = gate
+
+
+class HeldSettlements:
+    """Acks and nacks waiting for their gates, in the order they were made; thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._held: list[tuple[Any, bool, Gate]] = []
+
+    def __len__(self) -> int:
+        return len(self._held)
+
+    def hold(self, message: Any, *, failed: bool, gate: Gate) -> None:
+        """Keeps ``message``'s ack (or nack when ``failed``) until ``gate()`` is true."""
+        with self._lock:
+            self._held.append((message, failed, gate))
+
+    def take_open(self) -> list[tuple[Any, bool]]:
+        """(message, failed) of every held settlement whose gate is open now; the rest stay held."""
+        ready: list[tuple[Any, bool]] = []
+        waiting: list[tuple[Any, bool, Gate]] = []
+        with self._lock:
+            for message, failed, gate in self._held:
+                if gate():
+                    ready.append((message, failed))
+                else:
+                    waiting.append((message, failed, gate))
+            self._held = waiting
+        return ready
+
+    def drain(self, settle: Callable[[Any, bool], None], timeout: float = CLOSE_SETTLE_SECONDS) -> None:
+        """Settles everything held, waiting up to ``timeout`` seconds for gates to open."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for message, failed in self.take_open():
+                settle(message, failed)
+            if not self._held or time.monotonic() >= deadline:
+                return
+            time.sleep(GATE_POLL_SECONDS)
