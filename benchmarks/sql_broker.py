@@ -44,17 +44,11 @@ def _reset(url: str) -> None:
     from sqlalchemy import text
 
     from marketjobs.store.engine import create_store_engine
+    from marketjobs.store.models import Base
 
     if url.startswith("postgresql"):
         with create_store_engine(url).begin() as connection:
-            for table in (
-                "job_records",
-                "idempotency_keys",
-                "broker_messages",
-                "broker_results",
-                "broker_rate_limits",
-                "alembic_version",
-            ):
+            for table in (*Base.metadata.tables, "alembic_version"):
                 connection.execute(text(f"DROP TABLE IF EXISTS {table}"))
 
 

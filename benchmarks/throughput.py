@@ -39,9 +39,10 @@ def _reset_postgres(url: str) -> None:
     from sqlalchemy import text
 
     from marketjobs.store.engine import create_store_engine
+    from marketjobs.store.models import Base
 
     with create_store_engine(url).begin() as connection:
-        for table in ("job_records", "idempotency_keys", "alembic_version"):
+        for table in (*Base.metadata.tables, "alembic_version"):
             connection.execute(text(f"DROP TABLE IF EXISTS {table}"))
 
 
