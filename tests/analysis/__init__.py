@@ -1,0 +1,1 @@
+"""Tests of the pure Polars analysis layer (portfolio maths, risk metrics, signal events)."""
