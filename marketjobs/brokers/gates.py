@@ -26,6 +26,10 @@ CLOSE_SETTLE_SECONDS = 15.0
 Gate = Callable[[], bool]
 
 
+def _open() -> bool:
+    return True
+
+
 class GatedMessageProxy(MessageProxy):
     """A delivered message whose ack or nack may be held until a gate opens."""
 
@@ -66,12 +70,22 @@ class HeldSettlements:
             self._held = waiting
         return ready
 
+    def settle_open(self, settle: Callable[[Any, bool], None]) -> None:
+        """Calls ``settle(message, failed)`` for each open settlement; if it raises, the rest stay held."""
+        ready = self.take_open()
+        for index, (message, failed) in enumerate(ready):
+            try:
+                settle(message, failed)
+            except BaseException:
+                with self._lock:
+                    self._held[:0] = [(m, f, _open) for m, f in ready[index:]]
+                raise
+
     def drain(self, settle: Callable[[Any, bool], None], timeout: float = CLOSE_SETTLE_SECONDS) -> None:
         """Settles everything held, waiting up to ``timeout`` seconds for gates to open."""
         deadline = time.monotonic() + timeout
         while True:
-            for message, failed in self.take_open():
-                settle(message, failed)
+            self.settle_open(settle)
             if not self._held or time.monotonic() >= deadline:
                 return
             time.sleep(GATE_POLL_SECONDS)

@@ -35,6 +35,7 @@ class RedisBroker(MarketJobsBrokerMixin, DramatiqRedisBroker):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)  # type: ignore[no-untyped-call]
         self._maintained_at: dict[str, float] = {}
+        self._held: dict[str, HeldSettlements] = {}
         self._dispatching = threading.local()
 
     def _dispatch(self, command: str) -> Any:
@@ -58,6 +59,10 @@ class RedisBroker(MarketJobsBrokerMixin, DramatiqRedisBroker):
         self._maintained_at[queue] = now
         return 1
 
+    def held_settlements(self, queue_name: str) -> HeldSettlements:
+        """Acks of ``queue_name`` waiting for their job records (shared by its successive consumers)."""
+        return self._held.setdefault(queue_name, HeldSettlements())
+
     def queue_depth(self, queue_name: str) -> QueueDepth:
         """Messages ready or in flight, delayed, and dead in ``queue_name``."""
         prefix = f"{self.namespace}:{queue_name}"
@@ -75,9 +80,10 @@ class _GatedRedisConsumer(_RedisConsumer):
     at once, so the worker keeps pulling work while its records are stored.
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[no-untyped-call]
-        self.held = HeldSettlements()
+    def __init__(self, broker: RedisBroker, queue_name: str, prefetch: int, timeout: int) -> None:
+        super().__init__(broker, queue_name, prefetch, timeout)  # type: ignore[no-untyped-call]
+        # Kept by the broker: a consumer Dramatiq restarts after a connection error inherits them.
+        self.held = broker.held_settlements(queue_name)
 
     def ack(self, message: Any) -> None:
         self._settle(message, failed=False)
@@ -100,8 +106,7 @@ class _GatedRedisConsumer(_RedisConsumer):
             super().ack(message)  # type: ignore[no-untyped-call]
 
     def __next__(self) -> Any:
-        for message, failed in self.held.take_open():
-            self._write(message, failed)
+        self.held.settle_open(self._write)
         proxy = super().__next__()  # type: ignore[no-untyped-call]
         return None if proxy is None else GatedMessageProxy(proxy._message)
 

@@ -1,8 +1,9 @@
 """The SQL broker: Dramatiq's broker contract on SQLite (embedded default), PostgreSQL or MariaDB.
 
-* At-least-once delivery with leases: a consumer leases messages, renews its leases every quarter lease
-  while alive, and any consumer of the queue returns messages of an expired lease (a process killed with -9,
-  a lost host) to the queue, so they come back within about 1.25 x ``lease_seconds``.
+* At-least-once delivery with leases: consumers lease messages under their process' owner id, a heartbeat
+  thread renews all of the process' leases every quarter lease while it lives, and any consumer of the
+  queue returns messages of an expired lease (a process killed with -9, a lost host) to the queue, so they
+  come back within about 1.25 x ``lease_seconds``.
 * Delays live in the database (a message's ``eta``), not in worker memory; delivery is strict priority
   order (critical, high, normal, low), then by due time, then FIFO.
 * Dead letters (nacked messages) stay in the table for ``dead_message_ttl`` milliseconds.
@@ -12,8 +13,11 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import threading
 import time
+import uuid
 from typing import Any
 
 from dramatiq.broker import Broker, Consumer
@@ -33,7 +37,9 @@ from marketjobs.errors import QueueJoinFailed
 from marketjobs.store.engine import create_store_engine
 from marketjobs.store.migrate import ensure_migrated
 
-__all__ = ["SQLBroker", "SQLBrokerBase"]
+__all__ = ["LeaseHeartbeat", "SQLBroker", "SQLBrokerBase"]
+
+logger = logging.getLogger(__name__)
 
 #: Longest idle poll interval per dialect, in seconds (PostgreSQL is woken by NOTIFY instead).
 POLL_MAX_SECONDS = {"sqlite": 0.025, "postgresql": 0.5}
@@ -67,8 +73,18 @@ class SQLBrokerBase(Broker):
         )
         self.queues: set[str] = set()
         self.wakeups = Wakeups()
+        self._owner: tuple[int, str] | None = None
+        self._heartbeat: LeaseHeartbeat | None = None
         self._listener: PostgresListener | None = None
         self._listener_lock = threading.Lock()
+
+    @property
+    def owner(self) -> str:
+        """The lease owner of this process: every consumer here leases, renews and acks under it."""
+        pid = os.getpid()
+        if self._owner is None or self._owner[0] != pid:  # a forked child is a new owner
+            self._owner = (pid, uuid.uuid4().hex)
+        return self._owner[1]
 
     def consume(self, queue_name: str, prefetch: int = 1, timeout: int = 30000) -> Consumer:
         """A consumer of ``queue_name`` leasing up to ``prefetch`` messages at a time.
@@ -77,6 +93,10 @@ class SQLBrokerBase(Broker):
         """
         if self.table.dialect == "postgresql":
             self._start_listener()
+        with self._listener_lock:
+            if self._heartbeat is None or not self._heartbeat.is_alive():
+                self._heartbeat = LeaseHeartbeat(self)
+                self._heartbeat.start()
         return SQLConsumer(self, queue_name, prefetch, timeout)
 
     def _start_listener(self) -> None:
@@ -164,6 +184,31 @@ class SQLBrokerBase(Broker):
         if self._listener is not None:
             self._listener.stop()
             self._listener = None
+        if self._heartbeat is not None:
+            self._heartbeat.stop()
+            self._heartbeat = None
+
+
+class LeaseHeartbeat(threading.Thread):
+    """Renews every lease of its broker's process every quarter lease, whatever its consumers are doing."""
+
+    def __init__(self, broker: SQLBrokerBase) -> None:
+        super().__init__(name="marketjobs-sql-heartbeat", daemon=True)
+        self.broker = broker
+        self._stopped = threading.Event()
+
+    def run(self) -> None:
+        interval = self.broker.lease_ms / 4000
+        while not self._stopped.wait(interval):
+            try:
+                self.broker.table.renew(self.broker.owner, self.broker.lease_ms)
+            except Exception as exc:
+                logger.warning("Could not renew SQL broker leases (%s); retrying", exc)
+                self._stopped.wait(min(interval, 1.0))
+
+    def stop(self) -> None:
+        """Ends the thread after its current renewal."""
+        self._stopped.set()
 
 
 class SQLBroker(MarketJobsBrokerMixin, SQLBrokerBase):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import uuid
 from collections import deque
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
@@ -70,7 +69,6 @@ class SQLConsumer(Consumer):
         self.queue_name = queue_name
         self.prefetch = max(1, prefetch)
         self.timeout_seconds = timeout / 1000
-        self.owner = uuid.uuid4().hex
         self._lock = threading.Lock()
         #: Rows leased and not yet acked, nacked or requeued by the worker.
         self._held: set[int] = set()
@@ -80,7 +78,8 @@ class SQLConsumer(Consumer):
         self._buffer: deque[SQLMessageProxy] = deque()
         self._wake = threading.Event()
         self._backoff = POLL_MIN_SECONDS
-        self._next_eta: int | None = None
+        #: Monotonic time of the next look at the queue (0: now).
+        self._poll_at = 0.0
         self._housekept = 0.0
         self._gated = False
         broker.wakeups.register(queue_name, self._wake)
@@ -107,7 +106,7 @@ class SQLConsumer(Consumer):
         with self._lock:
             self._held.difference_update(ids)
         try:
-            self.table.requeue(self.owner, ids)
+            self.table.requeue(self.broker.owner, ids)
         except TRANSIENT_ERRORS as exc:
             raise ConnectionClosed(exc) from None  # type: ignore[no-untyped-call]
 
@@ -118,24 +117,24 @@ class SQLConsumer(Consumer):
                 return self._buffer.popleft()
             try:
                 self._housekeep()
-                if self._fetch():
+                if self._fetch(check_queue=time.monotonic() >= self._poll_at):
                     continue
-            except TRANSIENT_ERRORS as exc:
-                logger.warning("SQL broker unreachable on queue %r (%s); retrying", self.queue_name, exc)
+            except Exception as exc:
+                # Stay the same consumer (Dramatiq would replace it): acks queued here are kept and retried.
+                logger.warning("SQL broker error on queue %r (%s); retrying", self.queue_name, exc)
                 time.sleep(ERROR_BACKOFF_SECONDS)
                 return None
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return None
-            wait = min(self._backoff, remaining)
+            wait = min(self._poll_at - time.monotonic(), remaining)
             if self._gated:
                 wait = min(wait, GATE_POLL_SECONDS)
-            if self._next_eta is not None:
-                wait = min(wait, max(0.0, (self._next_eta - now_ms()) / 1000))
-            if self._wake.wait(wait):
+            if self._wake.wait(max(0.0, wait)):
                 self._wake.clear()
                 self._backoff = POLL_MIN_SECONDS
-            else:
+                self._poll_at = 0.0
+            elif time.monotonic() >= self._poll_at:
                 self._backoff = min(self._backoff * 2, self.broker.poll_max_seconds)
 
     def _take_settled(self) -> tuple[list[int], list[int]]:
@@ -146,21 +145,33 @@ class SQLConsumer(Consumer):
             self._gated = bool(self._acks or self._nacks)
         return acks, nacks
 
-    def _fetch(self) -> bool:
-        """Settles queued acks and leases due messages into the buffer; True when it leased any."""
+    def _fetch(self, *, check_queue: bool) -> bool:
+        """Writes acks whose gates opened and, when ``check_queue``, leases due messages into the buffer.
+
+        True when it leased any. Without room for more messages it does not look at the queue: an ack
+        wakes the consumer when room frees up.
+        """
         acks, nacks = self._take_settled()
-        with self._lock:
-            room = self.prefetch - len(self._held)
-        due = False
-        if room > 0:
-            self._next_eta = self.table.next_eta(self.queue_name)
-            due = self._next_eta is not None and self._next_eta <= now_ms()
-        if not (due or acks or nacks):
-            return False
         try:
+            with self._lock:
+                room = self.prefetch - len(self._held)
+            due = False
+            if room > 0 and check_queue:
+                next_eta = self.table.next_eta(self.queue_name)
+                now = now_ms()
+                due = next_eta is not None and next_eta <= now
+                # Look again after the back-off, or when the earliest delayed message is due.
+                wait = self._backoff
+                if next_eta is not None and next_eta > now:
+                    wait = min(wait, (next_eta - now) / 1000)
+                self._poll_at = time.monotonic() + wait
+            elif room <= 0:
+                self._poll_at = time.monotonic() + self.broker.poll_max_seconds
+            if not (due or acks or nacks):
+                return False
             claimed = self.table.claim(
                 self.queue_name,
-                self.owner,
+                self.broker.owner,
                 room if due else 0,
                 self.broker.lease_ms,
                 acks=acks,
@@ -172,37 +183,39 @@ class SQLConsumer(Consumer):
                 self._nacks[:0] = [(row_id, None) for row_id in nacks]
             raise
         for row in claimed:
-            self._buffer.append(self._proxy(row))
+            proxy = self._proxy(row)
+            if proxy is not None:
+                self._buffer.append(proxy)
+        if claimed:
+            self._poll_at = 0.0
         return bool(claimed)
 
-    def _proxy(self, row: ClaimedMessage) -> SQLMessageProxy:
-        with self._lock:
-            self._held.add(row.row_id)
+    def _proxy(self, row: ClaimedMessage) -> SQLMessageProxy | None:
+        """The delivered message, or None for a row that cannot be decoded (moved to dead letters)."""
         try:
             message = Message.decode(row.payload)
         except Exception as exc:
             # Kept as a dead letter for inspection rather than dropped.
-            logger.error("Undecodable message in row %d of queue %r: %s", row.row_id, self.queue_name, exc)
-            message = Message(
-                queue_name=self.queue_name, actor_name="<undecodable>", args=(), kwargs={}, options={}
+            logger.error(
+                "Undecodable message in row %d of queue %r moved to dead letters: %s",
+                row.row_id,
+                self.queue_name,
+                exc,
             )
-            proxy = SQLMessageProxy(message, row.row_id, row.deliveries)
-            proxy.fail()
-            self.nack(proxy)
-            return proxy
+            with self._lock:
+                self._nacks.append((row.row_id, None))
+            return None
+        with self._lock:
+            self._held.add(row.row_id)
         return SQLMessageProxy(message, row.row_id, row.deliveries)
 
     def _housekeep(self) -> None:
-        """Renews this consumer's leases and returns expired ones of its queue, every quarter lease."""
+        """Returns expired leases of this queue to it, every quarter lease (the broker renews ours)."""
         now = time.monotonic()
         if now - self._housekept < self.broker.lease_ms / 4000:
             return
-        self._housekept = now
-        with self._lock:
-            holding = bool(self._held or self._acks or self._nacks)
-        if holding:
-            self.table.renew(self.owner, self.broker.lease_ms)
         returned = self.table.reap(self.queue_name, self.broker.dead_message_ttl)
+        self._housekept = now
         if returned:
             logger.warning("Returned %d message(s) of expired leases to queue %r", returned, self.queue_name)
 
@@ -218,8 +231,8 @@ class SQLConsumer(Consumer):
         buffered = [m.row_id for m in self._buffer]
         self._buffer.clear()
         try:
-            self.table.settle(self.owner, acks, nacks)
-            self.table.requeue(self.owner, buffered)
+            self.table.settle(self.broker.owner, acks, nacks)
+            self.table.requeue(self.broker.owner, buffered)
         except TRANSIENT_ERRORS as exc:
             logger.warning("Could not settle on close (%s); the leases will expire and redeliver", exc)
 

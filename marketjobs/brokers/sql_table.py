@@ -87,7 +87,8 @@ _DEPTH = text(
 
 
 #: Error codes of a transaction the database chose as a deadlock or lock-timeout victim: safe to retry.
-_RETRYABLE_CODES = frozenset({"40P01", "40001", "1213", "1205"})
+#: (MariaDB's lock-wait timeout, 1205, is not retried: it already waited 50 s.)
+_RETRYABLE_CODES = frozenset({"40P01", "40001", "1213"})
 #: Attempts at a transaction that keeps losing deadlocks before the error is raised.
 DEADLOCK_ATTEMPTS = 8
 

@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable
 from dramatiq.rate_limits import RateLimiterBackend
 from sqlalchemy import Connection, delete, select, update
 
-from marketjobs.brokers.sql_table import now_ms
+from marketjobs.brokers.sql_table import now_ms, retry_deadlocks
 from marketjobs.store.dialects import insert_ignore
-from marketjobs.store.engine import create_store_engine
+from marketjobs.store.engine import READ_ONLY_OPTION, create_store_engine
 from marketjobs.store.migrate import ensure_migrated
 from marketjobs.store.models import BrokerRateLimit
 
@@ -56,6 +56,9 @@ class SQLRateLimiterBackend(RateLimiterBackend):
 
     def add(self, key: str, value: int, ttl: int) -> bool:
         """Sets ``key`` to ``value`` unless it holds a live value; True when it set it."""
+        return retry_deadlocks(lambda: self._add(key, value, ttl))
+
+    def _add(self, key: str, value: int, ttl: int) -> bool:
         now = now_ms()
         with self.engine.begin() as connection:
             if insert_ignore(connection, _TABLE, {"key": key, "value": value, "expires_at": now + ttl}):  # type: ignore[arg-type]
@@ -70,20 +73,17 @@ class SQLRateLimiterBackend(RateLimiterBackend):
 
     def incr(self, key: str, amount: int, maximum: int, ttl: int) -> bool:
         """Adds ``amount`` unless the result would exceed ``maximum``."""
-        now = now_ms()
-        with self.engine.begin() as connection:
-            value = self._locked_value(connection, key, ttl, now) + amount
-            if value > maximum:
-                return False
-            self._put(connection, key, value, ttl, now)
-            return True
+        return retry_deadlocks(lambda: self._change(key, amount, ttl, lambda v: v <= maximum))
 
     def decr(self, key: str, amount: int, minimum: int, ttl: int) -> bool:
         """Subtracts ``amount`` unless the result would fall below ``minimum``."""
+        return retry_deadlocks(lambda: self._change(key, -amount, ttl, lambda v: v >= minimum))
+
+    def _change(self, key: str, amount: int, ttl: int, allowed: Callable[[int], bool]) -> bool:
         now = now_ms()
         with self.engine.begin() as connection:
-            value = self._locked_value(connection, key, ttl, now) - amount
-            if value < minimum:
+            value = self._locked_value(connection, key, ttl, now) + amount
+            if not allowed(value):
                 return False
             self._put(connection, key, value, ttl, now)
             return True
@@ -92,23 +92,17 @@ class SQLRateLimiterBackend(RateLimiterBackend):
         self, key: str, keys: Callable[[], Iterable[str]], amount: int, maximum: int, ttl: int
     ) -> bool:
         """Adds ``amount`` to ``key`` unless it, or the sum over ``keys()``, would exceed ``maximum``."""
+        window_keys = sorted({key, *keys()})
+        return retry_deadlocks(lambda: self._incr_and_sum(key, window_keys, amount, maximum, ttl))
+
+    def _incr_and_sum(self, key: str, window_keys: list[str], amount: int, maximum: int, ttl: int) -> bool:
         now = now_ms()
         with self.engine.begin() as connection:
-            value = self._locked_value(connection, key, ttl, now) + amount
-            if value > maximum:
-                return False
-            others = [k for k in keys() if k != key]
-            total = value
-            if others:
-                total += sum(
-                    int(v)
-                    for v in connection.execute(
-                        select(BrokerRateLimit.value).where(
-                            BrokerRateLimit.key.in_(others), BrokerRateLimit.expires_at > now
-                        )
-                    ).scalars()
-                )
-            if total > maximum:
+            # Every window's row is locked, in one order for all callers (no deadlock), so two callers
+            # counting different windows at a window boundary cannot both pass.
+            values = {k: self._locked_value(connection, k, ttl, now) for k in window_keys}
+            value = values[key] + amount
+            if value > maximum or sum(values.values()) + amount > maximum:
                 return False
             self._put(connection, key, value, ttl, now)
             return True
@@ -118,7 +112,7 @@ class SQLRateLimiterBackend(RateLimiterBackend):
         deadline = time.monotonic() + timeout / 1000
         notified = key + _NOTIFY_SUFFIX
         while True:
-            with self.engine.connect() as connection:
+            with self.engine.connect().execution_options(**{READ_ONLY_OPTION: True}) as connection:
                 found = connection.execute(
                     select(BrokerRateLimit.value).where(
                         BrokerRateLimit.key == notified, BrokerRateLimit.expires_at > now_ms()
@@ -132,6 +126,9 @@ class SQLRateLimiterBackend(RateLimiterBackend):
 
     def wait_notify(self, key: str, ttl: int) -> None:
         """Releases every ``wait(key)``, now and for ``ttl`` ms."""
+        retry_deadlocks(lambda: self._notify(key, ttl))
+
+    def _notify(self, key: str, ttl: int) -> None:
         now = now_ms()
         with self.engine.begin() as connection:
             self._locked_value(connection, key + _NOTIFY_SUFFIX, ttl, now)

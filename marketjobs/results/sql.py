@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 
 from marketjobs.brokers.sql_table import now_ms
 from marketjobs.store.dialects import upsert
-from marketjobs.store.engine import create_store_engine
+from marketjobs.store.engine import READ_ONLY_OPTION, create_store_engine
 from marketjobs.store.migrate import ensure_migrated
 from marketjobs.store.models import BrokerResult
 
@@ -28,7 +28,7 @@ class SQLResultBackend(ResultBackend):
         ensure_migrated(self.engine)
 
     def _get(self, message_key: str) -> Any:
-        with self.engine.connect() as connection:
+        with self.engine.connect().execution_options(**{READ_ONLY_OPTION: True}) as connection:
             value = connection.execute(
                 select(BrokerResult.value).where(
                     BrokerResult.key == message_key, BrokerResult.expires_at > now_ms()

@@ -25,10 +25,9 @@ def insert_ignore(connection: Connection, table: Table, values: dict[str, Any]) 
     """Inserts ``values`` unless a row with the same primary key exists; True when it inserted."""
     statement = _insert(connection, table).values(**values)
     if connection.dialect.name in ("mysql", "mariadb"):
-        key = table.primary_key.columns[0].name
-        statement = statement.on_duplicate_key_update({key: statement.inserted[key]})
-        # MySQL reports 1 for an insert and 0 for an update that changed nothing.
-        return int(connection.execute(statement).rowcount) == 1
+        # INSERT IGNORE affects 0 rows when the key exists (ON DUPLICATE KEY UPDATE would report a found
+        # row as affected: SQLAlchemy connects with CLIENT.FOUND_ROWS).
+        return int(connection.execute(statement.prefix_with("IGNORE")).rowcount) == 1
     # rowcount of an INSERT is not reliable through every driver; RETURNING says whether a row went in.
     key_column = table.primary_key.columns[0]
     statement = statement.on_conflict_do_nothing().returning(key_column)
