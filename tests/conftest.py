@@ -33,6 +33,7 @@ def reset_database(url: str) -> None:
             "broker_messages",
             "broker_results",
             "broker_rate_limits",
+            "bars",
             "alembic_version",
         ):
             connection.execute(text(f"DROP TABLE IF EXISTS {table}"))

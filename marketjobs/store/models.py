@@ -133,3 +133,6 @@ class BrokerRateLimit(Base):
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger)
     expires_at: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+from marketjobs.store.bars import Bar  # noqa: E402, F401  (registers the bars table on Base.metadata)

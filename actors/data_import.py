@@ -1,0 +1,127 @@
+"""``data_import``: bulk-load price bars from CSV / CSV.gz / Parquet files into the store.
+
+Parameters are checked by :class:`DataImportParams` when the message is made (``send``, ``message`` for
+pipelines), so a bad one fails in the sender with :class:`~marketjobs.errors.ParameterError`; one that reaches
+a worker anyway (or a missing file) goes straight to dead letters. The work is
+:func:`marketjobs.marketdata.importer.import_bars`; this module only validates, reports progress, honours
+cancel between chunks and returns the summary that the job record keeps (a cancelled job keeps the summary of
+the chunks it imported).
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import dramatiq
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from marketjobs.config import get_settings
+from marketjobs.errors import ParameterError
+from marketjobs.jobs import current_job
+from marketjobs.marketdata.importer import import_bars
+from marketjobs.store.bars import MAX_SOURCE_LENGTH, MAX_SYMBOL_LENGTH
+from marketjobs.store.engine import create_store_engine
+
+__all__ = ["DataImportParams", "ValidatedActor", "data_import", "parse_params"]
+
+ParamsT = TypeVar("ParamsT", bound=BaseModel)
+
+#: Longest an import may run (6 hours): a multi-GB history over a slow link.
+TIME_LIMIT_MS = 6 * 3600 * 1000
+
+
+class DataImportParams(BaseModel):
+    """Parameters of the ``data_import`` job."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    #: A CSV / CSV.gz / Parquet file, or a directory of them, as seen by the worker.
+    path: str = Field(min_length=1)
+    #: File column -> bar column, e.g. {"Date": "ts", "Close": "close"}; common names map themselves.
+    columns: dict[str, str] | None = None
+    #: Symbol of every row; default: the symbol column, else the file name up to its first dot.
+    symbol: str | None = Field(None, min_length=1, max_length=MAX_SYMBOL_LENGTH)
+    chunk_rows: int = Field(100_000, ge=1, le=5_000_000)
+    #: chrono format of text timestamps (e.g. "%d/%m/%Y"); default: ISO-8601 forms.
+    ts_format: str | None = None
+    #: Zone of naive timestamps and dates.
+    timezone: str = "UTC"
+    source: str = Field("import", min_length=1, max_length=MAX_SOURCE_LENGTH)
+    #: Where the rejected-rows report goes, as <job id>.<report_format>.
+    reports_dir: str = "var/reports"
+    report_format: Literal["csv", "parquet"] = "csv"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r}; use an IANA name such as 'America/New_York'"
+            ) from None
+        return value
+
+
+def parse_params(model: type[ParamsT], kwargs: dict[str, Any], job_type: str) -> ParamsT:
+    """``kwargs`` validated by ``model``; raises ParameterError listing every problem."""
+    try:
+        return model.model_validate(kwargs)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'parameters'}: {e['msg']}" for e in exc.errors()
+        )
+        raise ParameterError(f"invalid {job_type} parameters: {problems}") from None
+
+
+class ValidatedActor(dramatiq.Actor[..., Any]):
+    """An actor whose ``params_model`` validates (and normalises) its keyword parameters in the sender."""
+
+    #: The pydantic model of the actor's keyword parameters.
+    params_model: type[BaseModel]
+
+    def message_with_options(
+        self, *, args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None, **options: Any
+    ) -> Any:
+        """Builds the message after validating the parameters; positional arguments are refused."""
+        if args:
+            raise ParameterError(f"{self.actor_name} takes keyword parameters only, e.g. send(path='bars/')")
+        params = parse_params(self.params_model, dict(kwargs or {}), self.actor_name)
+        normalised = params.model_dump(mode="json", exclude_unset=True)
+        return super().message_with_options(args=(), kwargs=normalised, **options)
+
+
+class _DataImportActor(ValidatedActor):
+    params_model = DataImportParams
+
+
+@dramatiq.actor(
+    actor_class=_DataImportActor,
+    queue_name="data_import",
+    max_retries=3,
+    time_limit=TIME_LIMIT_MS,
+    default_priority="low",
+)
+def data_import(**kwargs: Any) -> dict[str, Any]:
+    """Imports bars from files (see :class:`DataImportParams`); returns the import summary."""
+    params = parse_params(DataImportParams, kwargs, "data_import")
+    job = current_job()
+    job.raise_if_cancelled()
+    job.progress(0.0, f"importing {params.path}")
+
+    summary = import_bars(
+        params.path,
+        create_store_engine(get_settings().database_url),
+        columns=params.columns,
+        symbol=params.symbol,
+        chunk_rows=params.chunk_rows,
+        ts_format=params.ts_format,
+        timezone=params.timezone,
+        source=params.source,
+        report_path=Path(params.reports_dir) / f"{job.id}.{params.report_format}",
+        progress=job.progress,
+        should_stop=lambda: job.cancelled,  # the job then ends as cancelled, keeping this partial summary
+    )
+    return summary.as_dict()

@@ -1,0 +1,246 @@
+"""Streaming import of price bars from CSV, CSV.gz and Parquet files (one file or a directory of them).
+
+Files are read in chunks of ``chunk_rows`` (CSV in 8 MiB blocks cut at line ends, decompressed on the fly;
+Parquet by record batches), so memory stays bounded whatever the file size. Each chunk is mapped to bar
+columns, validated, and upserted in its own transaction; every rejected row goes to the report with its file,
+row and reason. ``row`` is the 1-based data-row number (the header is not counted, so in a CSV it is on line
+``row + 1``). CSV fields must not contain line breaks (quoted multi-line fields are not supported).
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import polars as pl
+from sqlalchemy import Engine
+
+from marketjobs.errors import ParameterError
+from marketjobs.marketdata.bars_io import upsert_bars
+from marketjobs.marketdata.validate import BAR_COLUMNS, DuplicateTracker, validate_bars
+
+__all__ = ["SUFFIXES", "ImportSummary", "find_files", "import_bars"]
+
+#: File name endings the importer reads.
+SUFFIXES = (".csv", ".csv.gz", ".parquet", ".pq")
+#: Bytes read from a CSV per block.
+CSV_BLOCK_BYTES = 8 * 1024 * 1024
+#: Rejected rows kept in the summary (the report holds all of them).
+SAMPLE_ROWS = 20
+#: Column names recognised without a mapping (compared case-insensitively).
+DEFAULT_NAMES = {
+    **{c: c for c in BAR_COLUMNS},
+    "ticker": "symbol",
+    "date": "ts",
+    "datetime": "ts",
+    "timestamp": "ts",
+    "time": "ts",
+}
+
+#: Receives (percent done 0-100, status message) after each chunk; may raise to stop the import.
+ProgressCallback = Callable[[float, str], None]
+
+
+@dataclass
+class ImportSummary:
+    """What an import did; ``as_dict()`` is the job result."""
+
+    files: int = 0
+    rows_read: int = 0
+    rows_upserted: int = 0
+    rows_rejected: int = 0
+    rejected_sample: list[dict[str, Any]] = field(default_factory=list)
+    report: str | None = None
+    #: True when ``should_stop`` ended the import before the last chunk.
+    stopped: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        """The summary as plain JSON-ready values."""
+        return asdict(self)
+
+
+def find_files(path: str | Path) -> list[Path]:
+    """The importable files at ``path``: the file itself, or the CSV/Parquet files of a directory, sorted."""
+    target = Path(path)
+    if target.is_dir():
+        files = sorted(p for p in target.iterdir() if p.is_file() and p.name.lower().endswith(SUFFIXES))
+        if not files:
+            raise ParameterError(f"{target} holds no {', '.join(SUFFIXES)} files; point path at bar files")
+        return files
+    if not target.is_file():
+        raise ParameterError(f"{target} does not exist; pass a CSV/Parquet file or a directory of them")
+    if not target.name.lower().endswith(SUFFIXES):
+        raise ParameterError(f"{target.name} is not one of {', '.join(SUFFIXES)}; convert it or rename it")
+    return [target]
+
+
+def _stem(path: Path) -> str:
+    return path.name.split(".", 1)[0]
+
+
+def _mapping(names: list[str], columns: Mapping[str, str] | None, path: Path) -> dict[str, str]:
+    if columns:
+        unknown = [c for c in columns if c not in names]
+        if unknown:
+            raise ParameterError(f"{path.name} has no columns {unknown}; its columns are {names}")
+        bad = sorted(set(columns.values()) - set(BAR_COLUMNS))
+        if bad:
+            raise ParameterError(f"column mapping targets {bad} are not bar columns; use {list(BAR_COLUMNS)}")
+    mapping = dict(columns or {})
+    for name in names:
+        target = DEFAULT_NAMES.get(name.strip().lower())
+        if name not in mapping and target and target not in mapping.values():
+            mapping[name] = target
+    absent = [c for c in ("ts", "open", "high", "low", "close") if c not in mapping.values()]
+    if absent:
+        raise ParameterError(
+            f"{path.name} has no columns for {absent}; map them, e.g. columns={{'Date': 'ts'}} "
+            f"(its columns: {names})"
+        )
+    return mapping
+
+
+def _csv_chunks(path: Path, chunk_rows: int) -> Iterator[tuple[list[str], pl.DataFrame, float]]:
+    """(header, chunk of text columns, fraction of the file's bytes read)."""
+    size = max(path.stat().st_size, 1)
+    with path.open("rb") as raw:
+        stream: IO[bytes] | gzip.GzipFile = raw
+        if path.name.lower().endswith(".gz"):
+            stream = gzip.GzipFile(fileobj=raw)
+        header_line = stream.readline()
+        if not header_line.strip():
+            return
+        names = pl.read_csv(header_line, infer_schema=False).columns
+        pending: list[pl.DataFrame] = []
+        held, carry = 0, b""
+        # Progress: the raw (compressed) position, interpolated by rows over the latest block.
+        parsed = emitted = parsed_before = 0
+        at = at_before = raw.tell()
+        while True:
+            block = stream.read(CSV_BLOCK_BYTES)
+            data = carry + block
+            cut = len(data) if not block else data.rfind(b"\n") + 1
+            data, carry = data[:cut], data[cut:]
+            if data.strip(b"\r\n"):
+                part = pl.read_csv(
+                    data, has_header=False, new_columns=names, infer_schema=False, truncate_ragged_lines=True
+                )
+                pending.append(part)
+                held += part.height
+                parsed_before, at_before = parsed, at
+                parsed, at = parsed + part.height, raw.tell()
+            while held >= chunk_rows or (not block and held):
+                frame = pl.concat(pending) if len(pending) > 1 else pending[0]
+                out, rest = frame.head(chunk_rows), frame.slice(chunk_rows)
+                pending, held = ([rest] if rest.height else []), rest.height
+                emitted += out.height
+                share = (emitted - parsed_before) / max(parsed - parsed_before, 1)
+                yield names, out, max(0.0, at_before + (at - at_before) * share) / size
+            if not block:
+                return
+
+
+def _parquet_chunks(path: Path, chunk_rows: int) -> Iterator[tuple[list[str], pl.DataFrame, float]]:
+    scan = pl.scan_parquet(path)
+    total = max(scan.select(pl.len()).collect().item(), 1)
+    names = scan.collect_schema().names()
+    done = 0
+    for batch in scan.collect_batches(chunk_size=chunk_rows):
+        done += batch.height
+        yield names, batch, done / total
+
+
+def _chunks(path: Path, chunk_rows: int) -> Iterator[tuple[list[str], pl.DataFrame, float]]:
+    if path.name.lower().endswith((".parquet", ".pq")):
+        return _parquet_chunks(path, chunk_rows)
+    return _csv_chunks(path, chunk_rows)
+
+
+class _Report:
+    """Appends rejected rows to a CSV (converted to Parquet at the end when the name asks for it)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._csv = None if path is None else path.with_suffix(".csv")
+        self._file: IO[bytes] | None = None
+
+    def write(self, rows: pl.DataFrame) -> None:
+        if self._csv is None or rows.is_empty():
+            return
+        if self._file is None:
+            self._csv.parent.mkdir(parents=True, exist_ok=True)
+            self._file = self._csv.open("wb")
+            rows.write_csv(self._file)
+        else:
+            rows.write_csv(self._file, include_header=False)
+
+    def close(self) -> str | None:
+        if self._file is None or self.path is None or self._csv is None:
+            return None
+        self._file.close()
+        if self.path.suffix == ".parquet":
+            pl.scan_csv(self._csv, infer_schema=False).sink_parquet(self.path)
+            self._csv.unlink()
+        return str(self.path)
+
+
+def import_bars(
+    path: str | Path,
+    engine: Engine,
+    *,
+    columns: Mapping[str, str] | None = None,
+    symbol: str | None = None,
+    chunk_rows: int = 100_000,
+    ts_format: str | None = None,
+    timezone: str = "UTC",
+    source: str = "import",
+    report_path: str | Path | None = None,
+    progress: ProgressCallback | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> ImportSummary:
+    """Imports every bar file at ``path`` into the store behind ``engine``; returns what it did.
+
+    ``columns`` maps file columns to bar columns (``{"Date": "ts", "Close": "close"}``); common names (Date,
+    Open, ..., Ticker) map themselves. The symbol comes from ``symbol``, else a symbol column, else the file
+    name up to its first dot (``AAPL.csv.gz`` → ``AAPL``). Rejected rows go to ``report_path`` (CSV, or
+    Parquet when it ends in ``.parquet``). ``progress`` runs after each chunk. When ``should_stop`` (asked
+    before each chunk) says True, the import ends there with ``stopped`` set; the chunks already upserted stay
+    (importing again is idempotent), as they do when ``progress`` raises.
+    """
+    if chunk_rows < 1:
+        raise ParameterError(f"chunk_rows must be at least 1, got {chunk_rows}")
+    files = find_files(path)
+    summary = ImportSummary(files=len(files))
+    report = _Report(None if report_path is None else Path(report_path))
+    try:
+        for index, file in enumerate(files):
+            tracker, first_row, mapping = DuplicateTracker(), 1, None
+            for names, raw, fraction in _chunks(file, chunk_rows):
+                if should_stop is not None and should_stop():
+                    summary.stopped = True
+                    return summary
+                mapping = mapping or _mapping(names, columns, file)
+                frame = raw.select([pl.col(k).alias(v) for k, v in mapping.items()])
+                frame = frame.with_row_index("row", offset=first_row)
+                first_row += raw.height
+                if symbol is not None or "symbol" not in frame.columns:
+                    frame = frame.with_columns(symbol=pl.lit(symbol or _stem(file)))
+                valid, rejected = validate_bars(
+                    frame, ts_format=ts_format, timezone=timezone, duplicates=tracker
+                )
+                summary.rows_read += raw.height
+                summary.rows_upserted += upsert_bars(engine, valid, source=source)
+                summary.rows_rejected += rejected.height
+                rejected = rejected.select(pl.lit(file.name).alias("file"), pl.all())
+                report.write(rejected)
+                room = SAMPLE_ROWS - len(summary.rejected_sample)
+                summary.rejected_sample.extend(rejected.head(max(room, 0)).to_dicts())
+                if progress is not None:
+                    percent = 100 * (index + fraction) / len(files)
+                    progress(percent, f"{file.name}: {summary.rows_read} rows read")
+    finally:
+        summary.report = report.close()
+    return summary

@@ -1,0 +1,47 @@
+"""The ``bars`` table: one OHLCV price bar per (symbol, timestamp).
+
+Times are UTC epoch milliseconds in BIGINT columns, not DATETIME. Every driver hands back a BIGINT as a
+plain Python int (or digits through PostgreSQL's COPY) that Polars turns into an Int64 column and casts to
+``Datetime("ms", "UTC")`` without copying; DATETIME columns come back as one Python ``datetime`` object per
+row (about 1 µs each to build, more than the rest of the row) with a different timezone story per database.
+Writes skip per-row bind processing the same way. The broker tables store their times like this too.
+
+Prices and volume are DOUBLE (``Double``): a plain ``Float`` is a 4-byte FLOAT on MariaDB, which would round
+prices; double volume also holds fractional volume (crypto, FX).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Double, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from marketjobs.store.models import Base
+
+__all__ = ["Bar"]
+
+#: Longest symbol stored (the column's size).
+MAX_SYMBOL_LENGTH = 32
+#: Longest source label stored (the column's size).
+MAX_SOURCE_LENGTH = 64
+
+
+class Bar(Base):
+    """One OHLCV price bar; the primary key (symbol, ts) makes writes idempotent upserts."""
+
+    __tablename__ = "bars"
+
+    symbol: Mapped[str] = mapped_column(String(MAX_SYMBOL_LENGTH), primary_key=True)
+    #: Bar open time, UTC epoch milliseconds.
+    ts: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    open: Mapped[float] = mapped_column(Double)
+    high: Mapped[float] = mapped_column(Double)
+    low: Mapped[float] = mapped_column(Double)
+    close: Mapped[float] = mapped_column(Double)
+    volume: Mapped[float | None] = mapped_column(Double)
+    #: Where the bar came from: "import", "synthetic", a provider name.
+    source: Mapped[str] = mapped_column(String(MAX_SOURCE_LENGTH))
+    #: When the row was last written, UTC epoch milliseconds.
+    updated_at: Mapped[int] = mapped_column(BigInteger)
+
+    # Rows cluster by (symbol, ts) on SQLite too (InnoDB always does): per-symbol range reads are sequential.
+    __table_args__ = {"sqlite_with_rowid": False}

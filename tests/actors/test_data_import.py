@@ -1,0 +1,147 @@
+"""The ``data_import`` job: parameters checked at send, summary and report recorded, cancel between chunks."""
+
+from __future__ import annotations
+
+import importlib
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import dramatiq
+import polars as pl
+import pytest
+
+from marketjobs.config import configure
+from marketjobs.errors import ParameterError
+from marketjobs.jobs import get_job, request_cancel
+from marketjobs.marketdata import importer
+from marketjobs.marketdata.bars_io import load_bars, upsert_bars
+from marketjobs.store.engine import create_store_engine
+from marketjobs.store.models import JobRecord
+from tests.conftest import records_of, wait_until
+
+pytestmark = pytest.mark.parametrize("broker", ["stub", "sqlite"], indirect=True)
+
+StartWorker = Callable[..., dramatiq.Worker]
+CSV = "Date,Open,High,Low,Close,Volume\n" + "".join(
+    f"2024-01-{d:02d},10,11,9,10.5,100\n" for d in range(1, 21)
+)
+
+
+@pytest.fixture
+def data_import(broker: dramatiq.Broker) -> Iterator[Any]:
+    """The real ``data_import`` actor, bound to the test's broker for the test."""
+    settings = records_of(broker).settings
+    configure(
+        settings.model_copy(update={"broker_url": "stub://"})
+    )  # the actors package makes its own broker
+    module = importlib.import_module("actors.data_import")
+    configure(settings)
+    dramatiq.set_broker(broker)
+    actor = module.data_import
+    original = actor.broker
+    actor.broker = broker
+    broker.declare_actor(actor)
+    yield actor
+    actor.broker = original
+
+
+def job(broker: dramatiq.Broker, job_id: str) -> JobRecord:
+    records = records_of(broker)
+    records.flush()
+    return get_job(create_store_engine(records.settings.database_url), job_id)
+
+
+def wait_for(broker: dramatiq.Broker, job_id: str, status: str) -> JobRecord:
+    def reached() -> bool:
+        try:
+            return job(broker, job_id).status == status
+        except Exception:
+            return False
+
+    wait_until(reached, timeout=20)
+    return job(broker, job_id)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"path": "bars/", "chunk_rows": 0}, "chunk_rows: Input should be greater than or equal to 1"),
+        ({"path": "bars/", "timezone": "Mars/Olympus"}, "unknown time zone 'Mars/Olympus'"),
+        ({"path": "bars/", "chunks": 10}, "chunks: Extra inputs are not permitted"),
+        ({}, "path: Field required"),
+    ],
+)
+def test_bad_parameters_fail_at_send_time(data_import: Any, kwargs: dict[str, Any], match: str) -> None:
+    with pytest.raises(ParameterError, match=match):
+        data_import.send(**kwargs)
+
+
+def test_positional_parameters_are_refused(data_import: Any) -> None:
+    with pytest.raises(ParameterError, match="keyword parameters only"):
+        data_import.send("bars/")
+
+
+def test_import_job_records_its_summary_and_writes_the_report(
+    broker: dramatiq.Broker, start_worker: StartWorker, data_import: Any, tmp_path: Path
+) -> None:
+    (tmp_path / "AAPL.csv").write_text(CSV + "2024-01-21,10,11,9,12,100\n")
+    reports = tmp_path / "reports"
+    start_worker()
+    message = data_import.send(path=str(tmp_path), chunk_rows="8", reports_dir=str(reports))
+    done = wait_for(broker, message.message_id, "completed")
+    assert done.parameters == {
+        "args": [],
+        "kwargs": {"path": str(tmp_path), "chunk_rows": 8, "reports_dir": str(reports)},
+    }
+    result = done.result
+    assert result is not None
+    assert (result["files"], result["rows_read"], result["rows_upserted"], result["rows_rejected"]) == (
+        1,
+        21,
+        20,
+        1,
+    )
+    assert result["report"] == str(reports / f"{message.message_id}.csv")
+    assert pl.read_csv(result["report"])["reason"].to_list() == ["close outside [low, high]"]
+    assert load_bars(create_store_engine(records_of(broker).settings.database_url)).height == 20
+
+
+def test_missing_file_goes_straight_to_dead_letters(
+    broker: dramatiq.Broker, start_worker: StartWorker, data_import: Any, tmp_path: Path
+) -> None:
+    start_worker()
+    message = data_import.send(path=str(tmp_path / "nowhere.csv"))
+    dead = wait_for(broker, message.message_id, "dead")
+    assert dead.attempts == 1
+    assert dead.error is not None
+    assert "does not exist" in dead.error
+
+
+def test_running_import_stops_between_chunks_when_cancelled(
+    broker: dramatiq.Broker,
+    start_worker: StartWorker,
+    data_import: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    chunks: list[int] = []
+
+    def slow_upsert(*args: Any, **kwargs: Any) -> int:
+        chunks.append(1)
+        time.sleep(0.05)
+        return upsert_bars(*args, **kwargs)
+
+    monkeypatch.setattr(importer, "upsert_bars", slow_upsert)
+    (tmp_path / "AAPL.csv").write_text(CSV)
+    start_worker()
+    message = data_import.send(path=str(tmp_path / "AAPL.csv"), chunk_rows=1, reports_dir=str(tmp_path))
+    wait_until(lambda: len(chunks) >= 2)
+    request_cancel(create_store_engine(records_of(broker).settings.database_url), message.message_id)
+    cancelled = wait_for(broker, message.message_id, "cancelled")
+    assert len(chunks) < 20
+    assert 0 < cancelled.progress < 100
+    assert cancelled.result is not None
+    assert cancelled.result["stopped"] is True
+    assert cancelled.result["rows_upserted"] == len(chunks)
