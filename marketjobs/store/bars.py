@@ -3,7 +3,7 @@
 Times are UTC epoch milliseconds in BIGINT columns, not DATETIME. Every driver hands back a BIGINT as a
 plain Python int (or digits through PostgreSQL's COPY) that Polars turns into an Int64 column and casts to
 ``Datetime("ms", "UTC")`` without copying; DATETIME columns come back as one Python ``datetime`` object per
-row (about 1 µs each to build, more than the rest of the row) with a different timezone story per database.
+row, built in Python, with a different timezone story per database.
 Writes skip per-row bind processing the same way. The broker tables store their times like this too.
 
 Prices and volume are DOUBLE (``Double``): a plain ``Float`` is a 4-byte FLOAT on MariaDB, which would round
