@@ -14,6 +14,7 @@ __all__ = [
     "OptionError",
     "ParameterError",
     "QueueJoinFailed",
+    "ScheduleError",
     "StoreError",
     "StoreUnavailableError",
     "UnsupportedBrokerError",
@@ -26,6 +27,10 @@ class MarketJobsError(Exception):
 
 class ConfigError(MarketJobsError):
     """A setting is missing or invalid."""
+
+
+class ScheduleError(ConfigError):
+    """A schedule spelling cannot be parsed or never fires; the message lists the accepted forms."""
 
 
 class UnsupportedBrokerError(ConfigError):

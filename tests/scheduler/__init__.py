@@ -1,0 +1,1 @@
+"""Tests of the scheduler: schedule spellings, pure next-run times, periodiq compatibility."""
