@@ -198,6 +198,8 @@ def _cron_field(text: str, part: str, index: int) -> tuple[int, ...]:
         else:
             start = _value(text, name, start_text, names)
             end = _value(text, name, end_text, names) if end_text else (top if step_text else start)
+            if index == 4 and end_text == "sun" and start > 0:
+                end = 7  # "fri-sun" ends on the Sunday after Friday
         if not (low <= start <= end <= top) or step < 1:
             raise _error(text, f"{name} field {part!r}: {item!r} must stay within {low}-{top}, low to high")
         values.update(value % 7 if index == 4 else value for value in range(start, end + 1, step))

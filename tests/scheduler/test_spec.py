@@ -32,6 +32,8 @@ ALL_DAYS = "*"
         ("0 4 * * 1-7", "0 4 * * *"),
         ("0 4 * * 5-7", "0 4 * * 0,5-6"),
         ("0 4 * * sat,sun", "0 4 * * 0,6"),
+        ("0 4 * * fri-sun", "0 4 * * 0,5-6"),
+        ("0 4 * * sun-sat", "0 4 * * *"),
         # Macros.
         ("@hourly", "0 * * * *"),
         ("@daily", "0 0 * * *"),
@@ -117,6 +119,7 @@ def test_specs_are_frozen_and_hashable() -> None:
         ("* * * 13 *", "month field '13'"),
         ("* * * * 8", "day of week field '8'"),
         ("5-1 * * * *", "low to high"),
+        ("* * * * sat-mon", "low to high"),
         ("*/0 * * * *", "'*/0' must stay within"),
         ("*-5 * * * *", "'*' cannot start a range"),
         ("a * * * *", "neither a number nor a name"),
