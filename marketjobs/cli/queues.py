@@ -24,13 +24,11 @@ def show_queues(
             for name in queue:
                 broker.declare_queue(name)
         else:
-            import dramatiq
+            import actors  # declares the product's queues on its broker
 
-            import actors  # noqa: F401  (declares the product's queues on the global broker)
-
-            for name in dramatiq.get_broker().get_declared_queues():
-                if not name.endswith((".DQ", ".XQ")):
-                    broker.declare_queue(name)
+            # Base queue names only: this broker declares its own priority queues for each.
+            for name in {a.queue_name for a in map(actors.broker.get_actor, actors.broker.actors)}:
+                broker.declare_queue(name)
         depths = queue_depths(broker)
     finally:
         broker.close()
