@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from marketjobs.cli import db, dlq, jobs, queues, worker
+from marketjobs.cli import db, dlq, enqueue, jobs, queues, worker
 from marketjobs.cli.output import console
 from marketjobs.config import configure, load_settings
 from marketjobs.errors import MarketJobsError
@@ -21,6 +21,8 @@ app.add_typer(jobs.app, name="jobs")
 app.add_typer(dlq.app, name="dlq")
 app.command("queues")(queues.show_queues)
 app.command("worker")(worker.run_worker)
+app.command("enqueue")(enqueue.enqueue)
+app.command("import")(enqueue.import_files)
 
 
 @app.command("demo")

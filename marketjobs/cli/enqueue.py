@@ -1,0 +1,82 @@
+"""``marketjobs enqueue <job type> --param k=v ...`` and ``marketjobs import <path>``: send jobs from a shell.
+
+Values are read as JSON when they parse (``chunk_rows=5000``, ``columns={"Date": "ts"}``) and as text
+otherwise (``path=data/prices``). Job types that validate their parameters do so here, before sending.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+
+from marketjobs.cli.output import console, emit_json
+from marketjobs.constants import Priority
+from marketjobs.errors import ParameterError
+
+__all__ = ["enqueue", "import_files", "parse_param"]
+
+
+def parse_param(text: str) -> tuple[str, Any]:
+    """``"k=v"`` -> ``("k", v)`` with ``v`` decoded as JSON when it is JSON, else kept as text."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise ParameterError(f"parameter {text!r} is not key=value; write e.g. --param path=data/prices")
+    try:
+        value: Any = json.loads(raw)
+    except json.JSONDecodeError:
+        value = raw
+    return key.strip(), value
+
+
+def _send(job_type: str, kwargs: dict[str, Any], priority: Priority | None, as_json: bool) -> None:
+    import actors
+
+    try:
+        actor = actors.broker.get_actor(job_type)
+    except Exception:
+        known = ", ".join(sorted(actors.broker.actors))
+        raise ParameterError(f"unknown job type {job_type!r}; use one of: {known}") from None
+    options: dict[str, Any] = {"priority": priority.value} if priority else {}
+    message = actor.send_with_options(kwargs=kwargs, **options)
+    if as_json:
+        emit_json({"id": message.message_id, "job_type": job_type, "queue": message.queue_name})
+    else:
+        console.print(f"enqueued {job_type} job {message.message_id}")
+
+
+def enqueue(
+    job_type: Annotated[str, typer.Argument(help="the job type (actor name), e.g. data_import")],
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="a parameter as key=value (repeatable)")
+    ] = None,
+    priority: Annotated[Priority | None, typer.Option(help="critical, high, normal or low")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+) -> None:
+    """Send one job with keyword parameters."""
+    _send(job_type, dict(parse_param(p) for p in param or []), priority, as_json)
+
+
+def import_files(
+    path: Annotated[str, typer.Argument(help="a CSV, CSV.gz or Parquet file, or a directory of them")],
+    column: Annotated[
+        list[str] | None,
+        typer.Option("--column", help="source=target column mapping, e.g. Date=ts (repeatable)"),
+    ] = None,
+    symbol: Annotated[
+        str | None, typer.Option(help="the symbol, when the files have no symbol column")
+    ] = None,
+    timezone: Annotated[str, typer.Option(help="time zone of naive timestamps")] = "UTC",
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+) -> None:
+    """Send a data_import job for price history files; workers stream, validate and upsert them."""
+    kwargs: dict[str, Any] = {"path": path, "timezone": timezone}
+    if column:
+        mapping = dict(c.split("=", 1) for c in column if "=" in c)
+        if len(mapping) != len(column):
+            raise ParameterError("--column takes source=target, e.g. --column Date=ts")
+        kwargs["columns"] = mapping
+    if symbol:
+        kwargs["symbol"] = symbol
+    _send("data_import", kwargs, None, as_json)

@@ -1,0 +1,85 @@
+"""``marketjobs enqueue`` and ``marketjobs import``: jobs sent from a shell, parameters checked first."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from typer.testing import CliRunner
+
+from marketjobs.cli.enqueue import parse_param
+from marketjobs.cli.main import app
+from marketjobs.config import configure
+from marketjobs.errors import ParameterError
+from marketjobs.jobs import get_job
+from marketjobs.store.engine import create_store_engine
+from tests.conftest import records_of
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def store(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The SQL broker and the store in one fresh SQLite file, as on a laptop."""
+    monkeypatch.setenv("MARKETJOBS_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("MARKETJOBS_BROKER_URL", sqlite_url)
+    monkeypatch.setenv("MARKETJOBS_RECORDS_FLUSH_SECONDS", "0.01")
+    configure(None)
+    yield sqlite_url
+    configure(None)
+
+
+def sent(args: list[str]) -> dict[str, str]:
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    return dict(json.loads(result.output))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("path=data/prices", ("path", "data/prices")),
+        ("chunk_rows=5000", ("chunk_rows", 5000)),
+        ('columns={"Date": "ts"}', ("columns", {"Date": "ts"})),
+        ("note=a=b", ("note", "a=b")),
+    ],
+)
+def test_parameters_are_json_when_they_parse_and_text_otherwise(
+    text: str, expected: tuple[str, object]
+) -> None:
+    assert parse_param(text) == expected
+
+
+def test_a_parameter_without_equals_names_the_form() -> None:
+    with pytest.raises(ParameterError, match="key=value"):
+        parse_param("path")
+
+
+def test_enqueue_sends_a_pending_job_with_its_parameters(store: str) -> None:
+    job = sent(["enqueue", "sleep", "--param", "seconds=0.5", "--priority", "high"])
+    import actors  # whichever settings it was first imported with, its records middleware wrote the job
+
+    records = records_of(actors.broker)
+    records.flush()
+    record = get_job(create_store_engine(records.settings.database_url), job["id"])
+    assert record.status == "pending"
+    assert record.priority == "high"
+    assert record.parameters == {"args": [], "kwargs": {"seconds": 0.5}}
+
+
+def test_unknown_job_type_lists_the_known_ones(store: str) -> None:
+    result = runner.invoke(app, ["enqueue", "no_such_job"])
+    assert isinstance(result.exception, ParameterError)
+    assert "data_import" in str(result.exception)
+
+
+def test_import_validates_parameters_before_sending(store: str) -> None:
+    result = runner.invoke(app, ["import", "bars/", "--timezone", "Mars/Olympus"])
+    assert isinstance(result.exception, ParameterError)
+    assert "IANA" in str(result.exception)
+
+
+def test_import_sends_a_data_import_job_with_the_column_mapping(store: str) -> None:
+    job = sent(["import", "bars/", "--column", "Date=ts", "--symbol", "AAPL"])
+    assert job["job_type"] == "data_import"
