@@ -1,1 +1,4 @@
-"""Prometheus exporters, health checks and alert rules (not built yet)."""
+"""Prometheus metrics of marketjobs: the store- and broker-level exporter (``marketjobs exporter``).
+
+Worker-level metrics, alert rules and dashboards are to come.
+"""

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from marketjobs.cli import db, dlq, enqueue, jobs, queues, worker
+from marketjobs.cli import db, dlq, enqueue, exporter, jobs, queues, worker
 from marketjobs.cli.output import console
 from marketjobs.config import configure, load_settings
 from marketjobs.errors import MarketJobsError
@@ -23,6 +23,7 @@ app.command("queues")(queues.show_queues)
 app.command("worker")(worker.run_worker)
 app.command("enqueue")(enqueue.enqueue)
 app.command("import")(enqueue.import_files)
+app.command("exporter")(exporter.run_exporter)
 
 
 @app.command("demo")

@@ -4,11 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import dramatiq
 import typer
 from rich.table import Table
 
 from marketjobs.brokers import broker_from_url, queue_depths
 from marketjobs.cli.output import console, emit_json
+
+
+def declare_queues(broker: dramatiq.Broker, names: list[str] | None) -> None:
+    """Declares ``names`` on ``broker``, or else the queues of the product's actors."""
+    if not names:
+        import actors  # declares the product's queues on its broker
+
+        # Base queue names only: a broker declares its own priority queues for each.
+        names = sorted({a.queue_name for a in map(actors.broker.get_actor, actors.broker.actors)})
+    for name in names:
+        broker.declare_queue(name)
 
 
 def show_queues(
@@ -20,15 +32,7 @@ def show_queues(
     """Messages ready, delayed and dead per queue (priority queues shown separately)."""
     broker = broker_from_url()
     try:
-        if queue:
-            for name in queue:
-                broker.declare_queue(name)
-        else:
-            import actors  # declares the product's queues on its broker
-
-            # Base queue names only: this broker declares its own priority queues for each.
-            for name in {a.queue_name for a in map(actors.broker.get_actor, actors.broker.actors)}:
-                broker.declare_queue(name)
+        declare_queues(broker, queue)
         depths = queue_depths(broker)
     finally:
         broker.close()

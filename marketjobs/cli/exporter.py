@@ -1,0 +1,52 @@
+"""``marketjobs exporter``: one process per deployment serving queue depths and job-record aggregates."""
+
+from __future__ import annotations
+
+import threading
+from typing import Annotated
+
+import typer
+from prometheus_client import generate_latest, start_http_server
+
+from marketjobs.brokers import broker_from_url, queue_depths
+from marketjobs.cli.output import console
+from marketjobs.cli.queues import declare_queues
+from marketjobs.config import get_settings
+from marketjobs.store.engine import create_store_engine
+from marketjobs.store.migrate import require_current
+from monitoring.exporter import StoreCollector, registry_for
+
+__all__ = ["DEFAULT_EXPORTER_PORT", "run_exporter"]
+
+#: Port of ``marketjobs exporter`` (workers use ``metrics_port``).
+DEFAULT_EXPORTER_PORT = 9190
+
+
+def run_exporter(
+    host: Annotated[
+        str | None, typer.Option(help="address to bind (default: settings' metrics_host)")
+    ] = None,
+    port: Annotated[int, typer.Option(help="port to serve /metrics on")] = DEFAULT_EXPORTER_PORT,
+    queue: Annotated[
+        list[str] | None, typer.Option("--queue", "-q", help="queue names (default: the actors')")
+    ] = None,
+    once: Annotated[bool, typer.Option("--once", help="print one scrape and exit")] = False,
+) -> None:
+    """Serve broker- and store-level metrics (queue depth, job records, dead letters) for Prometheus."""
+    settings = get_settings()
+    engine = create_store_engine(settings.database_url)
+    require_current(engine)
+    broker = broker_from_url()
+    declare_queues(broker, queue)
+    registry = registry_for(StoreCollector(engine, lambda: queue_depths(broker)))
+    if once:
+        console.out(generate_latest(registry).decode(), end="")
+        return
+    bind = host or settings.metrics_host
+    server, thread = start_http_server(port, addr=bind, registry=registry)
+    console.print(f"serving metrics on http://{bind}:{server.server_port}/metrics")
+    try:
+        threading.Event().wait()
+    finally:
+        server.shutdown()
+        thread.join(5)

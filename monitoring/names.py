@@ -1,0 +1,25 @@
+"""Every metric name marketjobs exports, in one place (base units: seconds, counts)."""
+
+from __future__ import annotations
+
+__all__ = [
+    "DEAD_LETTERS",
+    "EXPORTER_SCRAPE_ERRORS",
+    "EXPORTER_UP",
+    "JOB_RECORDS",
+    "OLDEST_PENDING_AGE",
+    "QUEUE_MESSAGES",
+]
+
+#: Messages a queue holds, by ``queue`` and ``state`` (ready, delayed, dead), as the broker reports them.
+QUEUE_MESSAGES = "marketjobs_queue_messages"
+#: Job records by ``job_type`` and ``status``.
+JOB_RECORDS = "marketjobs_job_records"
+#: Dead letters not yet retried, by ``job_type``.
+DEAD_LETTERS = "marketjobs_dead_letters"
+#: Age of the oldest pending job, by ``job_type``, in seconds.
+OLDEST_PENDING_AGE = "marketjobs_oldest_pending_job_age_seconds"
+#: 1 when the last scrape read the broker and the store, else 0.
+EXPORTER_UP = "marketjobs_exporter_up"
+#: Scrapes that failed to read the broker or the store.
+EXPORTER_SCRAPE_ERRORS = "marketjobs_exporter_scrape_errors_total"
