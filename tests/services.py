@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 
 import pytest
 
-__all__ = ["SERVICES", "require_service", "service_available"]
+__all__ = ["SERVICES", "require_service", "require_tool", "service_available"]
 
 #: name -> (host, port, URL tests use)
 SERVICES: dict[str, tuple[str, int, str]] = {
@@ -41,3 +42,14 @@ def require_service(name: str) -> str:
             pytest.fail(f"{message}; CI=true requires every service")
         pytest.skip(f"{message}; start it to run this test")
     return url
+
+
+def require_tool(name: str) -> str:
+    """The path of command ``name`` (e.g. promtool); skips when absent on a laptop, fails when CI=true."""
+    path = shutil.which(name)
+    if path is None:
+        message = f"{name} is not installed"
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"{message}; CI=true requires it (.ci/run installs it with apt-get)")
+        pytest.skip(f"{message}; install it (Debian: apt-get install prometheus) to run this test")
+    return path
