@@ -6,6 +6,8 @@
   come back within about 1.25 x ``lease_seconds``.
 * Delays live in the database (a message's ``eta``), not in worker memory; delivery is strict priority
   order (critical, high, normal, low), then by due time, then FIFO.
+* A message delivered ``max_deliveries`` times without ever being settled (it kills its worker) is moved
+  to dead letters rather than delivered again.
 * Dead letters (nacked messages) stay in the table for ``dead_message_ttl`` milliseconds.
 * Idle consumers are woken by enqueues in the same process at once, by LISTEN/NOTIFY on PostgreSQL, and
   otherwise poll with back-off up to ``poll_max_seconds``.
@@ -45,6 +47,9 @@ logger = logging.getLogger(__name__)
 POLL_MAX_SECONDS = {"sqlite": 0.025, "postgresql": 0.5}
 #: Longest idle poll interval of other databases, in seconds.
 DEFAULT_POLL_MAX_SECONDS = 0.05
+#: Deliveries after which a message that was never settled (its worker died every time: a message that
+#: crashes or exhausts the process) goes to dead letters instead of killing workers forever.
+DEFAULT_MAX_DELIVERIES = 10
 #: Dead letters are kept this long unless configured, in milliseconds (7 days, like Dramatiq's brokers).
 DEFAULT_DEAD_MESSAGE_TTL_MS = 7 * 86_400_000
 
@@ -60,9 +65,11 @@ class SQLBrokerBase(Broker):
         lease_seconds: float = 60.0,
         dead_message_ttl: int = DEFAULT_DEAD_MESSAGE_TTL_MS,
         poll_max_seconds: float | None = None,
+        max_deliveries: int = DEFAULT_MAX_DELIVERIES,
     ) -> None:
         super().__init__(middleware=middleware)
         self.url = url
+        self.max_deliveries = max_deliveries
         self.engine = create_store_engine(url)
         ensure_migrated(self.engine)
         self.table = MessageTable(self.engine)

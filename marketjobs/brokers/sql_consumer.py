@@ -205,9 +205,25 @@ class SQLConsumer(Consumer):
             with self._lock:
                 self._nacks.append((row.row_id, None))
             return None
+        proxy = SQLMessageProxy(message, row.row_id, row.deliveries)
+        if row.deliveries > self.broker.max_deliveries:
+            logger.error(
+                "Message %s of queue %r was delivered %d times and never settled (it kills its worker?); "
+                "moved to dead letters",
+                message.message_id,
+                self.queue_name,
+                row.deliveries - 1,
+            )
+            proxy.fail()
+            with self._lock:
+                self._nacks.append((row.row_id, None))
+            # Let the middleware (job records) see it die.
+            self.broker.emit_before("nack", proxy)
+            self.broker.emit_after("nack", proxy)
+            return None
         with self._lock:
             self._held.add(row.row_id)
-        return SQLMessageProxy(message, row.row_id, row.deliveries)
+        return proxy
 
     def _housekeep(self) -> None:
         """Returns expired leases of this queue to it, every quarter lease (the broker renews ours)."""

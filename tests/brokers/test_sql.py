@@ -246,3 +246,21 @@ def test_an_ack_racing_the_consumer_thread_is_not_lost(base: SQLBrokerBase) -> N
         consumer._acks = []  # meanwhile the consumer thread takes the queued acks to write them
     acking.join()
     assert [row_id for row_id, _ in consumer._acks] == [proxy.row_id]
+
+
+def test_a_message_that_keeps_killing_its_worker_goes_to_dead_letters(sql_url: str) -> None:
+    doomed: list[SQLBrokerBase] = []
+    survivor = SQLBrokerBase(sql_url, lease_seconds=0.2, max_deliveries=2)
+    survivor.declare_queue(QUEUE)
+    survivor.enqueue(message(1))
+    for _ in range(2):  # two workers take it and die with it
+        dying = SQLBrokerBase(sql_url, lease_seconds=0.2, max_deliveries=2)
+        assert len(drain(consumer_of(dying), 1)) == 1
+        dying.close()
+        doomed.append(dying)
+        time.sleep(0.3)
+    consumer = consumer_of(survivor)
+    assert drain(consumer, 1, timeout=1.0) == [], "the third delivery is not handed to a worker"
+    assert survivor.queue_depth(QUEUE).dead == 1
+    consumer.close()
+    survivor.close()
