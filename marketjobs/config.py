@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -22,7 +22,7 @@ from sqlalchemy.exc import ArgumentError
 from marketjobs.constants import DEFAULT_BROKER_URL, DEFAULT_DATABASE_URL
 from marketjobs.errors import ConfigError
 
-__all__ = ["ENV_PREFIX", "Settings", "configure", "get_settings", "load_settings"]
+__all__ = ["ENV_PREFIX", "ScheduleEntry", "Settings", "configure", "get_settings", "load_settings"]
 
 #: Prefix of every environment variable marketjobs reads.
 ENV_PREFIX = "MARKETJOBS_"
@@ -33,6 +33,19 @@ CONFIG_ENV_VAR = "MARKETJOBS_CONFIG"
 BROKER_SCHEMES = ("sqlite", "postgresql", "mysql", "mariadb", "redis", "rediss", "amqp", "amqps", "stub")
 #: Broker URL schemes served by the SQL broker (a ``+driver`` suffix is allowed).
 SQL_SCHEMES = ("sqlite", "postgresql", "mysql", "mariadb")
+
+
+class ScheduleEntry(BaseModel):
+    """A user schedule from the YAML ``schedules:`` list; the spelling is parsed when the scheduler starts."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, max_length=128)
+    schedule: str = Field(min_length=1, max_length=500, description="cron, @macro or plain English")
+    timezone: str = Field("UTC", description="IANA timezone whose wall clock the schedule reads")
+    actor: str = Field(min_length=1, max_length=128, description="the job type (actor name) to send")
+    kwargs: dict[str, Any] = Field(default_factory=dict, description="keyword parameters of each job")
+    missed: Literal["skip", "run_once"] = Field("skip", description="what to do with missed ticks")
 
 
 class Settings(BaseSettings):
@@ -65,6 +78,14 @@ class Settings(BaseSettings):
     )
     progress_interval_seconds: float = Field(0.5, ge=0, description="minimum time between progress writes")
     cancel_poll_seconds: float = Field(1.0, gt=0, le=60, description="how often workers look for cancels")
+
+    schedules: list[ScheduleEntry] = Field(
+        default_factory=list, description="user schedules beside the defaults (YAML list)"
+    )
+    scheduler_tick_seconds: float = Field(60.0, gt=0, le=3600, description="how often the scheduler looks")
+    scheduler_lease_seconds: float = Field(
+        90.0, gt=0, le=3600, description="leader lease; a follower takes over this long after the leader dies"
+    )
 
     metrics_host: str = Field("127.0.0.1", description="address the metrics endpoint binds")
     metrics_port: int = Field(9191, ge=1, le=65535, description="port of the metrics endpoint")

@@ -34,6 +34,8 @@ def reset_database(url: str) -> None:
             "broker_results",
             "broker_rate_limits",
             "bars",
+            "schedules",
+            "scheduler_leases",
             "alembic_version",
         ):
             connection.execute(text(f"DROP TABLE IF EXISTS {table}"))

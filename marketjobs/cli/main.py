@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from marketjobs.cli import db, dlq, enqueue, exporter, jobs, queues, worker
+from marketjobs.cli import db, dlq, enqueue, exporter, jobs, queues, schedules, worker
 from marketjobs.cli.output import console
 from marketjobs.config import configure, load_settings
 from marketjobs.errors import MarketJobsError
@@ -19,10 +19,12 @@ app = typer.Typer(help="Background jobs for stock-market analysis.", no_args_is_
 app.add_typer(db.app, name="db")
 app.add_typer(jobs.app, name="jobs")
 app.add_typer(dlq.app, name="dlq")
+app.add_typer(schedules.app, name="schedules")
 app.command("queues")(queues.show_queues)
 app.command("worker")(worker.run_worker)
 app.command("enqueue")(enqueue.enqueue)
 app.command("import")(enqueue.import_files)
+app.command("scheduler")(schedules.run_scheduler)
 app.command("exporter")(exporter.run_exporter)
 
 

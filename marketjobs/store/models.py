@@ -136,3 +136,4 @@ class BrokerRateLimit(Base):
 
 
 from marketjobs.store.bars import Bar  # noqa: E402, F401  (registers the bars table on Base.metadata)
+from marketjobs.store.schedules import Schedule, SchedulerLease  # noqa: E402, F401  (registers their tables)

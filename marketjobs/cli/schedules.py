@@ -1,0 +1,189 @@
+"""``marketjobs scheduler`` (the leader-locked scheduler process) and ``marketjobs schedules`` (control).
+
+``schedules list`` shows each schedule's spelling, timezone, next runs and last tick; ``enable``/``disable``
+are stored in SQL and seen by the running scheduler on its next pass; ``run-now`` sends a schedule's job at
+once without touching its ticks.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import threading
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import typer
+from rich import box
+from rich.table import Table
+from sqlalchemy import Engine, select, update
+from sqlalchemy.orm import Session
+
+from marketjobs.cli.common import store_engine
+from marketjobs.cli.output import console, emit_json
+from marketjobs.config import get_settings
+from marketjobs.errors import ScheduleError
+from marketjobs.store.schedules import Schedule
+from scheduler.defaults import ScheduleDefinition, configured_schedules
+from scheduler.leader import lease_from_url
+from scheduler.runner import BrokerEnqueuer, Scheduler, run_now, sync_schedules
+
+__all__ = ["app", "run_scheduler"]
+
+app = typer.Typer(help="List, enable, disable and run schedules.", no_args_is_help=True)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="machine-readable output")]
+
+#: How many upcoming runs ``schedules list`` shows.
+UPCOMING_RUNS = 3
+
+
+def _definitions() -> dict[str, ScheduleDefinition]:
+    return {d.name: d for d in configured_schedules(get_settings())}
+
+
+def _synced() -> tuple[Engine, dict[str, ScheduleDefinition]]:
+    engine, definitions = store_engine(), _definitions()
+    sync_schedules(engine, definitions.values(), datetime.now(UTC))
+    return engine, definitions
+
+
+def _iso(epoch_ms: int | None) -> str | None:
+    return None if epoch_ms is None else datetime.fromtimestamp(epoch_ms / 1000, UTC).isoformat()
+
+
+def _known(definitions: dict[str, ScheduleDefinition], name: str) -> ScheduleDefinition:
+    if name not in definitions:
+        known = ", ".join(sorted(definitions))
+        raise ScheduleError(
+            f"no schedule named {name!r}; known schedules: {known} (see `marketjobs schedules list`)"
+        )
+    return definitions[name]
+
+
+def run_scheduler(
+    once: Annotated[bool, typer.Option("--once", help="one pass, then exit")] = False,
+    tick: Annotated[float | None, typer.Option(help="seconds between passes (else the setting)")] = None,
+    lease: Annotated[float | None, typer.Option(help="leader lease seconds (else the setting)")] = None,
+) -> None:
+    """Run the scheduler: only the leader of all running schedulers enqueues each tick, exactly once."""
+    import actors
+
+    settings = get_settings()
+    holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+    leader_lease = lease_from_url(
+        settings.broker_url,
+        settings.database_url,
+        holder=holder,
+        ttl_seconds=lease or settings.scheduler_lease_seconds,
+    )
+    scheduler = Scheduler(
+        store_engine(),
+        configured_schedules(settings),
+        BrokerEnqueuer(actors.broker),
+        leader_lease,
+        tick_seconds=tick or settings.scheduler_tick_seconds,
+    )
+    if once:
+        sent = scheduler.run_once()
+        console.print(f"{'leader' if scheduler.is_leader else 'follower'} {holder}: enqueued {sent}")
+        return
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    console.print(f"scheduler {holder} running; Ctrl-C stops it")
+    scheduler.run_forever(stop)
+
+
+@app.command("list")
+def list_command(as_json: JsonOption = False) -> None:
+    """Every schedule with its spelling, timezone, next runs, enabled flag and last tick."""
+    engine, definitions = _synced()
+    with Session(engine) as session:
+        rows = session.execute(select(Schedule).order_by(Schedule.name)).scalars().all()
+    now = datetime.now(UTC)
+    items: list[dict[str, Any]] = []
+    for row in rows:
+        definition = definitions.get(row.name)
+        upcoming = definition.upcoming(now, UPCOMING_RUNS) if definition and row.enabled else []
+        items.append(
+            {
+                "name": row.name,
+                "schedule": row.spelling,
+                "timezone": row.timezone,
+                "actor": row.actor,
+                "kwargs": row.kwargs,
+                "enabled": row.enabled,
+                "missed": row.missed,
+                "configured": definition is not None,
+                "next_runs": [run.isoformat() for run in upcoming],
+                "next_run_at": _iso(row.next_run_at),
+                "last_tick_at": _iso(row.last_tick_at),
+                "last_enqueued_at": _iso(row.last_enqueued_at),
+                "enqueued_count": row.enqueued_count,
+            }
+        )
+    if as_json:
+        emit_json(items)
+        return
+    table = Table(title=f"{len(items)} schedules", box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in ("name", "schedule", "tz", "actor", "enabled", "next runs (local)", "last tick", "sent"):
+        table.add_column(column, overflow="fold")
+    for item in items:
+        zone = definitions[item["name"]].specs[0].tz if item["configured"] else UTC
+        runs = [
+            datetime.fromisoformat(run).astimezone(zone).strftime("%a %m-%d %H:%M")
+            for run in item["next_runs"]
+        ]
+        table.add_row(
+            item["name"],
+            item["schedule"],
+            item["timezone"],
+            item["actor"],
+            "yes" if item["enabled"] else "no",
+            "\n".join(runs) or "-",
+            item["last_tick_at"] or "-",
+            str(item["enqueued_count"]),
+        )
+    console.print(table)
+
+
+def _set_enabled(name: str, enabled: bool, as_json: bool) -> None:
+    engine, definitions = _synced()
+    definition = _known(definitions, name)
+    values: dict[str, Any] = {"enabled": enabled}
+    if enabled:  # resume from now: the time spent disabled is not a run of missed ticks
+        values["next_run_at"] = int(definition.next_after(datetime.now(UTC)).timestamp() * 1000)
+    with engine.begin() as connection:
+        connection.execute(update(Schedule).where(Schedule.name == name).values(**values))
+    if as_json:
+        emit_json({"name": name, "enabled": enabled})
+    else:
+        console.print(f"schedule {name} {'enabled' if enabled else 'disabled'}")
+
+
+@app.command("enable")
+def enable_command(name: str, as_json: JsonOption = False) -> None:
+    """Enable a schedule; it next runs at its next tick from now."""
+    _set_enabled(name, True, as_json)
+
+
+@app.command("disable")
+def disable_command(name: str, as_json: JsonOption = False) -> None:
+    """Disable a schedule: the scheduler stops enqueuing it (stored in SQL, seen on the next pass)."""
+    _set_enabled(name, False, as_json)
+
+
+@app.command("run-now")
+def run_now_command(name: str, as_json: JsonOption = False) -> None:
+    """Send a schedule's job now, outside its ticks (its next tick is unchanged)."""
+    import actors
+
+    engine, definitions = _synced()
+    message_id = run_now(engine, _known(definitions, name), BrokerEnqueuer(actors.broker), datetime.now(UTC))
+    if as_json:
+        emit_json({"name": name, "id": message_id})
+    else:
+        console.print(f"schedule {name}: enqueued job {message_id}")
