@@ -1,0 +1,70 @@
+"""Dashboard lint: valid models that import on the first try, with the conventions DESIGN.md asks for."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.monitoring.dashboards import dashboards, panels, resolve
+from tests.services import require_tool
+
+DASHBOARDS = dashboards()
+IDS = [path.name for path, _ in DASHBOARDS]
+RATE_FUNCTIONS = re.compile(r"\b(rate|irate|increase|deriv|delta)\(")
+
+
+def test_there_are_dashboards_with_unique_fixed_uids() -> None:
+    uids = [model.get("uid") for _, model in DASHBOARDS]
+    assert uids
+    assert all(isinstance(uid, str) and uid for uid in uids)
+    assert len(set(uids)) == len(uids)
+
+
+@pytest.mark.parametrize(("path", "model"), DASHBOARDS, ids=IDS)
+def test_dashboard_uses_a_datasource_variable_and_the_standard_variables(
+    path: Path, model: dict[str, Any]
+) -> None:
+    text = path.read_text()
+    assert "${DS_" not in text, "use the datasource variable, not import inputs"
+    assert "__inputs" not in model, "use the datasource variable, not import inputs"
+    variables = {v["name"]: v for v in model["templating"]["list"]}
+    assert variables["datasource"]["type"] == "datasource"
+    assert {"job", "queue_name", "actor_name"} <= set(variables)
+
+
+@pytest.mark.parametrize(("path", "model"), DASHBOARDS, ids=IDS)
+def test_every_panel_has_a_description_a_unit_the_datasource_variable_and_rate_interval(
+    path: Path, model: dict[str, Any]
+) -> None:
+    for panel in panels(model):
+        if panel["type"] == "row":
+            continue
+        title = panel["title"]
+        assert panel.get("description"), f"{title}: add a description"
+        assert panel["fieldConfig"]["defaults"].get("unit"), f"{title}: set a unit"
+        assert panel["datasource"]["uid"] == "${datasource}", f"{title}: use the datasource variable"
+        for target in panel["targets"]:
+            expr = target["expr"]
+            assert target["datasource"]["uid"] == "${datasource}"
+            for match in RATE_FUNCTIONS.finditer(expr):
+                assert "[$__rate_interval]" in expr[match.end() :], f"{title}: use [$__rate_interval]"
+
+
+def test_every_panel_query_is_valid_promql(tmp_path: Path) -> None:
+    rules = [
+        {"record": f"dashboard_query_{n}", "expr": resolve(target["expr"], "5m")}
+        for n, target in enumerate(
+            t for _, model in DASHBOARDS for panel in panels(model) for t in panel.get("targets", [])
+        )
+    ]
+    path = tmp_path / "queries.yml"
+    path.write_text(yaml.safe_dump({"groups": [{"name": "dashboards", "rules": rules}]}))
+    result = subprocess.run(
+        [require_tool("promtool"), "check", "rules", str(path)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
