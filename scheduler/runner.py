@@ -25,7 +25,7 @@ from typing import Any, Protocol
 from sqlalchemy import Engine, select, update
 
 from marketjobs.constants import MESSAGE_OPTION_IDEMPOTENCY_KEY
-from marketjobs.errors import DuplicateJobError, ScheduleError
+from marketjobs.errors import DuplicateJobError, NonRetryableError, ScheduleError
 from marketjobs.store.dialects import insert_ignore
 from marketjobs.store.schedules import Schedule
 from scheduler.defaults import ScheduleDefinition
@@ -158,8 +158,9 @@ class Scheduler:
         #: A tick later than this is missed and follows the schedule's policy (default: two ticks).
         self.grace = timedelta(seconds=2 * tick_seconds if grace_seconds is None else grace_seconds)
         self.clock = clock
-        #: Messages sent, ticks missed and ticks skipped for an undeclared actor, per schedule.
+        #: Messages sent, ticks missed, sends that failed and ticks skipped (undeclared actor), per schedule.
         self.enqueued: Counter[str] = Counter()
+        self.failed: Counter[str] = Counter()
         self.missed: Counter[str] = Counter()
         self.undeclared: Counter[str] = Counter()
         self.is_leader = False
@@ -186,8 +187,17 @@ class Scheduler:
         sent = 0
         for name, next_run_at in due:
             definition = self.definitions.get(name)
-            if definition is not None and next_run_at is not None:
+            if definition is None or next_run_at is None:
+                continue
+            try:
                 sent += self._tick(definition, next_run_at, now)
+            except NonRetryableError as exc:  # e.g. kwargs the actor rejects: retrying the tick cannot help
+                self.failed[name] += 1
+                logger.error("schedule %r tick not sent: %s; fix its kwargs in the config", name, exc)
+                self._advance(name, next_run_at, definition.next_after(now), sent_tick=None, now=now)
+            except Exception:  # e.g. the broker is down: the tick stays due and is retried next pass
+                self.failed[name] += 1
+                logger.exception("schedule %r tick not sent; retrying on the next pass", name)
         return sent
 
     def run_forever(self, stop: threading.Event) -> None:

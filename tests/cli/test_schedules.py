@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine, func, select, update
 from typer.testing import CliRunner
 
 from marketjobs.cli import schedules
 from marketjobs.cli.main import app
 from marketjobs.config import configure
+from marketjobs.store.engine import create_store_engine
+from marketjobs.store.models import BrokerMessage, IdempotencyKey
+from marketjobs.store.schedules import Schedule, SchedulerLease
+from tests.conftest import wait_until
 
 runner = CliRunner()
 
@@ -101,3 +111,80 @@ def test_scheduler_once_takes_the_lead_and_passes(store: str) -> None:
     result = runner.invoke(app, ["scheduler", "--once"])
     assert result.exit_code == 0, result.output
     assert "leader" in result.output
+
+
+def _scheduler_process(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "marketjobs", "scheduler"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _holder_pid(engine: Engine) -> int | None:
+    with engine.connect() as connection:
+        holder = connection.execute(select(SchedulerLease.holder)).scalar()
+    return None if holder is None else int(holder.split(":")[1])
+
+
+def _force_tick(engine: Engine) -> int:
+    """Makes ``ping`` due a moment from now (its real ticks are a minute apart); returns the tick."""
+    tick = int(time.time() * 1000) + 100
+    with engine.begin() as connection:
+        connection.execute(update(Schedule).where(Schedule.name == "ping").values(next_run_at=tick))
+    return tick
+
+
+def _ping_messages(engine: Engine) -> list[str]:
+    with engine.connect() as connection:
+        return list(
+            connection.execute(
+                select(IdempotencyKey.key).where(IdempotencyKey.key.like("schedule:ping:%"))
+            ).scalars()
+        )
+
+
+def test_two_scheduler_processes_fail_over_after_kill_9_without_enqueuing_a_tick_twice(
+    sqlite_url: str,
+) -> None:
+    env = {
+        **os.environ,
+        "MARKETJOBS_DATABASE_URL": sqlite_url,
+        "MARKETJOBS_BROKER_URL": sqlite_url,
+        "MARKETJOBS_SCHEDULES": '[{"name": "ping", "schedule": "every minute", "actor": "noop"}]',
+        "MARKETJOBS_SCHEDULER_TICK_SECONDS": "0.2",
+        "MARKETJOBS_SCHEDULER_LEASE_SECONDS": "1.5",
+        "MARKETJOBS_LOG_LEVEL": "WARNING",
+    }
+    engine = create_store_engine(sqlite_url)
+    processes = [_scheduler_process(env)]
+    try:
+        wait_until(lambda: _holder_pid(engine) == processes[0].pid, timeout=20)
+        processes.append(_scheduler_process(env))
+        ticks = [_force_tick(engine)]
+        wait_until(lambda: len(_ping_messages(engine)) == 1)
+        time.sleep(1.0)  # the follower is up and polling
+        leader = _holder_pid(engine)
+        assert leader == processes[0].pid
+        os.kill(processes[0].pid, signal.SIGKILL)
+        processes[0].wait()
+        started = time.monotonic()
+        wait_until(lambda: _holder_pid(engine) == processes[1].pid, timeout=10)
+        assert time.monotonic() - started < 1.5 + 2 * 0.2 + 1.0  # lease + two ticks (+ slack)
+        for _ in range(2):
+            ticks.append(_force_tick(engine))
+            expected = len(ticks)
+            wait_until(lambda: len(_ping_messages(engine)) == expected)  # noqa: B023
+        time.sleep(0.6)  # a few more passes: nothing more is sent
+        assert sorted(_ping_messages(engine)) == sorted(f"schedule:ping:{tick}" for tick in ticks)
+        with engine.connect() as connection:
+            sent = connection.execute(
+                select(func.count()).select_from(BrokerMessage).where(BrokerMessage.queue == "diagnostics")
+            ).scalar()
+        assert sent == len(ticks)
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+                process.wait(10)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -84,3 +85,19 @@ def test_duplicate_config_names_are_an_error() -> None:
     entry = {"name": "x", "schedule": "@daily", "actor": "noop"}
     with pytest.raises(ScheduleError, match="twice"):
         configured_schedules(load_settings(schedules=[entry, entry]))
+
+
+def test_schedules_are_read_from_the_yaml_config(tmp_path: Path) -> None:
+    config = tmp_path / "marketjobs.yaml"
+    config.write_text(
+        "schedules:\n"
+        "  - name: price_update\n"
+        '    schedule: "*/15 10-15 * * mon-fri"\n'
+        "    timezone: America/New_York\n"
+        "    actor: price_update\n"
+        "    kwargs: {source: synthetic}\n"
+        "    missed: run_once\n"
+    )
+    definitions = {d.name: d for d in configured_schedules(load_settings(config))}
+    assert definitions["price_update"].kwargs == {"source": "synthetic"}
+    assert definitions["price_update"].missed == "run_once"

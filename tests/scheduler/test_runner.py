@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from marketjobs.brokers import broker_from_url
 from marketjobs.config import configure
+from marketjobs.errors import ParameterError
 from marketjobs.store.engine import create_store_engine
 from marketjobs.store.schedules import Schedule
 from scheduler.defaults import DEFAULT_SCHEDULES, ScheduleDefinition
@@ -210,6 +211,37 @@ def test_undeclared_actors_are_skipped_counted_and_run_once_declared(store: Engi
     assert scheduler.undeclared["ping"] == 3
     enqueuer.actors.add("noop")
     clock.advance(60)
+    assert scheduler.run_once() == 1
+
+
+def test_a_tick_the_actor_rejects_is_counted_and_skipped_and_others_still_run(
+    store: Engine, clock: Clock
+) -> None:
+    class Rejecting(FakeEnqueuer):
+        def send(self, actor: str, kwargs: dict[str, Any], key: str) -> str | None:
+            if actor == "maintenance":
+                raise ParameterError("source: field required")
+            return super().send(actor, kwargs, key)
+
+    broken = ScheduleDefinition("broken", "every minute", "maintenance")
+    scheduler = make(store, clock, broken, EVERY_MINUTE, enqueuer=Rejecting())
+    clock.advance(35)
+    assert scheduler.run_once() == 1
+    assert scheduler.failed["broken"] == 1
+    assert row(store, "broken").next_run_at == row(store).next_run_at
+
+
+def test_a_tick_that_fails_to_send_stays_due(store: Engine, clock: Clock) -> None:
+    class Down(FakeEnqueuer):
+        def send(self, actor: str, kwargs: dict[str, Any], key: str) -> str | None:
+            raise ConnectionError("broker down")
+
+    scheduler = make(store, clock, enqueuer=Down())
+    clock.advance(35)
+    due = row(store).next_run_at
+    assert scheduler.run_once() == 0
+    assert row(store).next_run_at == due
+    scheduler.enqueuer = FakeEnqueuer()
     assert scheduler.run_once() == 1
 
 
