@@ -1,0 +1,130 @@
+"""``file``: a drop folder of CSV / CSV.gz / Parquet bar files, each read once.
+
+Every file in ``folder`` with an importable suffix is pending. Columns map as in ``data_import`` (``columns``
+or the common names Date, Open, ..., Ticker); a file without a symbol column holds the bars of the symbol
+its name starts with (``AAPL.csv`` → ``AAPL``). A pending file moves to ``folder/done/`` (or ``done_dir``)
+once every symbol in it was stored successfully; a file with a failed symbol stays and is read again on the
+next run (upserts are idempotent). A file that cannot be read or mapped fails the symbol it is named after,
+not the run. Drop files are read whole: they are meant for increments, not history
+(use ``data_import`` for that).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+import polars as pl
+
+from marketjobs.marketdata.importer import DEFAULT_NAMES, SUFFIXES
+from marketjobs.marketdata.sources.base import BarSource, SourceError, SourceOptions
+
+__all__ = ["FileOptions", "FileSource"]
+
+
+class FileOptions(SourceOptions):
+    """Options of the ``file`` source."""
+
+    #: The drop folder, as seen by the worker.
+    folder: str
+    #: Where fully stored files go; relative paths are inside ``folder``.
+    done_dir: str = "done"
+    #: File column -> bar column, e.g. {"Date": "ts"}; common names map themselves.
+    columns: dict[str, str] | None = None
+
+
+def _stem(path: Path) -> str:
+    return path.name.split(".", 1)[0]
+
+
+def _read(path: Path) -> pl.DataFrame:
+    if path.name.lower().endswith((".parquet", ".pq")):
+        return pl.read_parquet(path)
+    return pl.read_csv(path, infer_schema=False)  # text: validate_bars() parses and reports bad values
+
+
+class FileSource(BarSource):
+    """Bars from the files of a drop folder (see the module docstring)."""
+
+    name = "file"
+    options_model = FileOptions
+    options: FileOptions
+
+    def __init__(self, **options: object) -> None:
+        super().__init__(**options)
+        self._pending: dict[Path, pl.DataFrame] | None = None
+        #: Symbol -> why the file named after it could not be read.
+        self._broken: dict[str, str] = {}
+
+    @property
+    def folder(self) -> Path:
+        """The drop folder."""
+        return Path(self.options.folder)
+
+    @property
+    def done_folder(self) -> Path:
+        """Where stored files are moved."""
+        return self.folder / self.options.done_dir
+
+    def _frame(self, path: Path, raw: pl.DataFrame) -> pl.DataFrame:
+        mapping = dict(self.options.columns or {})
+        unknown = [c for c in mapping if c not in raw.columns]
+        if unknown:
+            raise SourceError(f"{path.name} has no columns {unknown}; its columns are {raw.columns}")
+        for column in raw.columns:
+            target = DEFAULT_NAMES.get(column.strip().lower())
+            if column not in mapping and target and target not in mapping.values():
+                mapping[column] = target
+        frame = raw.select([pl.col(k).alias(v) for k, v in mapping.items()])
+        if "symbol" not in frame.columns:
+            frame = frame.with_columns(symbol=pl.lit(_stem(path)))
+        absent = [c for c in ("ts", "open", "high", "low", "close") if c not in frame.columns]
+        if absent:
+            raise SourceError(
+                f"{path.name} has no columns for {absent}; map them with the source option "
+                f"columns={{'Date': 'ts', ...}} (its columns: {raw.columns})"
+            )
+        return frame.with_columns(pl.col("symbol").cast(pl.String).str.strip_chars())
+
+    def _load(self) -> dict[Path, pl.DataFrame]:
+        if self._pending is None:
+            if not self.folder.is_dir():
+                raise SourceError(
+                    f"drop folder {self.folder} does not exist; create it or fix the folder option"
+                )
+            self._pending, self._broken = {}, {}
+            for path in sorted(self.folder.iterdir()):
+                if path.is_file() and path.name.lower().endswith(SUFFIXES):
+                    try:
+                        self._pending[path] = self._frame(path, _read(path))
+                    except Exception as exc:  # fails only the symbol named by the file; the file stays
+                        self._broken[_stem(path)] = (
+                            f"{exc}" if isinstance(exc, SourceError) else f"{path}: {exc}"
+                        )
+        return self._pending
+
+    def offered_symbols(self) -> list[str]:
+        """Symbols of the pending files; an unreadable file offers the symbol it is named after."""
+        symbols = {s for frame in self._load().values() for s in frame["symbol"].to_list() if s}
+        return sorted(symbols | set(self._broken))
+
+    def _fetch(
+        self, symbols: list[str], since: datetime | None, history: pl.DataFrame | None
+    ) -> pl.DataFrame:
+        pending = self._load()
+        broken = [s for s in symbols if s in self._broken]
+        if broken:
+            raise SourceError(self._broken[broken[0]])
+        frames = [frame.filter(pl.col("symbol").is_in(symbols)) for frame in pending.values()]
+        frames = [f.select(pl.all().cast(pl.String)) for f in frames if f.height]
+        return pl.concat(frames, how="diagonal") if frames else pl.DataFrame()
+
+    def close(self, succeeded: Sequence[str]) -> None:
+        """Moves the files whose symbols were all stored to the done folder."""
+        done = set(succeeded)
+        for path, frame in (self._pending or {}).items():
+            if set(frame["symbol"].to_list()) <= done:
+                self.done_folder.mkdir(parents=True, exist_ok=True)
+                path.replace(self.done_folder / path.name)
+        self._pending = None

@@ -1,0 +1,192 @@
+"""The ``price_update`` job: parameters checked at send, per-symbol outcome in the summary, cancel, retry."""
+
+from __future__ import annotations
+
+import importlib
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import dramatiq
+import polars as pl
+import pytest
+
+from marketjobs.config import configure
+from marketjobs.errors import ParameterError
+from marketjobs.jobs import get_job, request_cancel
+from marketjobs.marketdata.bars_io import load_bars, upsert_bars
+from marketjobs.marketdata.sources import source_from_config
+from marketjobs.store.engine import create_store_engine
+from marketjobs.store.models import JobRecord
+from tests.conftest import records_of, wait_until
+
+pytestmark = pytest.mark.parametrize("broker", ["stub", "sqlite"], indirect=True)
+
+StartWorker = Callable[..., dramatiq.Worker]
+
+
+@pytest.fixture
+def module(broker: dramatiq.Broker) -> Iterator[Any]:
+    """The ``actors.price_update`` module, its actor bound to the test's broker for the test."""
+    settings = records_of(broker).settings
+    configure(
+        settings.model_copy(update={"broker_url": "stub://"})
+    )  # the actors package makes its own broker
+    module = importlib.import_module("actors.price_update")
+    configure(settings)
+    dramatiq.set_broker(broker)
+    actor = module.price_update
+    original = actor.broker
+    actor.broker = broker
+    broker.declare_actor(actor)
+    yield module
+    actor.broker = original
+
+
+@pytest.fixture
+def price_update(module: Any) -> Any:
+    """The real ``price_update`` actor."""
+    return module.price_update
+
+
+def store(broker: dramatiq.Broker) -> Any:
+    return create_store_engine(records_of(broker).settings.database_url)
+
+
+def seed_bars(broker: dramatiq.Broker, *symbols: str, last: datetime) -> None:
+    """Five daily bars per symbol ending at ``last``."""
+    frames = [
+        pl.DataFrame(
+            {"symbol": s, "ts": [last - timedelta(days=d) for d in range(5)], "open": 10.0, "high": 11.0}
+        ).with_columns(low=pl.lit(9.0), close=pl.lit(10.5), volume=pl.lit(100.0))
+        for s in symbols
+    ]
+    upsert_bars(store(broker), pl.concat(frames).sort("symbol", "ts"))
+
+
+def job(broker: dramatiq.Broker, job_id: str) -> JobRecord:
+    records = records_of(broker)
+    records.flush()
+    return get_job(store(broker), job_id)
+
+
+def wait_for(broker: dramatiq.Broker, job_id: str, status: str) -> JobRecord:
+    def reached() -> bool:
+        try:
+            return job(broker, job_id).status == status
+        except Exception:
+            return False
+
+    wait_until(reached, timeout=20)
+    return job(broker, job_id)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"source": "ftp"}, "unknown bar source 'ftp'; known sources: file, http, synthetic"),
+        ({"source": "synthetic", "options": {"seeds": 1}}, r"seeds: Extra inputs .* \(accepted: seed"),
+        ({"source": "http", "options": {}}, "base_url: Field required"),
+        ({"source": "synthetic", "symbols": []}, "symbols must be non-empty names"),
+        ({"source": "synthetic", "stale_after_minutes": 0}, "stale_after_minutes: Input should be greater"),
+        ({}, "source: Field required"),
+    ],
+)
+def test_bad_parameters_fail_at_send_time(price_update: Any, kwargs: dict[str, Any], match: str) -> None:
+    with pytest.raises(ParameterError, match=match):
+        price_update.send(**kwargs)
+
+
+def test_update_extends_every_stored_symbol_and_records_its_summary(
+    broker: dramatiq.Broker, start_worker: StartWorker, price_update: Any
+) -> None:
+    seed_bars(broker, "AAPL", "MSFT", last=datetime.now(UTC) - timedelta(days=1))
+    start_worker()
+    message = price_update.send(source="synthetic", options={"seed": 1, "bars": 3})
+    done = wait_for(broker, message.message_id, "completed")
+    result = done.result
+    assert result is not None
+    assert (result["symbols"], result["updated"], result["bars_upserted"]) == (2, ["AAPL", "MSFT"], 6)
+    assert (result["stale"], result["failed"], result["rows_rejected"]) == ([], {}, 0)
+    assert done.progress == 100
+    bars = load_bars(store(broker))
+    assert bars.height == 16
+    assert bars.filter(pl.col("symbol") == "AAPL")["ts"].is_sorted()
+
+
+def test_rejected_rows_failures_and_stale_symbols_are_reported(
+    broker: dramatiq.Broker, start_worker: StartWorker, price_update: Any, tmp_path: Path
+) -> None:
+    old = datetime(2020, 1, 6, tzinfo=UTC)
+    seed_bars(broker, "OLD", last=old)
+    (tmp_path / "NEW.csv").write_text(
+        "ts,open,high,low,close\n2099-01-02,10,11,9,10\n2099-01-03,10,9,11,10\n"
+    )
+    (tmp_path / "BAD.csv").write_text("when,price\n2099-01-02,10\n")  # no usable columns: BAD fails
+    start_worker()
+    message = price_update.send(
+        source="file", options={"folder": str(tmp_path)}, symbols=["OLD", "NEW", "BAD"]
+    )
+    result = wait_for(broker, message.message_id, "completed").result
+    assert result is not None
+    assert result["updated"] == ["OLD", "NEW"]
+    assert result["stale"] == ["OLD"]  # nothing new since 2020
+    assert result["rows_rejected"] == 1
+    assert result["rejected_sample"][0]["reason"] == "low > high"
+    assert list(result["failed"]) == ["BAD"]
+    assert "no columns for" in result["failed"]["BAD"]
+
+
+def test_update_prices_without_symbols_takes_the_files_symbols_and_moves_the_files(
+    broker: dramatiq.Broker, module: Any, tmp_path: Path
+) -> None:
+    (tmp_path / "AAPL.csv").write_text("ts,open,high,low,close\n2099-01-02,10,11,9,10\n")
+    source = source_from_config("file", folder=str(tmp_path))
+    summary = module.update_prices(store(broker), source, None)
+    assert (summary.updated, summary.bars_upserted, summary.stale) == (["AAPL"], 1, [])
+    assert (tmp_path / "done" / "AAPL.csv").exists()
+
+
+def test_every_symbol_failing_fails_the_job_so_it_retries(
+    broker: dramatiq.Broker, start_worker: StartWorker, price_update: Any
+) -> None:
+    start_worker()
+    options = {"base_url": "http://127.0.0.1:9", "retries": 0, "requests_per_minute": 6000}
+    message = price_update.send_with_options(
+        kwargs={"source": "http", "options": options, "symbols": ["AAPL", "MSFT"]}, max_retries=1
+    )
+    dead = wait_for(broker, message.message_id, "dead")
+    assert dead.attempts == 2
+    assert dead.error is not None
+    assert "every symbol failed (2), e.g. AAPL: SourceError: cannot reach" in dead.error
+
+
+def test_running_update_stops_between_symbols_when_cancelled(
+    broker: dramatiq.Broker,
+    start_worker: StartWorker,
+    price_update: Any,
+    module: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    done: list[str] = []
+    real = module._update_one
+
+    def slow(engine: Any, source: Any, symbol: str, *args: Any) -> Any:
+        done.append(symbol)
+        time.sleep(0.05)
+        return real(engine, source, symbol, *args)
+
+    monkeypatch.setattr(module, "_update_one", slow)
+    start_worker()
+    symbols = [f"S{i:02d}" for i in range(40)]
+    message = price_update.send(source="synthetic", symbols=symbols)
+    wait_until(lambda: len(done) >= 2)
+    request_cancel(store(broker), message.message_id)
+    cancelled = wait_for(broker, message.message_id, "cancelled")
+    assert len(done) < 40
+    assert cancelled.result is not None
+    assert cancelled.result["stopped"] is True
+    assert cancelled.result["updated"] == done[: len(cancelled.result["updated"])]
+    assert 0 < cancelled.progress < 100

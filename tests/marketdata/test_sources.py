@@ -1,0 +1,272 @@
+"""Bar sources: the registry, synthetic random walks, the file drop folder, the HTTP provider adapter."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import polars as pl
+import pytest
+
+from marketjobs.errors import ConfigError
+from marketjobs.marketdata.sources import SourceError, check_source_config, source_from_config
+from marketjobs.marketdata.sources.http import TokenBucket
+from marketjobs.marketdata.validate import validate_bars
+
+START = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def history(symbol: str = "AAPL", days: int = 40, price: float = 50.0) -> pl.DataFrame:
+    """A validated daily series ending on Friday 2024-02-23 (40 days) with alternating 1% moves."""
+    closes = [price * (1.01 if i % 2 else 0.99) ** (i % 3) for i in range(days)]
+    stamps = pl.datetime_range(
+        datetime(2024, 1, 1), datetime(2024, 12, 31), "1d", time_zone="UTC", time_unit="ms", eager=True
+    )
+    stamps = stamps.filter(stamps.dt.weekday() <= 5).head(days)
+    frame = pl.DataFrame(
+        {"symbol": symbol, "ts": stamps, "open": closes, "high": [c * 1.02 for c in closes]}
+    ).with_columns(low=pl.col("open") * 0.97, close=pl.col("open"), volume=pl.lit(5000.0))
+    return frame
+
+
+# -- registry ------------------------------------------------------------------------------------------
+
+
+def test_unknown_source_lists_the_known_ones() -> None:
+    with pytest.raises(ConfigError, match="unknown bar source 'ftp'; known sources: file, http, synthetic"):
+        source_from_config("ftp")
+
+
+def test_bad_options_name_the_accepted_ones() -> None:
+    with pytest.raises(
+        ConfigError, match=r"seeds: Extra inputs are not permitted \(accepted: seed, interval"
+    ):
+        check_source_config("synthetic", {"seeds": 1})
+    with pytest.raises(ConfigError, match=r"interval: .*use a count and a unit such as '1d'"):
+        source_from_config("synthetic", interval="weekly")
+
+
+# -- synthetic -----------------------------------------------------------------------------------------
+
+
+def test_synthetic_bars_are_deterministic_for_a_seed() -> None:
+    past = history()
+    first = source_from_config("synthetic", seed=7, bars=30).fetch(["AAPL"], history=past)
+    again = source_from_config("synthetic", seed=7, bars=30).fetch(["AAPL"], history=past)
+    other = source_from_config("synthetic", seed=8, bars=30).fetch(["AAPL"], history=past)
+    assert first.equals(again)
+    assert not first.equals(other)
+
+
+def test_synthetic_bars_are_valid_ohlc_on_business_days() -> None:
+    bars = source_from_config("synthetic", seed=1, bars=500).fetch(["X", "Y"], since=START)
+    valid, rejected = validate_bars(bars)
+    assert rejected.is_empty()
+    assert valid.height == 1000
+    assert valid.filter(pl.col("low") > pl.min_horizontal("open", "close")).is_empty()
+    assert valid.filter(pl.col("high") < pl.max_horizontal("open", "close")).is_empty()
+    assert valid["ts"].dt.weekday().max() == 5
+    assert (valid["volume"] > 0).all()
+
+
+def test_synthetic_bars_continue_from_the_last_stored_bar() -> None:
+    past = history(price=50.0)
+    bars = source_from_config("synthetic", seed=3, bars=100).fetch(["AAPL"], history=past)
+    assert past["ts"][-1] == datetime(2024, 2, 23, tzinfo=UTC)  # a Friday
+    assert bars["ts"].to_list()[0] == datetime(2024, 2, 26, tzinfo=UTC)  # so the next is Monday
+    last_close = past["close"][-1]
+    assert abs(bars["open"][0] / last_close - 1) < 0.05
+    mean_volume = bars.select(pl.col("volume").mean()).item()
+    assert 4500 < mean_volume < 5500  # the stored volume is 5000
+
+
+def test_synthetic_volatility_follows_the_series() -> None:
+    calm = history().with_columns(pl.lit(50.0).alias(c) for c in ("open", "close"))
+    calm = pl.concat([calm.head(20), calm.tail(20).with_columns(pl.col("close") * 1.0001)])
+    wild = history()
+    options = {"seed": 5, "bars": 200}
+    calm_bars = source_from_config("synthetic", **options).fetch(["AAPL"], history=calm)
+    wild_bars = source_from_config("synthetic", **options).fetch(["AAPL"], history=wild)
+
+    def spread(frame: pl.DataFrame) -> float:
+        return float(frame.select(pl.col("close").log().diff().std()).item())
+
+    assert spread(calm_bars) < spread(wild_bars) / 5
+
+
+def test_synthetic_intraday_interval_steps_by_minutes() -> None:
+    bars = source_from_config("synthetic", interval="5m", bars=4).fetch(["X"], since=START)
+    assert bars["ts"].diff().drop_nulls().dt.total_minutes().to_list() == [5, 5, 5]
+
+
+# -- file drop folder ----------------------------------------------------------------------------------
+
+
+def test_file_source_reads_drop_files_then_moves_them_to_done(tmp_path: Path) -> None:
+    (tmp_path / "AAPL.csv").write_text("Date,Open,High,Low,Close,Volume\n2024-01-02,10,11,9,10.5,100\n")
+    pl.DataFrame(
+        {"symbol": ["MSFT", "IBM"], "ts": ["2024-01-02"] * 2, "open": [1.0, 2.0], "high": [1.0, 2.0]}
+    ).with_columns(low=pl.col("open"), close=pl.col("open")).write_parquet(tmp_path / "more.parquet")
+    source = source_from_config("file", folder=str(tmp_path))
+    assert source.offered_symbols() == ["AAPL", "IBM", "MSFT"]
+    aapl = source.fetch(["AAPL"])
+    assert aapl.columns == ["symbol", "ts", "open", "high", "low", "close", "volume"]
+    assert aapl.row(0) == ("AAPL", "2024-01-02", "10", "11", "9", "10.5", "100")
+    assert source.fetch(["MSFT"])["open"].to_list() == ["1.0"]
+    source.close(["AAPL", "MSFT"])  # IBM failed: its file stays for the next run
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["more.parquet"]
+    assert [p.name for p in (tmp_path / "done").iterdir()] == ["AAPL.csv"]
+    assert source.offered_symbols() == ["IBM", "MSFT"]
+
+
+def test_file_source_without_the_folder_says_what_to_do(tmp_path: Path) -> None:
+    source = source_from_config("file", folder=str(tmp_path / "missing"))
+    with pytest.raises(SourceError, match="does not exist; create it"):
+        source.fetch(["AAPL"])
+
+
+# -- http ----------------------------------------------------------------------------------------------
+
+
+class Provider:
+    """A local quotes provider: records request times, can fail or stall on demand."""
+
+    def __init__(self) -> None:
+        self.times: list[float] = []
+        self.paths: list[str] = []
+        self.plan: list[str] = []  # per request: "ok", "500", "404", "slow", "garbage"
+
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        provider = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                provider.times.append(time.monotonic())
+                provider.paths.append(self.path)
+                step = provider.plan.pop(0) if provider.plan else "ok"
+                query = parse_qs(urlparse(self.path).query)
+                if step == "slow":
+                    time.sleep(1.0)
+                status, body = 200, b""
+                if step in ("500", "404"):
+                    status, body = int(step), b"nope"
+                elif step == "garbage":
+                    body = b"<html>"
+                else:
+                    bars = [
+                        {"ts": "2024-01-02T00:00:00Z", "open": 10, "high": 11, "low": 9, "close": 10.5},
+                        {"ts": 1704240000000, "open": 10, "high": 9, "low": 11, "close": 10, "volume": 5},
+                    ]
+                    body = json.dumps({"bars": bars, "symbol": query["symbol"][0]}).encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except OSError:
+                    pass  # the client gave up (timeout test)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        return Handler
+
+
+@pytest.fixture
+def provider() -> Iterator[tuple[Provider, str]]:
+    """A local HTTP quotes provider on a free port, and its base URL."""
+    state = Provider()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), state.handler())
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield state, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def http_source(base_url: str, **options: Any) -> Any:
+    defaults: dict[str, Any] = {"bars_key": "bars", "backoff_seconds": 0.01, "requests_per_minute": 6000}
+    return source_from_config("http", base_url=base_url, **{**defaults, **options})
+
+
+def test_http_source_fetches_bars_and_leaves_bad_rows_to_validation(provider: tuple[Provider, str]) -> None:
+    state, url = provider
+    source = http_source(url, path="/bars?symbol={symbol}&since={since}")
+    raw = source.fetch(["BRK.B"], since=datetime(2024, 1, 1, tzinfo=UTC))
+    assert state.paths == ["/bars?symbol=BRK.B&since=2024-01-01T00%3A00%3A00Z"]
+    valid, rejected = validate_bars(raw)
+    assert valid["close"].to_list() == [10.5]
+    assert rejected["reason"].to_list() == ["low > high"]
+
+
+def test_http_source_retries_a_server_error(provider: tuple[Provider, str]) -> None:
+    state, url = provider
+    state.plan = ["500", "500", "ok"]
+    assert http_source(url, retries=2).fetch(["AAPL"]).height == 2
+    assert len(state.times) == 3
+
+
+def test_http_source_gives_up_after_its_retries(provider: tuple[Provider, str]) -> None:
+    state, url = provider
+    state.plan = ["500"] * 3
+    with pytest.raises(SourceError, match=r"HTTP 500 .* \(after 2 attempts\); check the provider"):
+        http_source(url, retries=1).fetch(["AAPL"])
+
+
+def test_http_source_does_not_retry_a_client_error(provider: tuple[Provider, str]) -> None:
+    state, url = provider
+    state.plan = ["404"]
+    with pytest.raises(SourceError, match="HTTP 404"):
+        http_source(url, retries=3).fetch(["NOPE"])
+    assert len(state.times) == 1
+
+
+def test_http_source_times_out(provider: tuple[Provider, str]) -> None:
+    state, url = provider
+    state.plan = ["slow", "slow"]
+    with pytest.raises(SourceError, match=r"no answer from .* within 0.2 s \(after 2 attempts\)"):
+        http_source(url, timeout_seconds=0.2, retries=1).fetch(["AAPL"])
+
+
+def test_http_source_rejects_a_non_json_answer(provider: tuple[Provider, str]) -> None:
+    state, url = provider
+    state.plan = ["garbage"]
+    with pytest.raises(SourceError, match="did not answer JSON"):
+        http_source(url).fetch(["AAPL"])
+
+
+def test_http_source_unreachable_says_so() -> None:
+    with pytest.raises(SourceError, match=r"cannot reach http://127\.0\.0\.1:9/"):
+        http_source("http://127.0.0.1:9", retries=0).fetch(["AAPL"])
+
+
+def test_http_source_keeps_to_its_rate_limit(provider: tuple[Provider, str]) -> None:
+    state, url = provider
+    source = http_source(url + "/ratelimited", path="?symbol={symbol}", requests_per_minute=600)  # 10/s
+    source.fetch([f"S{i}" for i in range(7)])
+    assert len(state.times) == 7
+    # Requests seen by the server: at most 1 (burst) + 10/s * 0.3 s within any 0.3 s window.
+    for start in state.times:
+        assert sum(1 for t in state.times if start <= t < start + 0.3) <= 4
+
+
+def test_token_bucket_waits_for_a_token() -> None:
+    now = [0.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    bucket = TokenBucket(0.5, capacity=2, clock=lambda: now[0], sleep=sleep)
+    assert [bucket.acquire() for _ in range(4)] == [0.0, 0.0, 2.0, 2.0]
+    now[0] += 10  # idle: the bucket refills up to its capacity only
+    assert [bucket.acquire() for _ in range(3)] == [0.0, 0.0, 2.0]
