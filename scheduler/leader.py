@@ -19,7 +19,15 @@ from marketjobs.store.dialects import insert_ignore
 from marketjobs.store.engine import create_store_engine
 from marketjobs.store.schedules import SchedulerLease
 
-__all__ = ["DEFAULT_LEASE_NAME", "LeaderLease", "RedisLease", "SqlLease", "StubLease", "lease_from_url"]
+__all__ = [
+    "DEFAULT_LEASE_NAME",
+    "REDIS_KEY_PREFIX",
+    "LeaderLease",
+    "RedisLease",
+    "SqlLease",
+    "StubLease",
+    "lease_from_url",
+]
 
 #: Name of the lease (Redis key suffix, SQL row) that scheduler processes of one deployment share.
 DEFAULT_LEASE_NAME = "scheduler"

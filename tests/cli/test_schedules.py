@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import redis
 from sqlalchemy import Engine, func, select, update
 from typer.testing import CliRunner
 
@@ -19,9 +20,11 @@ from marketjobs.cli import schedules
 from marketjobs.cli.main import app
 from marketjobs.config import configure
 from marketjobs.store.engine import create_store_engine
-from marketjobs.store.models import BrokerMessage, IdempotencyKey
+from marketjobs.store.models import IdempotencyKey, JobRecord
 from marketjobs.store.schedules import Schedule, SchedulerLease
+from scheduler.leader import DEFAULT_LEASE_NAME, REDIS_KEY_PREFIX
 from tests.conftest import wait_until
+from tests.services import require_service
 
 runner = CliRunner()
 
@@ -122,9 +125,15 @@ def _scheduler_process(env: dict[str, str]) -> subprocess.Popen[bytes]:
     )
 
 
-def _holder_pid(engine: Engine) -> int | None:
-    with engine.connect() as connection:
-        holder = connection.execute(select(SchedulerLease.holder)).scalar()
+def _holder_pid(engine: Engine, broker_url: str) -> int | None:
+    """The pid of the scheduler holding the lease (a Redis key or the SQL row)."""
+    if broker_url.startswith("redis"):
+        client = redis.Redis.from_url(broker_url)
+        value = client.get(REDIS_KEY_PREFIX + DEFAULT_LEASE_NAME)
+        holder = None if value is None else value.decode()
+    else:
+        with engine.connect() as connection:
+            holder = connection.execute(select(SchedulerLease.holder)).scalar()
     return None if holder is None else int(holder.split(":")[1])
 
 
@@ -145,13 +154,15 @@ def _ping_messages(engine: Engine) -> list[str]:
         )
 
 
+@pytest.mark.parametrize("broker", ["sqlite", "redis"])
 def test_two_scheduler_processes_fail_over_after_kill_9_without_enqueuing_a_tick_twice(
-    sqlite_url: str,
+    broker: str, sqlite_url: str
 ) -> None:
+    broker_url = sqlite_url if broker == "sqlite" else require_service("redis")
     env = {
         **os.environ,
         "MARKETJOBS_DATABASE_URL": sqlite_url,
-        "MARKETJOBS_BROKER_URL": sqlite_url,
+        "MARKETJOBS_BROKER_URL": broker_url,
         "MARKETJOBS_SCHEDULES": '[{"name": "ping", "schedule": "every minute", "actor": "noop"}]',
         "MARKETJOBS_SCHEDULER_TICK_SECONDS": "0.2",
         "MARKETJOBS_SCHEDULER_LEASE_SECONDS": "1.5",
@@ -160,17 +171,17 @@ def test_two_scheduler_processes_fail_over_after_kill_9_without_enqueuing_a_tick
     engine = create_store_engine(sqlite_url)
     processes = [_scheduler_process(env)]
     try:
-        wait_until(lambda: _holder_pid(engine) == processes[0].pid, timeout=20)
+        wait_until(lambda: _holder_pid(engine, broker_url) == processes[0].pid, timeout=20)
         processes.append(_scheduler_process(env))
         ticks = [_force_tick(engine)]
         wait_until(lambda: len(_ping_messages(engine)) == 1)
         time.sleep(1.0)  # the follower is up and polling
-        leader = _holder_pid(engine)
+        leader = _holder_pid(engine, broker_url)
         assert leader == processes[0].pid
         os.kill(processes[0].pid, signal.SIGKILL)
         processes[0].wait()
         started = time.monotonic()
-        wait_until(lambda: _holder_pid(engine) == processes[1].pid, timeout=10)
+        wait_until(lambda: _holder_pid(engine, broker_url) == processes[1].pid, timeout=10)
         assert time.monotonic() - started < 1.5 + 2 * 0.2 + 1.0  # lease + two ticks (+ slack)
         for _ in range(2):
             ticks.append(_force_tick(engine))
@@ -180,7 +191,7 @@ def test_two_scheduler_processes_fail_over_after_kill_9_without_enqueuing_a_tick
         assert sorted(_ping_messages(engine)) == sorted(f"schedule:ping:{tick}" for tick in ticks)
         with engine.connect() as connection:
             sent = connection.execute(
-                select(func.count()).select_from(BrokerMessage).where(BrokerMessage.queue == "diagnostics")
+                select(func.count()).select_from(JobRecord).where(JobRecord.job_type == "noop")
             ).scalar()
         assert sent == len(ticks)
     finally:
