@@ -73,7 +73,10 @@ class PriceUpdateSummary:
 
     source: str
     symbols: int = 0
+    #: Symbols that got at least one bar.
     updated: list[str] = field(default_factory=list)
+    #: Symbols fetched without error but with no bar to store.
+    unchanged: list[str] = field(default_factory=list)
     bars_upserted: int = 0
     rows_rejected: int = 0
     rejected_sample: list[dict[str, Any]] = field(default_factory=list)
@@ -99,18 +102,19 @@ def stored_symbols(engine: Engine) -> list[str]:
 
 def _update_one(
     engine: Engine, source: BarSource, symbol: str, history_bars: int, summary: PriceUpdateSummary
-) -> datetime | None:
-    """Fetches, validates and upserts ``symbol``; returns its newest bar time."""
+) -> tuple[int, datetime | None]:
+    """Fetches, validates and upserts ``symbol``; returns (bars upserted, its newest bar time)."""
     history = load_bars(engine, [symbol]).tail(history_bars)
     since: datetime | None = history["ts"][-1] if history.height else None
     valid, rejected = validate_bars(source.fetch([symbol], since, history=history))
-    summary.bars_upserted += upsert_bars(engine, valid, source=source.name)
+    upserted = upsert_bars(engine, valid, source=source.name)
+    summary.bars_upserted += upserted
     summary.rows_rejected += rejected.height
     room = max(SAMPLE_ROWS - len(summary.rejected_sample), 0)
     summary.rejected_sample.extend(rejected.head(room).to_dicts())
     fetched = cast("datetime | None", valid["ts"].max() if valid.height else None)
     newest = [t for t in (since, fetched) if t is not None]
-    return max(newest) if newest else None
+    return upserted, max(newest) if newest else None
 
 
 def update_prices(
@@ -133,23 +137,25 @@ def update_prices(
         symbols = sorted(set(stored_symbols(engine)) | set(source.offered_symbols()))
     summary = PriceUpdateSummary(source=source.name, symbols=len(symbols))
     cutoff = (now or datetime.now(UTC)) - stale_after
+    succeeded: list[str] = []
     try:
         for index, symbol in enumerate(symbols):
             if should_stop is not None and should_stop():
                 summary.stopped = True
                 break
             try:
-                newest = _update_one(engine, source, symbol, history_bars, summary)
+                upserted, newest = _update_one(engine, source, symbol, history_bars, summary)
             except Exception as exc:  # reported per symbol; the run goes on
                 summary.failed[symbol] = f"{type(exc).__name__}: {exc}"[:MAX_REASON]
             else:
-                summary.updated.append(symbol)
+                succeeded.append(symbol)
+                (summary.updated if upserted else summary.unchanged).append(symbol)
                 if newest is None or newest < cutoff:
                     summary.stale.append(symbol)
             if progress is not None:
                 progress(100 * (index + 1) / len(symbols), f"{symbol}: {summary.bars_upserted} bars upserted")
     finally:
-        source.close(summary.updated)
+        source.close(succeeded)
     return summary
 
 

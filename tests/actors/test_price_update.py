@@ -109,7 +109,12 @@ def test_update_extends_every_stored_symbol_and_records_its_summary(
     result = done.result
     assert result is not None
     assert (result["symbols"], result["updated"], result["bars_upserted"]) == (2, ["AAPL", "MSFT"], 6)
-    assert (result["stale"], result["failed"], result["rows_rejected"]) == ([], {}, 0)
+    assert (result["unchanged"], result["stale"], result["failed"], result["rows_rejected"]) == (
+        [],
+        [],
+        {},
+        0,
+    )
     assert done.progress == 100
     bars = load_bars(store(broker))
     assert bars.height == 16
@@ -131,12 +136,15 @@ def test_rejected_rows_failures_and_stale_symbols_are_reported(
     )
     result = wait_for(broker, message.message_id, "completed").result
     assert result is not None
-    assert result["updated"] == ["OLD", "NEW"]
+    assert (result["updated"], result["unchanged"]) == (["NEW"], ["OLD"])
     assert result["stale"] == ["OLD"]  # nothing new since 2020
+    assert result["bars_upserted"] == 1
     assert result["rows_rejected"] == 1
     assert result["rejected_sample"][0]["reason"] == "low > high"
     assert list(result["failed"]) == ["BAD"]
     assert "no columns for" in result["failed"]["BAD"]
+    assert (tmp_path / "done" / "NEW.csv").exists()
+    assert (tmp_path / "BAD.csv").exists()  # read again next run, once fixed
 
 
 def test_update_prices_without_symbols_takes_the_files_symbols_and_moves_the_files(
