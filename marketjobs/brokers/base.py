@@ -76,6 +76,7 @@ def install_middleware(broker: dramatiq.Broker, settings: Settings, url: str) ->
     from marketjobs.jobs.records import JobRecords
     from marketjobs.jobs.retries import Retries
     from marketjobs.results.middleware import Results
+    from monitoring.worker import WorkerMetrics
 
     broker.middleware[:] = [m for m in broker.middleware if not isinstance(m, DramatiqRetries)]
     for middleware in broker.middleware:
@@ -85,6 +86,7 @@ def install_middleware(broker: dramatiq.Broker, settings: Settings, url: str) ->
     broker.rate_limiter_backend = rate_limiter_backend  # type: ignore[attr-defined]
     broker.add_middleware(Results(backend=results_backend))  # type: ignore[no-untyped-call]
     broker.add_middleware(GroupCallbacks(rate_limiter_backend))
+    broker.add_middleware(WorkerMetrics())
     broker.add_middleware(Priorities())
     # Dramatiq calls after_* hooks in reverse order: records come before Retries so that they see what
     # Retries decided (message.failed, the retry's eta) for the same message.

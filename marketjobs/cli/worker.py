@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from marketjobs.config import get_settings
+from monitoring.worker import prepare_multiprocess_dir
 
 
 def run_worker(
@@ -30,4 +31,6 @@ def run_worker(
     ]
     if queues:
         argv += ["--queues", *queues]
+    # Worker metrics: a fresh multiprocess directory per metrics port, served by a dramatiq fork process.
+    prepare_multiprocess_dir(settings)
     os.execv(sys.executable, argv)

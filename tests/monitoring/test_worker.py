@@ -1,0 +1,94 @@
+"""Worker metrics from real `marketjobs worker` processes, aggregated and served by the dramatiq fork."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import dramatiq
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from marketjobs.brokers import broker_from_url
+from marketjobs.config import configure, load_settings
+from tests.monitoring.test_live_prometheus import free_port
+
+Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
+QUEUE = ("queue_name", "diagnostics")
+
+
+def scrape(port: int) -> Samples:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        text = response.read().decode()
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+
+@pytest.mark.timeout(120)
+def test_two_worker_processes_report_outcomes_durations_waits_and_liveness(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'marketjobs.db'}"
+    port = free_port()
+    env = {
+        **os.environ,
+        "MARKETJOBS_BROKER_URL": url,
+        "MARKETJOBS_DATABASE_URL": url,
+        "MARKETJOBS_METRICS_PORT": str(port),
+        "MARKETJOBS_MAX_RETRIES": "0",
+    }
+    settings = load_settings(broker_url=url, database_url=url)
+    configure(settings)
+    broker = broker_from_url(url, settings=settings)
+    noop = dramatiq.actor(lambda: None, actor_name="noop", queue_name="diagnostics", broker=broker)
+    fail = dramatiq.actor(lambda reason="": None, actor_name="fail", queue_name="diagnostics", broker=broker)
+    for _ in range(20):
+        noop.send()
+    fail.send("metrics test")
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "marketjobs", "worker", "-p", "2", "-t", "2"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        # Each process writes its own files and a scrape reads them one after another: poll until the
+        # whole picture is there rather than asserting on one scrape.
+        completed = ("marketjobs_jobs_total", (("actor_name", "noop"), ("outcome", "completed"), QUEUE))
+        failed = ("marketjobs_jobs_total", (("actor_name", "fail"), ("outcome", "failed"), QUEUE))
+        durations = ("marketjobs_job_duration_seconds_count", (("actor_name", "noop"), QUEUE))
+        waits = ("marketjobs_job_queue_wait_seconds_count", (("actor_name", "noop"), QUEUE))
+
+        def complete(samples: Samples) -> bool:
+            up = [v for (name, _), v in samples.items() if name == "marketjobs_worker_up"]
+            return (
+                samples.get(completed) == samples.get(durations) == samples.get(waits) == 20
+                and samples.get(failed, 0) >= 1
+                and up == [1.0, 1.0]  # one live series per worker process
+            )
+
+        deadline = time.monotonic() + 60
+        samples: Samples = {}
+        while not complete(samples):
+            if time.monotonic() > deadline:
+                shown = {k: v for k, v in samples.items() if not k[0].endswith("_bucket")}
+                pytest.fail(f"worker metrics incomplete after 60 s: {shown}")
+            time.sleep(0.2)
+            try:
+                samples = scrape(port)
+            except OSError:
+                samples = {}
+        assert (tmp_path / "var" / "prometheus" / str(port)).is_dir()
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(30)
+        broker.close()
+        configure(None)
