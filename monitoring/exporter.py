@@ -19,6 +19,7 @@ from sqlalchemy import Engine, func, select
 from marketjobs.brokers.depth import QueueDepth
 from marketjobs.constants import Status
 from marketjobs.store.models import JobRecord
+from marketjobs.store.schedules import Schedule
 from marketjobs.store.types import utcnow
 from monitoring import names
 
@@ -38,7 +39,7 @@ class StoreCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         up = GaugeMetricFamily(names.EXPORTER_UP, "1 when the last scrape read the broker and the store")
         try:
-            metrics = [self._queues(), *self._records()]
+            metrics = [self._queues(), *self._records(), *self._schedules()]
         except Exception:
             logger.exception("metrics scrape failed")
             self.scrape_errors += 1
@@ -94,6 +95,39 @@ class StoreCollector(Collector):
             for job_type, _count, first in connection.execute(waiting):
                 oldest.add_metric([job_type], _age_seconds(now, first))
         return [records, dead, oldest]
+
+    def _schedules(self) -> list[Metric]:
+        families = _schedule_families()
+        query = select(
+            Schedule.name,
+            Schedule.enabled,
+            Schedule.last_tick_at,
+            Schedule.next_run_at,
+            Schedule.enqueued_count,
+        )
+        now_ms = utcnow().timestamp() * 1000
+        with self.engine.connect() as connection:
+            for name, enabled, last_tick, next_run, sent in connection.execute(query):
+                families["on"].add_metric([name], 1.0 if enabled else 0.0)
+                families["sent"].add_metric([name], float(sent or 0))
+                if last_tick is not None:
+                    families["last"].add_metric([name], last_tick / 1000)
+                if next_run is not None:
+                    families["next"].add_metric([name], next_run / 1000)
+                    lag = max(0.0, (now_ms - next_run) / 1000) if enabled else 0.0
+                    families["lag"].add_metric([name], lag)
+        return list(families.values())
+
+
+def _schedule_families() -> dict[str, Any]:
+    label = ["schedule"]
+    return {
+        "last": GaugeMetricFamily(names.SCHEDULE_LAST_TICK, "When the schedule last enqueued", labels=label),
+        "next": GaugeMetricFamily(names.SCHEDULE_NEXT_RUN, "When the schedule runs next", labels=label),
+        "lag": GaugeMetricFamily(names.SCHEDULE_LAG, "Seconds the next tick is past due", labels=label),
+        "sent": CounterMetricFamily(names.SCHEDULE_ENQUEUED, "Messages the schedule enqueued", labels=label),
+        "on": GaugeMetricFamily(names.SCHEDULE_ENABLED, "1 when the schedule is enabled", labels=label),
+    }
 
 
 def _age_seconds(now: datetime, then: Any) -> float:

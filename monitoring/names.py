@@ -9,6 +9,11 @@ __all__ = [
     "JOB_RECORDS",
     "OLDEST_PENDING_AGE",
     "QUEUE_MESSAGES",
+    "SCHEDULE_ENABLED",
+    "SCHEDULE_ENQUEUED",
+    "SCHEDULE_LAG",
+    "SCHEDULE_LAST_TICK",
+    "SCHEDULE_NEXT_RUN",
 ]
 
 #: Messages a queue holds, by ``queue`` and ``state`` (ready, delayed, dead), as the broker reports them.
@@ -23,3 +28,13 @@ OLDEST_PENDING_AGE = "marketjobs_oldest_pending_job_age_seconds"
 EXPORTER_UP = "marketjobs_exporter_up"
 #: Scrapes that failed to read the broker or the store.
 EXPORTER_SCRAPE_ERRORS = "marketjobs_exporter_scrape_errors_total"
+#: When each schedule last enqueued a tick (epoch seconds), by ``schedule``.
+SCHEDULE_LAST_TICK = "marketjobs_schedule_last_tick_timestamp_seconds"
+#: When each schedule runs next (epoch seconds), by ``schedule``.
+SCHEDULE_NEXT_RUN = "marketjobs_schedule_next_run_timestamp_seconds"
+#: How far past due each enabled schedule's next tick is, in seconds (0 while the scheduler keeps up).
+SCHEDULE_LAG = "marketjobs_schedule_lag_seconds"
+#: Messages each schedule has enqueued.
+SCHEDULE_ENQUEUED = "marketjobs_schedule_enqueued_total"
+#: 1 when the schedule is enabled.
+SCHEDULE_ENABLED = "marketjobs_schedule_enabled"

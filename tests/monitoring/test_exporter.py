@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import urllib.request
 from collections.abc import Iterator
 
@@ -9,11 +10,12 @@ import dramatiq
 import pytest
 from prometheus_client import start_http_server
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, insert
 
 from marketjobs.brokers import broker_from_url, queue_depths
 from marketjobs.config import configure
 from marketjobs.store.engine import create_store_engine
+from marketjobs.store.schedules import Schedule
 from monitoring import names
 from monitoring.exporter import StoreCollector, registry_for
 from tests.conftest import fast_settings, records_of
@@ -79,3 +81,36 @@ def test_metrics_are_served_over_http_in_prometheus_text_format(
         thread.join(5)
     families = {f.name for f in text_string_to_metric_families(text)}
     assert {names.QUEUE_MESSAGES, names.JOB_RECORDS, names.EXPORTER_UP} <= families
+
+
+def test_schedules_report_last_tick_next_run_lag_and_count(sqlite_url: str) -> None:
+    engine = create_store_engine(sqlite_url)
+    now_ms = int(time.time() * 1000)
+    rows = [
+        ("alerts", True, now_ms - 120_000, now_ms - 60_000, 7),  # a tick a minute overdue
+        ("vacuum", False, None, now_ms - 3_600_000, 0),  # disabled: never lagging
+    ]
+    with engine.begin() as connection:
+        for name, enabled, last_tick, next_run, count in rows:
+            connection.execute(
+                insert(Schedule).values(
+                    name=name,
+                    spelling="every minute",
+                    timezone="UTC",
+                    actor=name,
+                    kwargs={},
+                    enabled=enabled,
+                    missed="skip",
+                    last_tick_at=last_tick,
+                    next_run_at=next_run,
+                    last_enqueued_at=last_tick,
+                    enqueued_count=count,
+                )
+            )
+    found = samples(StoreCollector(engine, lambda: []))
+    alerts = frozenset({("schedule", "alerts")})
+    assert found[(names.SCHEDULE_ENQUEUED, alerts)] == 7
+    assert found[(names.SCHEDULE_LAST_TICK, alerts)] == pytest.approx((now_ms - 120_000) / 1000)
+    assert 59 <= found[(names.SCHEDULE_LAG, alerts)] < 120
+    assert found[(names.SCHEDULE_LAG, frozenset({("schedule", "vacuum")}))] == 0
+    assert found[(names.SCHEDULE_ENABLED, frozenset({("schedule", "vacuum")}))] == 0
