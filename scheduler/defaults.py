@@ -30,6 +30,7 @@ __all__ = [
     "ScheduleDefinition",
     "configured_schedules",
     "parse_spellings",
+    "register_schedule",
 ]
 
 #: The timezone of the NYSE session.
@@ -113,6 +114,21 @@ DEFAULT_SCHEDULES: tuple[ScheduleDefinition, ...] = (
 )
 
 
+#: Schedules declared in code with :func:`register_schedule` (by the modules of the actors package).
+_REGISTERED: dict[str, ScheduleDefinition] = {}
+
+
+def register_schedule(definition: ScheduleDefinition) -> ScheduleDefinition:
+    """Adds a schedule declared in code; it replaces a default of the same name, the YAML config wins.
+
+    Call it at import time in a module the ``actors`` package imports, so ``marketjobs scheduler`` sees it::
+
+        register_schedule(ScheduleDefinition("eod_report", "every weekday at 17:00", "report", "UTC"))
+    """
+    _REGISTERED[definition.name] = definition
+    return definition
+
+
 def _from_entry(entry: ScheduleEntry) -> ScheduleDefinition:
     return ScheduleDefinition(
         entry.name, entry.schedule, entry.actor, entry.timezone, dict(entry.kwargs), entry.missed
@@ -122,8 +138,10 @@ def _from_entry(entry: ScheduleEntry) -> ScheduleDefinition:
 def configured_schedules(
     settings: Settings, *, defaults: Iterable[ScheduleDefinition] = DEFAULT_SCHEDULES
 ) -> list[ScheduleDefinition]:
-    """The defaults plus the settings' ``schedules`` (a user entry replaces a default of the same name)."""
+    """The defaults, then schedules registered in code, then the settings' ``schedules``; a later one
+    replaces an earlier one of the same name."""
     by_name = {definition.name: definition for definition in defaults}
+    by_name.update(_REGISTERED)
     seen: set[str] = set()
     for entry in settings.schedules:
         if entry.name in seen:

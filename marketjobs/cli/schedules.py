@@ -41,6 +41,8 @@ UPCOMING_RUNS = 3
 
 
 def _definitions() -> dict[str, ScheduleDefinition]:
+    import actors  # noqa: F401  (its modules may register schedules in code)
+
     return {d.name: d for d in configured_schedules(get_settings())}
 
 

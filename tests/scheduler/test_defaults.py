@@ -9,7 +9,13 @@ import pytest
 
 from marketjobs.config import load_settings
 from marketjobs.errors import ConfigError, ScheduleError
-from scheduler.defaults import DEFAULT_SCHEDULES, ScheduleDefinition, configured_schedules, parse_spellings
+from scheduler.defaults import (
+    DEFAULT_SCHEDULES,
+    ScheduleDefinition,
+    configured_schedules,
+    parse_spellings,
+    register_schedule,
+)
 
 DEFAULTS = {definition.name: definition for definition in DEFAULT_SCHEDULES}
 
@@ -101,3 +107,19 @@ def test_schedules_are_read_from_the_yaml_config(tmp_path: Path) -> None:
     definitions = {d.name: d for d in configured_schedules(load_settings(config))}
     assert definitions["price_update"].kwargs == {"source": "synthetic"}
     assert definitions["price_update"].missed == "run_once"
+
+
+def test_schedules_registered_in_code_join_the_defaults_and_the_config_wins(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from scheduler import defaults
+
+    monkeypatch.setattr(defaults, "_REGISTERED", {})
+    report = register_schedule(ScheduleDefinition("eod_report", "every weekday at 17:00", "report"))
+    register_schedule(ScheduleDefinition("alerts", "every 5 minutes", "alerts"))
+    by_name = {d.name: d for d in configured_schedules(load_settings())}
+    assert by_name["eod_report"] == report
+    assert by_name["alerts"].spelling == "every 5 minutes", "code replaces a default"
+    entry = {"name": "eod_report", "schedule": "every weekday at 18:00", "actor": "report"}
+    by_name = {d.name: d for d in configured_schedules(load_settings(schedules=[entry]))}
+    assert by_name["eod_report"].spelling == "every weekday at 18:00", "the config replaces code"
