@@ -41,15 +41,10 @@ class Result:
 
 
 def _reset(url: str) -> None:
-    from sqlalchemy import text
-
-    from marketjobs.store.engine import create_store_engine
-    from marketjobs.store.models import Base
+    from benchmarks.throughput import _reset_postgres
 
     if url.startswith("postgresql"):
-        with create_store_engine(url).begin() as connection:
-            for table in (*Base.metadata.tables, "alembic_version"):
-                connection.execute(text(f"DROP TABLE IF EXISTS {table}"))
+        _reset_postgres(url)
 
 
 def _load_actors(url: str, stack: str, env: dict[str, str]) -> Any:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,13 +11,13 @@ import dramatiq
 import polars as pl
 import pytest
 
-from marketjobs.config import configure
 from marketjobs.errors import ParameterError
 from marketjobs.jobs import get_job, request_cancel
 from marketjobs.marketdata import importer
 from marketjobs.marketdata.bars_io import load_bars, upsert_bars
 from marketjobs.store.engine import create_store_engine
 from marketjobs.store.models import JobRecord
+from tests.actors.conftest import actor_module
 from tests.conftest import records_of, wait_until
 
 pytestmark = pytest.mark.parametrize("broker", ["stub", "sqlite"], indirect=True)
@@ -32,19 +31,8 @@ CSV = "Date,Open,High,Low,Close,Volume\n" + "".join(
 @pytest.fixture
 def data_import(broker: dramatiq.Broker) -> Iterator[Any]:
     """The real ``data_import`` actor, bound to the test's broker for the test."""
-    settings = records_of(broker).settings
-    configure(
-        settings.model_copy(update={"broker_url": "stub://"})
-    )  # the actors package makes its own broker
-    module = importlib.import_module("actors.data_import")
-    configure(settings)
-    dramatiq.set_broker(broker)
-    actor = module.data_import
-    original = actor.broker
-    actor.broker = broker
-    broker.declare_actor(actor)
-    yield actor
-    actor.broker = original
+    with actor_module(broker, "data_import", "data_import") as module:
+        yield module.data_import
 
 
 def job(broker: dramatiq.Broker, job_id: str) -> JobRecord:

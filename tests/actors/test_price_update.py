@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -13,13 +12,13 @@ import dramatiq
 import polars as pl
 import pytest
 
-from marketjobs.config import configure
 from marketjobs.errors import ParameterError
 from marketjobs.jobs import get_job, request_cancel
 from marketjobs.marketdata.bars_io import load_bars, upsert_bars
 from marketjobs.marketdata.sources import source_from_config
 from marketjobs.store.engine import create_store_engine
 from marketjobs.store.models import JobRecord
+from tests.actors.conftest import actor_module
 from tests.conftest import records_of, wait_until
 
 pytestmark = pytest.mark.parametrize("broker", ["stub", "sqlite"], indirect=True)
@@ -30,19 +29,8 @@ StartWorker = Callable[..., dramatiq.Worker]
 @pytest.fixture
 def module(broker: dramatiq.Broker) -> Iterator[Any]:
     """The ``actors.price_update`` module, its actor bound to the test's broker for the test."""
-    settings = records_of(broker).settings
-    configure(
-        settings.model_copy(update={"broker_url": "stub://"})
-    )  # the actors package makes its own broker
-    module = importlib.import_module("actors.price_update")
-    configure(settings)
-    dramatiq.set_broker(broker)
-    actor = module.price_update
-    original = actor.broker
-    actor.broker = broker
-    broker.declare_actor(actor)
-    yield module
-    actor.broker = original
+    with actor_module(broker, "price_update", "price_update") as loaded:
+        yield loaded
 
 
 @pytest.fixture
