@@ -8,7 +8,7 @@ import socket
 
 import pytest
 
-__all__ = ["SERVICES", "require_service", "require_tool", "service_available"]
+__all__ = ["SERVICES", "free_port", "require_service", "require_tool", "service_available"]
 
 #: name -> (host, port, URL tests use)
 SERVICES: dict[str, tuple[str, int, str]] = {
@@ -53,3 +53,10 @@ def require_tool(name: str) -> str:
             pytest.fail(f"{message}; CI=true requires it (.ci/run installs it with apt-get)")
         pytest.skip(f"{message}; install it (Debian: apt-get install prometheus) to run this test")
     return path
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -12,11 +12,17 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from dramatiq.broker import MessageProxy
 
-__all__ = ["CLOSE_SETTLE_SECONDS", "GATE_POLL_SECONDS", "GatedMessageProxy", "HeldSettlements"]
+__all__ = [
+    "CLOSE_SETTLE_SECONDS",
+    "GATE_POLL_SECONDS",
+    "GatedMessageProxy",
+    "HeldSettlements",
+    "split_open",
+]
 
 #: How often held acks look at their gates while a consumer closes, in seconds.
 GATE_POLL_SECONDS = 0.002
@@ -24,10 +30,19 @@ GATE_POLL_SECONDS = 0.002
 CLOSE_SETTLE_SECONDS = 15.0
 
 Gate = Callable[[], bool]
+T = TypeVar("T")
 
 
-def _open() -> bool:
-    return True
+def split_open(held: list[tuple[T, Gate | None]]) -> tuple[list[T], list[tuple[T, Gate | None]]]:
+    """(items whose gate is open or absent, the entries still waiting), each gate asked once."""
+    ready: list[T] = []
+    waiting: list[tuple[T, Gate | None]] = []
+    for item, gate in held:
+        if gate is None or gate():
+            ready.append(item)
+        else:
+            waiting.append((item, gate))
+    return ready, waiting
 
 
 class GatedMessageProxy(MessageProxy):
@@ -47,7 +62,7 @@ class HeldSettlements:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._held: list[tuple[Any, bool, Gate]] = []
+        self._held: list[tuple[tuple[Any, bool], Gate | None]] = []
 
     def __len__(self) -> int:
         return len(self._held)
@@ -55,19 +70,12 @@ class HeldSettlements:
     def hold(self, message: Any, *, failed: bool, gate: Gate) -> None:
         """Keeps ``message``'s ack (or nack when ``failed``) until ``gate()`` is true."""
         with self._lock:
-            self._held.append((message, failed, gate))
+            self._held.append(((message, failed), gate))
 
     def take_open(self) -> list[tuple[Any, bool]]:
         """(message, failed) of every held settlement whose gate is open now; the rest stay held."""
-        ready: list[tuple[Any, bool]] = []
-        waiting: list[tuple[Any, bool, Gate]] = []
         with self._lock:
-            for message, failed, gate in self._held:
-                if gate():
-                    ready.append((message, failed))
-                else:
-                    waiting.append((message, failed, gate))
-            self._held = waiting
+            ready, self._held = split_open(self._held)
         return ready
 
     def settle_open(self, settle: Callable[[Any, bool], None]) -> None:
@@ -78,7 +86,7 @@ class HeldSettlements:
                 settle(message, failed)
             except BaseException:
                 with self._lock:
-                    self._held[:0] = [(m, f, _open) for m, f in ready[index:]]
+                    self._held[:0] = [(entry, None) for entry in ready[index:]]
                 raise
 
     def drain(self, settle: Callable[[Any, bool], None], timeout: float = CLOSE_SETTLE_SECONDS) -> None:

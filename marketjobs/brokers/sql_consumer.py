@@ -19,7 +19,7 @@ from dramatiq.broker import Consumer, MessageProxy
 from dramatiq.errors import ConnectionClosed
 from dramatiq.message import Message
 
-from marketjobs.brokers.gates import CLOSE_SETTLE_SECONDS, GATE_POLL_SECONDS, GatedMessageProxy
+from marketjobs.brokers.gates import CLOSE_SETTLE_SECONDS, GATE_POLL_SECONDS, GatedMessageProxy, split_open
 from marketjobs.brokers.sql_table import TRANSIENT_ERRORS, ClaimedMessage, now_ms
 
 if TYPE_CHECKING:
@@ -37,18 +37,6 @@ ERROR_BACKOFF_SECONDS = 0.5
 
 #: An ack or nack waiting to be written: row id and the gate that must open first (None: none).
 Settlement = tuple[int, "Callable[[], bool] | None"]
-
-
-def _split_open(settlements: list[Settlement]) -> tuple[list[int], list[Settlement]]:
-    """(row ids whose gate is open or absent, settlements still waiting)."""
-    ready: list[int] = []
-    waiting: list[Settlement] = []
-    for row_id, gate in settlements:
-        if gate is None or gate():
-            ready.append(row_id)
-        else:
-            waiting.append((row_id, gate))
-    return ready, waiting
 
 
 class SQLMessageProxy(GatedMessageProxy):
@@ -140,8 +128,8 @@ class SQLConsumer(Consumer):
     def _take_settled(self) -> tuple[list[int], list[int]]:
         """Row ids of acks and nacks ready to write (their gates open); the others stay queued."""
         with self._lock:
-            acks, self._acks = _split_open(self._acks)
-            nacks, self._nacks = _split_open(self._nacks)
+            acks, self._acks = split_open(self._acks)
+            nacks, self._nacks = split_open(self._nacks)
             self._gated = bool(self._acks or self._nacks)
         return acks, nacks
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from alembic import command
@@ -73,8 +74,9 @@ def ensure_migrated(engine: Engine) -> None:
             raise
 
 
+@functools.cache
 def head_revision() -> str:
-    """The newest migration shipped with this version of marketjobs."""
+    """The newest migration shipped with this version of marketjobs (read from disk once per process)."""
     head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
     assert head is not None, "marketjobs ships at least one migration"
     return head

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-import socket
 import subprocess
 import urllib.parse
 import urllib.request
@@ -24,15 +23,9 @@ from marketjobs.store.engine import create_store_engine
 from monitoring.exporter import StoreCollector, registry_for
 from tests.conftest import fast_settings, records_of, wait_until
 from tests.monitoring.dashboards import dashboards, panels, resolve
-from tests.services import require_tool
+from tests.services import free_port, require_tool
 
 SCRAPE_SECONDS = 1
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from marketjobs.brokers import broker_from_url
 from marketjobs.config import configure, load_settings
-from tests.monitoring.test_live_prometheus import free_port
+from tests.services import free_port
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 QUEUE = ("queue_name", "diagnostics")
