@@ -12,21 +12,19 @@ from __future__ import annotations
 
 import zoneinfo
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 import dramatiq
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from marketjobs.config import get_settings
-from marketjobs.errors import ParameterError
 from marketjobs.jobs import current_job
+from marketjobs.jobs.params import ValidatedActor, parse_params
 from marketjobs.marketdata.importer import import_bars
 from marketjobs.store.bars import MAX_SOURCE_LENGTH, MAX_SYMBOL_LENGTH
 from marketjobs.store.engine import create_store_engine
 
-__all__ = ["DataImportParams", "ValidatedActor", "data_import", "parse_params"]
-
-ParamsT = TypeVar("ParamsT", bound=BaseModel)
+__all__ = ["DataImportParams", "data_import"]
 
 #: Longest an import may run (6 hours): a multi-GB history over a slow link.
 TIME_LIMIT_MS = 6 * 3600 * 1000
@@ -63,34 +61,6 @@ class DataImportParams(BaseModel):
                 f"unknown time zone {value!r}; use an IANA name such as 'America/New_York'"
             ) from None
         return value
-
-
-def parse_params(model: type[ParamsT], kwargs: dict[str, Any], job_type: str) -> ParamsT:
-    """``kwargs`` validated by ``model``; raises ParameterError listing every problem."""
-    try:
-        return model.model_validate(kwargs)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc'])) or 'parameters'}: {e['msg']}" for e in exc.errors()
-        )
-        raise ParameterError(f"invalid {job_type} parameters: {problems}") from None
-
-
-class ValidatedActor(dramatiq.Actor[..., Any]):
-    """An actor whose ``params_model`` validates (and normalises) its keyword parameters in the sender."""
-
-    #: The pydantic model of the actor's keyword parameters.
-    params_model: type[BaseModel]
-
-    def message_with_options(
-        self, *, args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None, **options: Any
-    ) -> Any:
-        """Builds the message after validating the parameters; positional arguments are refused."""
-        if args:
-            raise ParameterError(f"{self.actor_name} takes keyword parameters only, e.g. send(path='bars/')")
-        params = parse_params(self.params_model, dict(kwargs or {}), self.actor_name)
-        normalised = params.model_dump(mode="json", exclude_unset=True)
-        return super().message_with_options(args=(), kwargs=normalised, **options)
 
 
 class _DataImportActor(ValidatedActor):

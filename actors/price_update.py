@@ -18,10 +18,10 @@ import dramatiq
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import Engine, text
 
-from actors.data_import import ValidatedActor, parse_params
 from marketjobs.config import get_settings
 from marketjobs.errors import ConfigError
 from marketjobs.jobs import current_job
+from marketjobs.jobs.params import ValidatedActor, parse_params
 from marketjobs.marketdata.bars_io import load_bars, upsert_bars
 from marketjobs.marketdata.sources import BarSource, SourceError, check_source_config, source_from_config
 from marketjobs.marketdata.validate import validate_bars

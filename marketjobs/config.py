@@ -87,6 +87,17 @@ class Settings(BaseSettings):
         90.0, gt=0, le=3600, description="leader lease; a follower takes over this long after the leader dies"
     )
 
+    mqtt_url: str = Field(
+        "mqtt://127.0.0.1:1883", description="MQTT broker of the alerts' mqtt sink (mqtt:// or mqtts://user:pw@host:port)"
+    )
+    mqtt_topic_prefix: str = Field("marketjobs/alerts", description="alerts publish to <prefix>/<symbol>")
+    webhook_timeout_seconds: float = Field(5.0, gt=0, le=300, description="timeout of one webhook POST")
+    job_record_retention_days: float = Field(30.0, gt=0, description="maintenance deletes older finished jobs")
+    bar_retention_days: float | None = Field(
+        None, gt=0, description="maintenance deletes bars older than this; unset keeps every bar"
+    )
+    signal_retention_days: float = Field(365.0, gt=0, description="maintenance deletes older signal events")
+
     metrics_host: str = Field("127.0.0.1", description="address the metrics endpoint binds")
     metrics_port: int = Field(9191, ge=1, le=65535, description="port of the metrics endpoint")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"

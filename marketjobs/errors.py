@@ -15,6 +15,7 @@ __all__ = [
     "ParameterError",
     "QueueJoinFailed",
     "ScheduleError",
+    "SourceError",
     "StoreError",
     "StoreUnavailableError",
     "UnsupportedBrokerError",
@@ -71,3 +72,7 @@ class ParameterError(NonRetryableError):
 
 class JobCancelled(MarketJobsError, SkipMessage):
     """Raised inside an actor to stop a cancelled job; the job ends as cancelled, not failed."""
+
+
+class SourceError(MarketJobsError):
+    """A bar source could not deliver bars (unreachable, bad payload); retrying may help."""

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 __all__ = [
+    "ALERTS_FIRED",
+    "ALERT_DELIVERY_FAILURES",
+    "INDICATOR_COMPUTE_SECONDS",
+    "INDICATOR_ROWS",
+    "SIGNALS_DETECTED",
     "DEAD_LETTERS",
     "EXPORTER_SCRAPE_ERRORS",
     "EXPORTER_UP",
@@ -38,3 +43,15 @@ SCHEDULE_LAG = "marketjobs_schedule_lag_seconds"
 SCHEDULE_ENQUEUED = "marketjobs_schedule_enqueued_total"
 #: 1 when the schedule is enabled.
 SCHEDULE_ENABLED = "marketjobs_schedule_enabled"
+
+# Worker-side domain metrics (monitoring.domain), served with the worker metrics.
+#: Time spent computing indicators and patterns in one technical-analysis batch, in seconds.
+INDICATOR_COMPUTE_SECONDS = "marketjobs_indicator_compute_seconds"
+#: Bar rows indicators were computed over (one row per symbol and bar, whatever the number of indicators).
+INDICATOR_ROWS = "marketjobs_indicator_rows_total"
+#: Signal events stored, by ``signal``.
+SIGNALS_DETECTED = "marketjobs_signals_detected_total"
+#: Alert firings, by ``sink`` (log, webhook, mqtt) and ``rule_type``.
+ALERTS_FIRED = "marketjobs_alerts_fired_total"
+#: Alert deliveries that failed (to be retried), by ``sink``.
+ALERT_DELIVERY_FAILURES = "marketjobs_alert_delivery_failures_total"

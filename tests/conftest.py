@@ -10,7 +10,7 @@ from typing import Any
 
 import dramatiq
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, MetaData
 
 from marketjobs.brokers import broker_from_url
 from marketjobs.config import Settings, configure, load_settings
@@ -24,21 +24,12 @@ BROKERS = ["stub", "sqlite", "postgres", "redis", "rabbitmq"]
 
 
 def reset_database(url: str) -> None:
-    """Drops marketjobs' tables from a shared test database."""
+    """Drops every table of a shared test database (marketjobs' and any a test left behind)."""
     engine = create_store_engine(url)
-    with engine.begin() as connection:
-        for table in (
-            "job_records",
-            "idempotency_keys",
-            "broker_messages",
-            "broker_results",
-            "broker_rate_limits",
-            "bars",
-            "schedules",
-            "scheduler_leases",
-            "alembic_version",
-        ):
-            connection.execute(text(f"DROP TABLE IF EXISTS {table}"))
+    metadata = MetaData()
+    metadata.reflect(engine)
+    metadata.drop_all(engine)
+    engine.dispose()
 
 
 @pytest.fixture(params=DATABASES)

@@ -11,11 +11,17 @@ import pytest
 __all__ = ["SERVICES", "free_port", "require_service", "require_tool", "service_available"]
 
 #: name -> (host, port, URL tests use)
+#: ``MARKETJOBS_TEST_<NAME>_URL`` overrides a URL, e.g. a database of one's own so that two test runs on one
+#: machine do not drop each other's tables.
 SERVICES: dict[str, tuple[str, int, str]] = {
-    "redis": ("127.0.0.1", 6379, "redis://127.0.0.1:6379/15"),
-    "rabbitmq": ("127.0.0.1", 5672, "amqp://guest:guest@127.0.0.1:5672/%2F"),
-    "postgres": ("127.0.0.1", 5432, "postgresql://postgres@127.0.0.1:5432/test"),
-    "mariadb": ("127.0.0.1", 3306, "mysql://root@127.0.0.1:3306/test"),
+    name: (host, port, os.environ.get(f"MARKETJOBS_TEST_{name.upper()}_URL", url))
+    for name, (host, port, url) in {
+        "redis": ("127.0.0.1", 6379, "redis://127.0.0.1:6379/15"),
+        "rabbitmq": ("127.0.0.1", 5672, "amqp://guest:guest@127.0.0.1:5672/%2F"),
+        "postgres": ("127.0.0.1", 5432, "postgresql://postgres@127.0.0.1:5432/test"),
+        "mariadb": ("127.0.0.1", 3306, "mysql://root@127.0.0.1:3306/test"),
+        "mosquitto": ("127.0.0.1", 1883, "mqtt://127.0.0.1:1883"),
+    }.items()
 }
 
 _checked: dict[str, bool] = {}

@@ -16,14 +16,10 @@ from typing import Any, ClassVar
 import polars as pl
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from marketjobs.errors import ConfigError, MarketJobsError
+from marketjobs.errors import ConfigError, SourceError
 from marketjobs.marketdata.validate import BAR_COLUMNS
 
 __all__ = ["BarSource", "SourceError", "SourceOptions", "options_error"]
-
-
-class SourceError(MarketJobsError):
-    """A bar source could not deliver bars (unreachable, bad payload); retrying may help."""
 
 
 class SourceOptions(BaseModel):
