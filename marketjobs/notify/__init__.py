@@ -1,0 +1,29 @@
+"""Alerts: rules in the store, one run that evaluates and records firings, and the sinks that deliver them.
+
+Sinks: ``log`` (a log record), ``webhook`` (HTTP POST of JSON with retries), ``mqtt`` (JSON to
+``<mqtt_topic_prefix>/<symbol>``, QoS 1) and ``memory`` (tests). :func:`run_alerts` is the alerts job's work.
+"""
+
+from __future__ import annotations
+
+from marketjobs.notify.base import DeliveryError, Notification, Sink
+from marketjobs.notify.log import LogSink
+from marketjobs.notify.memory import MemorySink
+from marketjobs.notify.mqtt import MqttSink
+from marketjobs.notify.run import AlertsSummary, deliver_outstanding, run_alerts
+from marketjobs.notify.sinks import SinkSet
+from marketjobs.notify.webhook import WebhookSink
+
+__all__ = [
+    "AlertsSummary",
+    "DeliveryError",
+    "LogSink",
+    "MemorySink",
+    "MqttSink",
+    "Notification",
+    "Sink",
+    "SinkSet",
+    "WebhookSink",
+    "deliver_outstanding",
+    "run_alerts",
+]

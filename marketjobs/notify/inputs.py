@@ -1,0 +1,78 @@
+"""What alert rules are evaluated on, read from the store: recent closes, indicator snapshots, signals.
+
+Only what the rules need is read: closes for price, ``pct_move`` and pattern rules (the latest bar plus as
+many before it as the longest ``pct_move`` looks back), snapshots for indicator and pattern rules, and signal
+events on each symbol's latest analysed bar for pattern rules.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from sqlalchemy import Engine, func, select
+
+from marketjobs.analysis.alert_rules import MarketData, Rule, SignalEvent, Snapshot, max_pct_bars
+from marketjobs.store.alerts import ALL_SYMBOLS
+from marketjobs.store.analysis import IndicatorSnapshot, Signal
+from marketjobs.store.bars import Bar
+from marketjobs.store.engine import READ_ONLY_OPTION
+
+__all__ = ["load_market_data", "watched_symbols"]
+
+
+def watched_symbols(rules: Sequence[Rule], symbols: Sequence[str] | None) -> list[str] | None:
+    """Symbols to read: ``symbols`` if given, else the rules' own, or None (all) when a rule watches all."""
+    if symbols is not None:
+        return sorted(set(symbols))
+    if any(rule.symbol == ALL_SYMBOLS for rule in rules):
+        return None
+    return sorted({rule.symbol for rule in rules})
+
+
+def load_market_data(
+    engine: Engine, rules: Sequence[Rule], symbols: Sequence[str] | None = None
+) -> MarketData:
+    """The data ``rules`` need, for ``symbols`` (None: as :func:`watched_symbols` decides)."""
+    wanted = watched_symbols(rules, symbols)
+    types = {rule.rule_type for rule in rules}
+    if not rules or wanted == []:
+        return MarketData()
+    closes: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    snapshots: dict[str, Snapshot] = {}
+    signals: dict[str, list[SignalEvent]] = defaultdict(list)
+    with engine.connect().execution_options(**{READ_ONLY_OPTION: True}) as connection:
+        if types & {"price_above", "price_below", "pct_move", "pattern_seen"}:
+            rank = func.row_number().over(partition_by=Bar.symbol, order_by=Bar.ts.desc()).label("rank")
+            ranked = select(Bar.symbol, Bar.ts, Bar.close, rank)
+            if wanted is not None:
+                ranked = ranked.where(Bar.symbol.in_(wanted))
+            recent = ranked.subquery()
+            query = (
+                select(recent.c.symbol, recent.c.ts, recent.c.close)
+                .where(recent.c.rank <= max_pct_bars(rules) + 1)
+                .order_by(recent.c.symbol, recent.c.ts)
+            )
+            for symbol, ts, close in connection.execute(query):
+                closes[symbol].append((int(ts), float(close)))
+        if any(t.startswith("indicator_") or t == "pattern_seen" for t in types):
+            query_s = select(IndicatorSnapshot)
+            if wanted is not None:
+                query_s = query_s.where(IndicatorSnapshot.symbol.in_(wanted))
+            for row in connection.execute(query_s).mappings():
+                snapshots[row["symbol"]] = Snapshot(
+                    row["ts"], row["indicator_values"], row["previous_values"]
+                )
+        if "pattern_seen" in types:
+            latest = {s: snap.ts for s, snap in snapshots.items()}
+            latest.update({s: bars[-1][0] for s, bars in closes.items() if s not in latest})
+            if latest:
+                query_e = select(
+                    Signal.symbol, Signal.ts, Signal.signal, Signal.direction, Signal.value
+                ).where(Signal.ts >= min(latest.values()))
+                if wanted is not None:
+                    query_e = query_e.where(Signal.symbol.in_(wanted))
+                for symbol, ts, name, direction, value in connection.execute(query_e):
+                    if latest.get(symbol) == ts:
+                        signals[symbol].append(SignalEvent(symbol, int(ts), name, direction, value))
+    return MarketData(closes=dict(closes), snapshots=snapshots, signals=dict(signals))

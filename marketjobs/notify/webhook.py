@@ -1,0 +1,82 @@
+"""``webhook``: an HTTP POST of the alert as JSON, with a timeout and retries with exponential backoff.
+
+Timeouts, connection errors, 408, 429 and 5xx answers are retried (``retries`` times after the first try,
+waiting ``backoff_seconds`` doubled each time, plus up to 50% jitter); any other non-2xx answer fails at
+once, since sending the same request again cannot fix it. The stdlib's urllib is used, as by the ``http``
+bar source, so workers need no extra HTTP dependency.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+
+from marketjobs.notify.base import DeliveryError, Notification, Sink
+
+__all__ = ["DEFAULT_BACKOFF_SECONDS", "DEFAULT_RETRIES", "WebhookSink"]
+
+#: Attempts after the first on timeouts, connection errors, 408/429 and 5xx.
+DEFAULT_RETRIES = 3
+#: First retry delay; doubles on each retry.
+DEFAULT_BACKOFF_SECONDS = 0.5
+#: HTTP statuses worth retrying besides 5xx.
+RETRY_STATUSES = frozenset({408, 429})
+#: Bytes of an error answer quoted in a message.
+BODY_EXCERPT_BYTES = 200
+
+
+class WebhookSink(Sink):
+    """POSTs each alert's :meth:`~marketjobs.notify.base.Notification.payload` to ``url``."""
+
+    name = "webhook"
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout_seconds: float,
+        retries: int = DEFAULT_RETRIES,
+        backoff_seconds: float = DEFAULT_BACKOFF_SECONDS,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if not url.startswith(("http://", "https://")):
+            raise DeliveryError(f"webhook url {url!r} is not http:// or https://; fix the rule's webhook url")
+        self.url, self.timeout_seconds = url, timeout_seconds
+        self.retries, self.backoff_seconds = retries, backoff_seconds
+        self._sleep = sleep
+
+    def _deliver(self, notification: Notification) -> None:
+        body = json.dumps(notification.payload()).encode()
+        headers = {"Content-Type": "application/json", "User-Agent": "marketjobs-alerts"}
+        problem = ""
+        for attempt in range(self.retries + 1):
+            if attempt:
+                delay = self.backoff_seconds * 2 ** (attempt - 1)
+                self._sleep(delay * (1 + random.random() / 2))
+            request = urllib.request.Request(self.url, data=body, headers=headers, method="POST")
+            try:
+                with urllib.request.urlopen(request, timeout=self.timeout_seconds) as response:
+                    response.read()
+                return
+            except urllib.error.HTTPError as exc:
+                excerpt = exc.read()[:BODY_EXCERPT_BYTES].decode(errors="replace")
+                problem = f"HTTP {exc.code} from {self.url}: {excerpt}"
+                if exc.code < 500 and exc.code not in RETRY_STATUSES:
+                    raise DeliveryError(f"{problem}; check the rule's webhook url and the receiver") from None
+            except TimeoutError:
+                problem = f"no answer from {self.url} within {self.timeout_seconds} s"
+            except urllib.error.URLError as exc:
+                if isinstance(exc.reason, TimeoutError):
+                    problem = f"no answer from {self.url} within {self.timeout_seconds} s"
+                else:
+                    problem = f"cannot reach {self.url}: {exc.reason}"
+            except OSError as exc:  # connection reset or closed mid-answer
+                problem = f"connection to {self.url} failed: {exc!r}"
+        raise DeliveryError(
+            f"{problem} (after {self.retries + 1} attempts); the alert is kept and sent again by the next "
+            "alerts run; check the receiver, or raise webhook_timeout_seconds"
+        )

@@ -1,0 +1,56 @@
+"""The webhook sink against a local HTTP server: JSON POST, retries on 5xx, no retry on 4xx, unreachable."""
+
+from __future__ import annotations
+
+import pytest
+
+from marketjobs.notify import DeliveryError, WebhookSink
+from tests.notify.conftest import Receiver, notification
+from tests.services import free_port
+
+
+def sink(url: str, retries: int = 2) -> WebhookSink:
+    return WebhookSink(url, timeout_seconds=5.0, retries=retries, backoff_seconds=0.01)
+
+
+def test_posts_the_alert_as_json(receiver: Receiver) -> None:
+    sink(receiver.url).deliver(notification())
+    [body] = receiver.bodies
+    assert receiver.content_types == ["application/json"]
+    assert body["symbol"] == "AAPL"
+    assert body["rule_name"] == "aapl-200"
+    assert body["value"] == 201.5
+    assert body["bar_time"] == "2023-11-14T22:13:20Z"
+    assert body["message"] == "AAPL closed at 201.5, above 200"
+
+
+def test_retries_a_server_error_then_delivers(receiver: Receiver) -> None:
+    receiver.plan = [500, 503]
+    sink(receiver.url, retries=2).deliver(notification())
+    assert len(receiver.bodies) == 3
+    assert receiver.bodies[0] == receiver.bodies[2]
+
+
+def test_gives_up_after_its_retries_and_says_the_alert_is_kept(receiver: Receiver) -> None:
+    receiver.plan = [500, 500]
+    with pytest.raises(DeliveryError, match=r"HTTP 500 .* \(after 2 attempts\); the alert is kept"):
+        sink(receiver.url, retries=1).deliver(notification())
+    assert len(receiver.bodies) == 2
+
+
+def test_does_not_retry_a_client_error(receiver: Receiver) -> None:
+    receiver.plan = [404]
+    with pytest.raises(DeliveryError, match=r"HTTP 404 .* check the rule's webhook url"):
+        sink(receiver.url, retries=3).deliver(notification())
+    assert len(receiver.bodies) == 1
+
+
+def test_an_unreachable_receiver_fails_after_retries() -> None:
+    url = f"http://127.0.0.1:{free_port()}/hook"
+    with pytest.raises(DeliveryError, match=rf"cannot reach {url}: .* \(after 3 attempts\)"):
+        sink(url, retries=2).deliver(notification())
+
+
+def test_a_non_http_url_is_refused() -> None:
+    with pytest.raises(DeliveryError, match="is not http:// or https://"):
+        WebhookSink("ftp://example.com", timeout_seconds=1.0)
