@@ -135,6 +135,7 @@ def _query(
     symbols: Sequence[str] | None,
     start: datetime | date | None,
     end: datetime | date | None,
+    last: int | None = None,
 ) -> tuple[str, list[Any]]:
     marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     where: list[str] = []
@@ -150,7 +151,11 @@ def _query(
         params.append(_epoch_ms(end))
     cols = ", ".join(_quoted(connection, BAR_COLUMNS))
     clause = f" WHERE {' AND '.join(where)}" if where else ""
-    return f"SELECT {cols} FROM bars{clause} ORDER BY symbol, ts", params
+    if last is None:
+        return f"SELECT {cols} FROM bars{clause} ORDER BY symbol, ts", params
+    rank = "ROW_NUMBER() OVER (PARTITION BY symbol ORDER BY ts DESC) AS bar_rank"
+    recent = f"SELECT {cols}, {rank} FROM bars{clause}"
+    return f"SELECT {cols} FROM ({recent}) recent WHERE bar_rank <= {int(last)} ORDER BY symbol, ts", params
 
 
 _READ_SCHEMA = pl.Schema({**BAR_SCHEMA, "ts": pl.Int64()})
@@ -180,17 +185,22 @@ def load_bars(
     symbols: Sequence[str] | None = None,
     start: datetime | date | None = None,
     end: datetime | date | None = None,
+    *,
+    last: int | None = None,
 ) -> pl.DataFrame:
     """Bars of ``symbols`` (all when None) with ``start <= ts < end``, sorted by symbol, ts, as BAR_SCHEMA.
 
-    Dates mean midnight UTC; datetimes must be timezone-aware.
+    Dates mean midnight UTC; datetimes must be timezone-aware. ``last`` keeps each symbol's latest N of
+    those bars (a window function in the database, so older bars are never sent).
     """
+    if last is not None and last < 1:
+        raise ValueError(f"load_bars(last={last}): pass a positive number of bars, or None for all")
     if symbols is not None and not symbols:
         return pl.DataFrame(schema=BAR_SCHEMA)
     if isinstance(engine, Engine):
         with engine.connect().execution_options(**{READ_ONLY_OPTION: True}) as connection:
-            return load_bars(connection, symbols, start, end)
-    sql, params = _query(engine, list(symbols) if symbols is not None else None, start, end)
+            return load_bars(connection, symbols, start, end, last=last)
+    sql, params = _query(engine, list(symbols) if symbols is not None else None, start, end, last)
     fetch = _fetch_postgres if engine.dialect.name == "postgresql" else _fetch_rows
     frame = fetch(engine, sql, params)
     return frame.with_columns(pl.col("ts").cast(pl.Datetime("ms")).dt.replace_time_zone("UTC"))

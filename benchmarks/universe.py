@@ -1,0 +1,232 @@
+"""Technical analysis of a whole universe, end to end: marketjobs vs the per-symbol baseline of today.
+
+One run on this machine. SYMBOLS x BARS synthetic daily bars go into a SQLite file that is both the broker
+(the SQL broker) and the store. Then, for each mode, 2 worker processes (``dramatiq
+benchmarks.universe_actors -p 2``) are started and, once both answer a probe, the work is sent and timed
+until every job is done:
+
+- marketjobs: one ``technical_analysis`` message for the universe (12 indicators, all 25 patterns,
+  snapshots upserted and the signals of each symbol's last ``--signal-bars`` bars stored), which fans out
+  into chunks (a Dramatiq group) and ends when the group's completion callback has finished.
+- baseline: one message per symbol: ``pandas.read_sql`` of its bars, TA-Lib calls, the same signals found
+  with numpy, the snapshot and each signal written row by row.
+
+Prints the times, the rows each mode wrote (the same counts: a cross-check), the workers' peak RSS (psutil,
+sampled every 50 ms), and the speed-up last.
+
+    .venv/bin/python benchmarks/universe.py [--symbols 2000 --bars 2520]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psutil
+from sqlalchemy import Engine, text
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.bar_loading import synthetic_bars  # noqa: E402
+from marketjobs.marketdata.bars_io import upsert_bars  # noqa: E402
+from marketjobs.store.engine import create_store_engine  # noqa: E402
+from marketjobs.store.migrate import upgrade  # noqa: E402
+
+
+@dataclass
+class Run:
+    mode: str
+    seconds: float
+    snapshots: int
+    signals: int
+    peak_rss_mb: float
+
+
+class RssSampler(threading.Thread):
+    """Peak resident memory of each process under ``pid`` (the dramatiq parent and its workers)."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.root = psutil.Process(pid)
+        self.peaks: dict[int, int] = {}
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(0.05):
+            try:
+                processes = [self.root, *self.root.children(recursive=True)]
+            except psutil.NoSuchProcess:
+                return
+            for process in processes:
+                try:
+                    rss = process.memory_info().rss
+                except psutil.NoSuchProcess:
+                    continue
+                self.peaks[process.pid] = max(self.peaks.get(process.pid, 0), rss)
+
+    def worker_peak_mb(self) -> float:
+        """The largest peak among the worker processes (the children), in MB."""
+        workers = [rss for pid, rss in self.peaks.items() if pid != self.root.pid]
+        return max(workers or [0]) / 1e6
+
+
+def _count(engine: Engine, sql: str) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(text(sql)).scalar_one())
+
+
+def _completed(engine: Engine, job_type: str) -> int:
+    return _count(
+        engine, f"SELECT COUNT(*) FROM job_records WHERE job_type = '{job_type}' AND status = 'completed'"
+    )
+
+
+def _wait(predicate: Any, what: str, timeout: float = 7200.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"gave up waiting for {what} after {timeout:.0f} s")
+        time.sleep(0.05)
+
+
+def _start_workers(env: dict[str, str], processes: int, threads: int, queue: str) -> subprocess.Popen[bytes]:
+    argv = [sys.executable, "-m", "dramatiq", "benchmarks.universe_actors", "-p", str(processes)]
+    argv += ["-t", str(threads), "--queues", queue]
+    return subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _stop(workers: subprocess.Popen[bytes]) -> None:
+    workers.send_signal(signal.SIGTERM)
+    try:
+        workers.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        workers.kill()
+        workers.wait()
+
+
+def _ready(engine: Engine, probe: Any, job_type: str, processes: int) -> None:
+    """Sends probes until every worker process has run one (each pid seen in the records)."""
+    sql = (
+        f"SELECT COUNT(DISTINCT pid) FROM job_records WHERE job_type = '{job_type}' AND status = 'completed'"
+    )
+    deadline = time.monotonic() + 120
+    while _count(engine, sql) < processes:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"workers did not start within 120 s ({job_type})")
+        for _ in range(8):
+            probe.send()
+        time.sleep(0.3)
+
+
+def run_mode(mode: str, args: argparse.Namespace, env: dict[str, str], engine: Engine) -> Run:
+    os.environ.update(env)
+    from benchmarks import universe_actors as worker_module
+
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM signals"))
+        connection.execute(text("DELETE FROM indicator_snapshots"))
+    queue = "analysis" if mode == "marketjobs" else worker_module.QUEUE
+    workers = _start_workers(env, args.processes, args.threads, queue)
+    sampler = RssSampler(workers.pid)
+    sampler.start()
+    try:
+        if mode == "marketjobs":
+            _ready(engine, worker_module.universe_ping_analysis, "universe_ping_analysis", args.processes)
+        else:
+            _ready(engine, worker_module.universe_ping, "universe_ping", args.processes)
+        symbols = [f"S{i:05d}" for i in range(args.symbols)]
+        started = time.perf_counter()
+        if mode == "marketjobs":
+            from actors.technical_analysis import technical_analysis
+
+            message = technical_analysis.send(
+                symbols="all", patterns="all", chunk_size=args.chunk_size, signal_bars=args.signal_bars
+            )
+            callback: list[str] = []
+
+            def finished() -> bool:
+                from marketjobs.jobs import get_job
+
+                if not callback:
+                    try:
+                        record = get_job(engine, message.message_id)
+                    except Exception:
+                        return False
+                    if record.status != "completed":
+                        return False
+                    callback.append(record.result["callback"])
+                try:
+                    return get_job(engine, callback[0]).status == "completed"
+                except Exception:
+                    return False
+
+            _wait(finished, "the technical_analysis callback")
+        else:
+            for symbol in symbols:
+                worker_module.universe_baseline.send(symbol, args.signal_bars)
+            _wait(lambda: _completed(engine, "universe_baseline") >= len(symbols), "the baseline jobs")
+        seconds = time.perf_counter() - started
+    finally:
+        sampler.done.set()
+        sampler.join()
+        _stop(workers)
+    return Run(
+        mode,
+        seconds,
+        _count(engine, "SELECT COUNT(*) FROM indicator_snapshots"),
+        _count(engine, "SELECT COUNT(*) FROM signals"),
+        sampler.worker_peak_mb(),
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--symbols", type=int, default=2000)
+    parser.add_argument("--bars", type=int, default=2520)
+    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--chunk-size", type=int, default=250)
+    parser.add_argument("--signal-bars", type=int, default=5)
+    parser.add_argument("--dir", type=Path, default=Path("/tmp/marketjobs-universe"))
+    args = parser.parse_args()
+
+    shutil.rmtree(args.dir, ignore_errors=True)
+    args.dir.mkdir(parents=True)
+    url = f"sqlite:///{args.dir / 'store.db'}"
+    env = {**os.environ, "MARKETJOBS_BROKER_URL": url, "MARKETJOBS_DATABASE_URL": url}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    upgrade(url)
+    engine = create_store_engine(url)
+    started = time.perf_counter()
+    upsert_bars(engine, synthetic_bars(args.symbols, args.bars), source="synthetic")
+    print(f"stored {args.symbols:,} x {args.bars:,} bars in {time.perf_counter() - started:.1f} s ({url})")
+
+    runs = [run_mode(mode, args, env, engine) for mode in ("marketjobs", "baseline")]
+    print(f"{'mode':<11} {'seconds':>9} {'snapshots':>10} {'signals':>8} {'worker peak RSS':>16}")
+    for run in runs:
+        print(
+            f"{run.mode:<11} {run.seconds:>9.1f} {run.snapshots:>10,} {run.signals:>8,} "
+            f"{run.peak_rss_mb:>13.0f} MB"
+        )
+    ours, baseline = runs
+    print(
+        f"universe {args.symbols}x{args.bars}, {args.processes} workers: marketjobs {ours.seconds:.1f} s vs "
+        f"baseline {baseline.seconds:.1f} s = {baseline.seconds / ours.seconds:.2f}x faster (target 3x); "
+        f"worker peak RSS {ours.peak_rss_mb:.0f} MB (target 500 MB)"
+    )
+
+
+if __name__ == "__main__":
+    main()
