@@ -103,7 +103,7 @@ def _fan_out(params: TechnicalAnalysisParams, symbols: list[str], parent: str) -
     ]
     ids = [message.message_id for message in chunks]
     callback = technical_analysis_done.message(parent=parent, chunks=ids)
-    group = dramatiq.group(chunks)  # type: ignore[no-untyped-call]
+    group: Any = dramatiq.group(chunks)  # type: ignore[no-untyped-call]
     group.add_completion_callback(callback)
     group.run()
     return {
