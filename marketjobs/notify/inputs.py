@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, bindparam, select
 
 from marketjobs.analysis.alert_rules import MarketData, Rule, SignalEvent, Snapshot, max_pct_bars
 from marketjobs.store.alerts import ALL_SYMBOLS
@@ -43,18 +43,22 @@ def load_market_data(
     signals: dict[str, list[SignalEvent]] = defaultdict(list)
     with engine.connect().execution_options(**{READ_ONLY_OPTION: True}) as connection:
         if types & {"price_above", "price_below", "pct_move", "pattern_seen"}:
-            rank = func.row_number().over(partition_by=Bar.symbol, order_by=Bar.ts.desc()).label("rank")
-            ranked = select(Bar.symbol, Bar.ts, Bar.close, rank)
-            if wanted is not None:
-                ranked = ranked.where(Bar.symbol.in_(wanted))
-            recent = ranked.subquery()
-            query = (
-                select(recent.c.symbol, recent.c.ts, recent.c.close)
-                .where(recent.c.rank <= max_pct_bars(rules) + 1)
-                .order_by(recent.c.symbol, recent.c.ts)
+            # One index seek per symbol on the (symbol, ts) key: a window function over the whole table
+            # sorts every bar (seconds for millions of bars); this reads only the rows it returns.
+            if wanted is None:
+                wanted_bars = list(connection.execute(select(Bar.symbol).distinct()).scalars())
+            else:
+                wanted_bars = wanted
+            recent = (
+                select(Bar.ts, Bar.close)
+                .where(Bar.symbol == bindparam("symbol"))
+                .order_by(Bar.ts.desc())
+                .limit(max_pct_bars(rules) + 1)
             )
-            for symbol, ts, close in connection.execute(query):
-                closes[symbol].append((int(ts), float(close)))
+            for symbol in wanted_bars:
+                rows = connection.execute(recent, {"symbol": symbol}).all()
+                if rows:
+                    closes[symbol] = [(int(ts), float(close)) for ts, close in reversed(rows)]
         if any(t.startswith("indicator_") or t == "pattern_seen" for t in types):
             query_s = select(IndicatorSnapshot)
             if wanted is not None:
