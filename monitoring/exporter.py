@@ -3,43 +3,87 @@
 ``marketjobs exporter`` serves them over HTTP for Prometheus. The collector reads queue depths from the
 broker and aggregates from the job store on every scrape; a failed read is reported as
 ``marketjobs_exporter_up 0`` and counted, never as a crashed endpoint.
+
+Every read is one aggregate query (``GROUP BY``), whatever the number of jobs or bars. Bar freshness per
+symbol is capped at ``max_bar_symbols`` series, the stalest first (those are the ones to act on); the symbol
+count, the stale count and the newest bar's age always cover every symbol.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
+import dramatiq
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector, CollectorRegistry
 from sqlalchemy import Engine, func, select
 
 from marketjobs.brokers.depth import QueueDepth
+from marketjobs.config import get_settings
 from marketjobs.constants import Status
+from marketjobs.store.bars import Bar
 from marketjobs.store.models import JobRecord
 from marketjobs.store.schedules import Schedule
 from marketjobs.store.types import utcnow
 from monitoring import names
 
-__all__ = ["StoreCollector", "registry_for"]
+__all__ = [
+    "DEFAULT_BAR_STALE_AFTER_SECONDS",
+    "DEFAULT_MAX_BAR_SYMBOLS",
+    "StoreCollector",
+    "actor_time_limits",
+    "registry_for",
+]
 
 logger = logging.getLogger(__name__)
 
+#: A symbol whose last bar is older than this is stale: 4 days, so daily bars stay fresh over a long weekend.
+DEFAULT_BAR_STALE_AFTER_SECONDS = 4 * 24 * 3600.0
+#: At most this many ``marketjobs_bar_age_seconds`` series (one per symbol), the stalest first.
+DEFAULT_MAX_BAR_SYMBOLS = 200
+
 
 class StoreCollector(Collector):
-    """Collects queue depths (``depths()``) and job-record aggregates (``engine``) at scrape time."""
+    """Collects queue depths (``depths()``) and job-record, schedule and bar aggregates (``engine``) at
+    scrape time.
 
-    def __init__(self, engine: Engine, depths: Callable[[], Iterable[QueueDepth]]) -> None:
+    ``time_limits`` maps job types to their time limit in seconds (see :func:`actor_time_limits`); other job
+    types run under ``default_time_limit_seconds`` (default: the ``time_limit_seconds`` setting).
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        depths: Callable[[], Iterable[QueueDepth]],
+        *,
+        time_limits: Mapping[str, float] | None = None,
+        default_time_limit_seconds: float | None = None,
+        bar_stale_after_seconds: float = DEFAULT_BAR_STALE_AFTER_SECONDS,
+        max_bar_symbols: int = DEFAULT_MAX_BAR_SYMBOLS,
+    ) -> None:
+        if max_bar_symbols < 0:
+            raise ValueError(
+                f"max_bar_symbols={max_bar_symbols} is negative; pass 0 to export no per-symbol ages"
+            )
         self.engine = engine
         self.depths = depths
+        self.time_limits = dict(time_limits or {})
+        self.default_time_limit_seconds = (
+            get_settings().time_limit_seconds
+            if default_time_limit_seconds is None
+            else default_time_limit_seconds
+        )
+        self.bar_stale_after_seconds = bar_stale_after_seconds
+        self.max_bar_symbols = max_bar_symbols
         self.scrape_errors = 0
 
     def collect(self) -> Iterator[Metric]:
         up = GaugeMetricFamily(names.EXPORTER_UP, "1 when the last scrape read the broker and the store")
         try:
-            metrics = [self._queues(), *self._records(), *self._schedules()]
+            metrics = [self._queues(), *self._records(), *self._running(), *self._schedules(), *self._bars()]
         except Exception:
             logger.exception("metrics scrape failed")
             self.scrape_errors += 1
@@ -88,13 +132,65 @@ class StoreCollector(Collector):
         )
         now = utcnow()
         with self.engine.connect() as connection:
+            job_types = set()
             for job_type, status, count in connection.execute(by_status):
                 records.add_metric([job_type, status], float(count))
-            for job_type, count in connection.execute(not_retried):
-                dead.add_metric([job_type], float(count))
+                job_types.add(job_type)
+            dead_counts = {job_type: count for job_type, count in connection.execute(not_retried)}
+            # 0 for every job type with records: the series exists before its first dead letter, so an alert
+            # on its growth sees the first one too.
+            for job_type in sorted(job_types | set(dead_counts)):
+                dead.add_metric([job_type], float(dead_counts.get(job_type, 0)))
             for job_type, _count, first in connection.execute(waiting):
                 oldest.add_metric([job_type], _age_seconds(now, first))
         return [records, dead, oldest]
+
+    def _running(self) -> list[Metric]:
+        oldest = GaugeMetricFamily(
+            names.OLDEST_RUNNING_AGE,
+            "Age of the oldest running job (its current attempt) in seconds",
+            labels=["job_type"],
+        )
+        limits = GaugeMetricFamily(
+            names.JOB_TIME_LIMIT, "Time limit a job type runs under in seconds", labels=["job_type"]
+        )
+        running = (
+            select(JobRecord.job_type, func.min(JobRecord.started_at))
+            .where(JobRecord.status == Status.RUNNING.value)
+            .group_by(JobRecord.job_type)
+        )
+        now = utcnow()
+        with self.engine.connect() as connection:
+            started = {job_type: first for job_type, first in connection.execute(running)}
+        for job_type, first in sorted(started.items()):
+            oldest.add_metric([job_type], _age_seconds(now, first))
+        for job_type in sorted(set(started) | set(self.time_limits)):
+            limits.add_metric([job_type], self.time_limits.get(job_type, self.default_time_limit_seconds))
+        return [oldest, limits]
+
+    def _bars(self) -> list[Metric]:
+        ages = GaugeMetricFamily(
+            names.BAR_AGE, "Seconds since each symbol's last bar (stalest symbols only)", labels=["symbol"]
+        )
+        newest = GaugeMetricFamily(names.BAR_NEWEST_AGE, "Seconds since the newest bar of any symbol")
+        symbols = GaugeMetricFamily(names.BAR_SYMBOLS, "Symbols with at least one bar")
+        stale = GaugeMetricFamily(
+            names.BAR_STALE_SYMBOLS, "Symbols whose last bar is older than the threshold"
+        )
+        threshold = GaugeMetricFamily(names.BAR_STALE_AFTER, "Age in seconds past which a symbol is stale")
+        last_bars = select(Bar.symbol, func.max(Bar.ts)).group_by(Bar.symbol)
+        now_ms = utcnow().timestamp() * 1000
+        with self.engine.connect() as connection:
+            last = sorted((ts, symbol) for symbol, ts in connection.execute(last_bars))
+        age = [(symbol, max(0.0, (now_ms - ts) / 1000)) for ts, symbol in last]
+        for symbol, seconds in age[: self.max_bar_symbols]:
+            ages.add_metric([symbol], seconds)
+        if age:
+            newest.add_metric([], age[-1][1])
+        symbols.add_metric([], float(len(age)))
+        stale.add_metric([], float(sum(1 for _, seconds in age if seconds > self.bar_stale_after_seconds)))
+        threshold.add_metric([], self.bar_stale_after_seconds)
+        return [ages, newest, symbols, stale, threshold]
 
     def _schedules(self) -> list[Metric]:
         families = _schedule_families()
@@ -134,6 +230,16 @@ def _age_seconds(now: datetime, then: Any) -> float:
     if not isinstance(then, datetime):
         return 0.0
     return max(0.0, (now - then).total_seconds())
+
+
+def actor_time_limits(broker: dramatiq.Broker) -> dict[str, float]:
+    """Time limit in seconds of every actor declared on ``broker`` that sets its own (``time_limit``, ms)."""
+    limits = {}
+    for name in broker.get_declared_actors():
+        limit = broker.get_actor(name).options.get("time_limit")
+        if limit is not None:
+            limits[name] = float(limit) / 1000
+    return limits
 
 
 def registry_for(collector: StoreCollector) -> CollectorRegistry:

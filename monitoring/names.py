@@ -5,20 +5,27 @@ from __future__ import annotations
 __all__ = [
     "ALERTS_FIRED",
     "ALERT_DELIVERY_FAILURES",
-    "INDICATOR_COMPUTE_SECONDS",
-    "INDICATOR_ROWS",
-    "SIGNALS_DETECTED",
+    "BAR_AGE",
+    "BAR_NEWEST_AGE",
+    "BAR_STALE_AFTER",
+    "BAR_STALE_SYMBOLS",
+    "BAR_SYMBOLS",
     "DEAD_LETTERS",
     "EXPORTER_SCRAPE_ERRORS",
     "EXPORTER_UP",
+    "INDICATOR_COMPUTE_SECONDS",
+    "INDICATOR_ROWS",
     "JOB_RECORDS",
+    "JOB_TIME_LIMIT",
     "OLDEST_PENDING_AGE",
+    "OLDEST_RUNNING_AGE",
     "QUEUE_MESSAGES",
     "SCHEDULE_ENABLED",
     "SCHEDULE_ENQUEUED",
     "SCHEDULE_LAG",
     "SCHEDULE_LAST_TICK",
     "SCHEDULE_NEXT_RUN",
+    "SIGNALS_DETECTED",
 ]
 
 #: Messages a queue holds, by ``queue`` and ``state`` (ready, delayed, dead), as the broker reports them.
@@ -55,3 +62,19 @@ SIGNALS_DETECTED = "marketjobs_signals_detected_total"
 ALERTS_FIRED = "marketjobs_alerts_fired_total"
 #: Alert deliveries that failed (to be retried), by ``sink``.
 ALERT_DELIVERY_FAILURES = "marketjobs_alert_delivery_failures_total"
+
+# Running jobs and market data (monitoring.exporter).
+#: Age of the oldest running job, by ``job_type``, in seconds (since its current attempt started).
+OLDEST_RUNNING_AGE = "marketjobs_oldest_running_job_age_seconds"
+#: The time limit a job type runs under, by ``job_type``, in seconds (the actor's, else the default).
+JOB_TIME_LIMIT = "marketjobs_job_time_limit_seconds"
+#: Seconds since each symbol's last bar, by ``symbol``; only the stalest symbols (the exporter's cap).
+BAR_AGE = "marketjobs_bar_age_seconds"
+#: Seconds since the newest bar of any symbol: the whole feed's freshness.
+BAR_NEWEST_AGE = "marketjobs_bar_newest_age_seconds"
+#: Symbols with at least one bar.
+BAR_SYMBOLS = "marketjobs_bar_symbols"
+#: Symbols whose last bar is older than the stale threshold.
+BAR_STALE_SYMBOLS = "marketjobs_bar_stale_symbols"
+#: The stale threshold the exporter applies, in seconds.
+BAR_STALE_AFTER = "marketjobs_bar_stale_after_seconds"

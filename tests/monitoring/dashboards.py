@@ -11,7 +11,7 @@ from typing import Any
 DASHBOARDS_DIR = Path(__file__).resolve().parents[2] / "grafana" / "dashboards"
 
 #: What the variables resolve to when every value is selected ("All").
-ALL_VALUES = {"$job": ".*", "$queue_name": ".*", "$actor_name": ".*"}
+ALL_VALUES = {"$job": ".*", "$queue_name": ".*", "$actor_name": ".*", "$schedule": ".*"}
 
 
 def dashboards() -> list[tuple[Path, dict[str, Any]]]:

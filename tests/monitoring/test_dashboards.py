@@ -16,11 +16,38 @@ from tests.services import require_tool
 DASHBOARDS = dashboards()
 IDS = [path.name for path, _ in DASHBOARDS]
 RATE_FUNCTIONS = re.compile(r"\b(rate|irate|increase|deriv|delta)\(")
+RANGE = re.compile(r"\[([^\]]*)\]")
+
+
+def ranges_of_rate_functions(expr: str) -> list[str]:
+    """The range selector each rate-like function in ``expr`` applies to (the first one after its name)."""
+    found = []
+    for match in RATE_FUNCTIONS.finditer(expr):
+        selector = RANGE.search(expr, match.end())
+        found.append(selector.group(1) if selector else "")
+    return found
+
+
+@pytest.mark.parametrize(
+    ("expr", "ranges"),
+    [
+        ('sum(rate(x{a="b"}[$__rate_interval]))', ["$__rate_interval"]),
+        ("rate(x[5m]) / rate(y[$__rate_interval])", ["5m", "$__rate_interval"]),
+        ("deriv(x[1h])", ["1h"]),
+    ],
+)
+def test_the_lint_finds_the_range_of_each_rate_function(expr: str, ranges: list[str]) -> None:
+    assert ranges_of_rate_functions(expr) == ranges
 
 
 def test_there_are_dashboards_with_unique_fixed_uids() -> None:
     uids = [model.get("uid") for _, model in DASHBOARDS]
-    assert uids
+    assert {
+        "marketjobs-overview",
+        "marketjobs-queues",
+        "marketjobs-market-data",
+        "marketjobs-scheduler",
+    } <= set(uids)
     assert all(isinstance(uid, str) and uid for uid in uids)
     assert len(set(uids)) == len(uids)
 
@@ -41,6 +68,8 @@ def test_dashboard_uses_a_datasource_variable_and_the_standard_variables(
 def test_every_panel_has_a_description_a_unit_the_datasource_variable_and_rate_interval(
     path: Path, model: dict[str, Any]
 ) -> None:
+    ids = [panel["id"] for panel in panels(model)]
+    assert len(ids) == len(set(ids)), f"{path.name}: panel ids must be unique"
     for panel in panels(model):
         if panel["type"] == "row":
             continue
@@ -48,11 +77,14 @@ def test_every_panel_has_a_description_a_unit_the_datasource_variable_and_rate_i
         assert panel.get("description"), f"{title}: add a description"
         assert panel["fieldConfig"]["defaults"].get("unit"), f"{title}: set a unit"
         assert panel["datasource"]["uid"] == "${datasource}", f"{title}: use the datasource variable"
+        assert panel["targets"], f"{title}: a panel needs a query"
+        ref_ids = [target["refId"] for target in panel["targets"]]
+        assert len(ref_ids) == len(set(ref_ids)), f"{title}: refIds must be unique"
         for target in panel["targets"]:
             expr = target["expr"]
             assert target["datasource"]["uid"] == "${datasource}"
-            for match in RATE_FUNCTIONS.finditer(expr):
-                assert "[$__rate_interval]" in expr[match.end() :], f"{title}: use [$__rate_interval]"
+            for selector in ranges_of_rate_functions(expr):
+                assert selector == "$__rate_interval", f"{title}: use [$__rate_interval], not [{selector}]"
 
 
 def test_every_panel_query_is_valid_promql(tmp_path: Path) -> None:

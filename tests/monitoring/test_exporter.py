@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import urllib.request
 from collections.abc import Iterator
+from datetime import timedelta
 
 import dramatiq
 import pytest
@@ -14,10 +15,13 @@ from sqlalchemy import create_engine, insert
 
 from marketjobs.brokers import broker_from_url, queue_depths
 from marketjobs.config import configure
+from marketjobs.store.bars import Bar
 from marketjobs.store.engine import create_store_engine
+from marketjobs.store.models import JobRecord
 from marketjobs.store.schedules import Schedule
+from marketjobs.store.types import utcnow
 from monitoring import names
-from monitoring.exporter import StoreCollector, registry_for
+from monitoring.exporter import StoreCollector, actor_time_limits, registry_for
 from tests.conftest import fast_settings, records_of
 
 
@@ -114,3 +118,119 @@ def test_schedules_report_last_tick_next_run_lag_and_count(sqlite_url: str) -> N
     assert 59 <= found[(names.SCHEDULE_LAG, alerts)] < 120
     assert found[(names.SCHEDULE_LAG, frozenset({("schedule", "vacuum")}))] == 0
     assert found[(names.SCHEDULE_ENABLED, frozenset({("schedule", "vacuum")}))] == 0
+
+
+def _record(job_id: str, job_type: str, status: str, started_seconds_ago: float | None) -> dict[str, object]:
+    now = utcnow()
+    started = None if started_seconds_ago is None else now - timedelta(seconds=started_seconds_ago)
+    return {
+        "id": job_id,
+        "job_type": job_type,
+        "queue": "analysis",
+        "priority": "normal",
+        "status": status,
+        "seq": 0,
+        "attempts": 1,
+        "progress": 0.0,
+        "cancel_requested": False,
+        "created_at": now - timedelta(hours=1),
+        "started_at": started,
+        "updated_at": now,
+    }
+
+
+def test_oldest_running_job_age_is_reported_beside_each_job_types_time_limit(sqlite_url: str) -> None:
+    engine = create_store_engine(sqlite_url)
+    with engine.begin() as connection:
+        connection.execute(
+            insert(JobRecord),
+            [
+                _record("a", "technical_analysis", "running", 700),
+                _record("b", "technical_analysis", "running", 30),
+                _record("c", "price_update", "running", 5),
+                _record("d", "alerts", "completed", 9000),  # finished: not running, however old
+            ],
+        )
+    collector = StoreCollector(
+        engine, lambda: [], time_limits={"alerts": 60.0}, default_time_limit_seconds=600.0
+    )
+    found = samples(collector)
+    running = names.OLDEST_RUNNING_AGE
+    assert 700 <= found[(running, frozenset({("job_type", "technical_analysis")}))] < 760
+    assert 5 <= found[(running, frozenset({("job_type", "price_update")}))] < 65
+    assert (running, frozenset({("job_type", "alerts")})) not in found
+    limit = names.JOB_TIME_LIMIT
+    assert found[(limit, frozenset({("job_type", "technical_analysis")}))] == 600
+    assert found[(limit, frozenset({("job_type", "alerts")}))] == 60
+
+
+def test_dead_letters_are_zero_for_job_types_with_records_but_no_dead_letters(sqlite_url: str) -> None:
+    engine = create_store_engine(sqlite_url)
+    with engine.begin() as connection:
+        connection.execute(
+            insert(JobRecord),
+            [_record("a", "alerts", "completed", 10), _record("b", "price_update", "dead", 10)],
+        )
+    found = samples(StoreCollector(engine, lambda: []))
+    assert found[(names.DEAD_LETTERS, frozenset({("job_type", "alerts")}))] == 0
+    assert found[(names.DEAD_LETTERS, frozenset({("job_type", "price_update")}))] == 1
+
+
+def _bars(engine: object, ages_hours: dict[str, list[float]]) -> None:
+    now_ms = int(time.time() * 1000)
+    rows = [
+        {
+            "symbol": symbol,
+            "ts": now_ms - int(hours * 3_600_000),
+            "open": 1.0,
+            "high": 1.0,
+            "low": 1.0,
+            "close": 1.0,
+            "volume": 1.0,
+            "source": "test",
+            "updated_at": now_ms,
+        }
+        for symbol, hours_list in ages_hours.items()
+        for hours in hours_list
+    ]
+    with engine.begin() as connection:  # type: ignore[attr-defined]
+        connection.execute(insert(Bar), rows)
+
+
+def test_bar_freshness_reports_each_symbols_last_bar_and_counts_stale_symbols(sqlite_url: str) -> None:
+    engine = create_store_engine(sqlite_url)
+    _bars(engine, {"AAPL": [48, 24, 1], "MSFT": [30, 26], "DELISTED": [2000, 1000]})
+    found = samples(StoreCollector(engine, lambda: [], bar_stale_after_seconds=25 * 3600))
+    age = names.BAR_AGE
+    assert 3600 <= found[(age, frozenset({("symbol", "AAPL")}))] < 3660
+    assert 26 * 3600 <= found[(age, frozenset({("symbol", "MSFT")}))] < 26 * 3600 + 60
+    assert 1000 * 3600 <= found[(age, frozenset({("symbol", "DELISTED")}))] < 1000 * 3600 + 60
+    assert 3600 <= found[(names.BAR_NEWEST_AGE, frozenset())] < 3660
+    assert found[(names.BAR_SYMBOLS, frozenset())] == 3
+    assert found[(names.BAR_STALE_SYMBOLS, frozenset())] == 2
+    assert found[(names.BAR_STALE_AFTER, frozenset())] == 25 * 3600
+
+
+def test_bar_freshness_series_are_capped_to_the_stalest_symbols(sqlite_url: str) -> None:
+    engine = create_store_engine(sqlite_url)
+    _bars(engine, {f"S{n:03d}": [float(n)] for n in range(1, 11)})
+    found = samples(StoreCollector(engine, lambda: [], max_bar_symbols=3))
+    symbols = {dict(labels)["symbol"] for name, labels in found if name == names.BAR_AGE}
+    assert symbols == {"S010", "S009", "S008"}
+    assert found[(names.BAR_SYMBOLS, frozenset())] == 10  # the totals still cover every symbol
+    assert 3600 <= found[(names.BAR_NEWEST_AGE, frozenset())] < 3660
+
+
+def test_no_bars_reports_zero_symbols_and_no_newest_age(sqlite_url: str) -> None:
+    found = samples(StoreCollector(create_store_engine(sqlite_url), lambda: []))
+    assert found[(names.BAR_SYMBOLS, frozenset())] == 0
+    assert found[(names.BAR_STALE_SYMBOLS, frozenset())] == 0
+    assert (names.BAR_NEWEST_AGE, frozenset()) not in found
+
+
+def test_actor_time_limits_reads_the_limits_actors_set_in_seconds(sql_broker: dramatiq.Broker) -> None:
+    dramatiq.actor(actor_name="quick", time_limit=30_000, broker=sql_broker)(lambda: None)
+    dramatiq.actor(actor_name="default_limit", broker=sql_broker)(lambda: None)
+    limits = actor_time_limits(sql_broker)
+    assert limits["quick"] == 30
+    assert "default_limit" not in limits

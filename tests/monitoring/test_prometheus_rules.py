@@ -7,6 +7,7 @@ from pathlib import Path
 
 import yaml
 
+from tests.monitoring.dashboards import dashboards
 from tests.services import require_tool
 
 PROMETHEUS_DIR = Path(__file__).resolve().parents[2] / "monitoring" / "prometheus"
@@ -40,3 +41,26 @@ def test_every_alert_has_severity_summary_description_and_dashboard_and_a_unit_t
         assert alert["labels"]["severity"] in {"critical", "warning", "info"}, alert["alert"]
         assert {"summary", "description", "dashboard"} <= set(alert["annotations"]), alert["alert"]
         assert f"alertname: {alert['alert']}" in tests_text, f"{alert['alert']} has no promtool test"
+
+
+def test_the_issue_7_alerts_exist() -> None:
+    groups = yaml.safe_load(RULES.read_text())["groups"]
+    alerts = {rule["alert"] for group in groups for rule in group["rules"] if "alert" in rule}
+    assert {
+        "MarketjobsJobFailureRateHigh",
+        "MarketjobsQueueBacklogGrowing",
+        "MarketjobsWorkerDown",
+        "MarketjobsDeadLettersGrowing",
+        "MarketjobsJobStuck",
+        "MarketjobsMarketDataStale",
+        "MarketjobsSchedulerNotTicking",
+        "MarketjobsAlertDeliveryFailing",
+    } <= alerts
+
+
+def test_every_alert_links_to_a_dashboard_that_exists() -> None:
+    uids = {model["uid"] for _, model in dashboards()}
+    groups = yaml.safe_load(RULES.read_text())["groups"]
+    for rule in (rule for group in groups for rule in group["rules"] if "alert" in rule):
+        link = rule["annotations"]["dashboard"]
+        assert link.removeprefix("/d/") in uids, f"{rule['alert']}: no dashboard {link}"

@@ -46,8 +46,8 @@ def test_two_worker_processes_report_outcomes_durations_waits_and_liveness(tmp_p
     settings = load_settings(broker_url=url, database_url=url)
     configure(settings)
     broker = broker_from_url(url, settings=settings)
-    noop = dramatiq.actor(lambda: None, actor_name="noop", queue_name="diagnostics", broker=broker)
-    fail = dramatiq.actor(lambda reason="": None, actor_name="fail", queue_name="diagnostics", broker=broker)
+    noop = dramatiq.actor(actor_name="noop", queue_name="diagnostics", broker=broker)(lambda: None)
+    fail = dramatiq.actor(actor_name="fail", queue_name="diagnostics", broker=broker)(lambda reason="": None)
     for _ in range(20):
         noop.send()
     fail.send("metrics test")
@@ -92,3 +92,18 @@ def test_two_worker_processes_report_outcomes_durations_waits_and_liveness(tmp_p
         worker.wait(30)
         broker.close()
         configure(None)
+
+
+def test_brokers_use_worker_metrics_instead_of_dramatiqs_prometheus_middleware() -> None:
+    """Dramatiq's middleware counts retries twice and its delayed gauge goes negative (README, Monitoring)."""
+    from dramatiq.middleware.prometheus import Prometheus
+
+    from monitoring.worker import WorkerMetrics
+
+    broker = broker_from_url("stub://", settings=load_settings(broker_url="stub://"))
+    try:
+        kinds = [type(middleware) for middleware in broker.middleware]
+        assert WorkerMetrics in kinds
+        assert Prometheus not in kinds
+    finally:
+        broker.close()
