@@ -90,7 +90,7 @@ def list_command(as_json: JsonOption = False) -> None:
         return
     table = Table(title=f"{len(rules)} alert rules", box=box.SIMPLE_HEAD, pad_edge=False)
     for column in ("id", "name", "symbol", "type", "parameters", "sinks", "cooldown s", "enabled"):
-        table.add_column(column, overflow="fold")
+        table.add_column(column, overflow="fold", no_wrap=column in ("id", "symbol", "type"))
     for rule in rules:
         table.add_row(
             str(rule.id),

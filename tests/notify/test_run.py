@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from marketjobs.notify import MemorySink, SinkSet, run_alerts
 from marketjobs.notify.firings import claim, list_firings, outstanding
-from marketjobs.notify.rules import add_rule
+from marketjobs.notify.rules import add_rule, set_enabled
 from marketjobs.store.alerts import AlertFiring
 from marketjobs.store.engine import create_store_engine
 from monitoring import domain
@@ -233,3 +233,35 @@ def test_mqtt_broker_down_then_up_delivers_the_kept_alert(sqlite_url: str, subsc
         1,
     )
     assert [f.status for f in firings(engine)] == ["delivered"]
+
+
+def test_a_cancelled_run_leaves_the_rest_pending_for_the_next(engine: Engine) -> None:
+    for symbol in ("A", "B", "C"):
+        seed_closes(engine, symbol, [300.0])
+    add_rule(engine, name="all", symbol="*", rule_type="price_above", params={"level": 200})
+    log = MemorySink()
+    asked: list[int] = []
+
+    def stop_after_one() -> bool:
+        asked.append(1)
+        return len(asked) > 1
+
+    summary = run_alerts(engine, sinks(log=log), now_ms=epoch_ms(day(1)), should_stop=stop_after_one)
+    assert (summary.fired, summary.delivered, summary.stopped) == (3, 1, True)
+    assert [f.status for f in firings(engine)] == ["delivered", "pending", "pending"]
+    assert run_alerts(engine, sinks(log=log), now_ms=epoch_ms(day(1))).delivered == 2
+    assert [n.symbol for n in log.delivered] == ["A", "B", "C"]
+
+
+def test_a_disabled_rule_fires_nothing_but_its_kept_firings_are_delivered(engine: Engine) -> None:
+    seed_closes(engine, "AAPL", [300.0])
+    rule = add_rule(
+        engine, name="r", symbol="AAPL", rule_type="price_above", params={"level": 200}, sinks=["mqtt"]
+    )
+    run_alerts(engine, sinks(mqtt=MemorySink(failing="down")), now_ms=epoch_ms(day(1)))
+    set_enabled(engine, rule.id, False)
+    seed_closes(engine, "AAPL", [310.0], first=1)
+    up = MemorySink()
+    summary = run_alerts(engine, sinks(mqtt=up), now_ms=epoch_ms(day(2)))
+    assert (summary.rules_checked, summary.fired, summary.delivered) == (0, 0, 1)
+    assert [n.value for n in up.delivered] == [300.0]
