@@ -40,12 +40,14 @@ def notification(symbol: str = "AAPL", firing_id: int = 1) -> Notification:
 
 @dataclass
 class Receiver:
-    """A webhook receiver: answers the statuses in ``plan`` in turn (then 200) and keeps every JSON body."""
+    """A webhook receiver: answers the statuses in ``plan`` (then 200; 0: never) and keeps the bodies."""
 
     url: str = ""
     plan: list[int] = field(default_factory=list)
     bodies: list[dict[str, Any]] = field(default_factory=list)
     content_types: list[str] = field(default_factory=list)
+    #: Set at teardown: lets requests planned as 0 (never answered) finish.
+    release: threading.Event = field(default_factory=threading.Event)
 
     def handler(self) -> type[BaseHTTPRequestHandler]:
         receiver = self
@@ -56,6 +58,9 @@ class Receiver:
                 receiver.bodies.append(json.loads(body))
                 receiver.content_types.append(self.headers["Content-Type"])
                 status = receiver.plan.pop(0) if receiver.plan else 200
+                if status == 0:  # no answer: hold the request until the client gives up
+                    receiver.release.wait(RECEIVE_TIMEOUT_SECONDS)
+                    return
                 self.send_response(status)
                 self.send_header("Content-Length", "2")
                 self.end_headers()
@@ -77,6 +82,7 @@ def receiver() -> Iterator[Receiver]:
     thread.start()
     state.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
     yield state
+    state.release.set()
     server.shutdown()
     server.server_close()
 

@@ -54,3 +54,11 @@ def test_an_unreachable_receiver_fails_after_retries() -> None:
 def test_a_non_http_url_is_refused() -> None:
     with pytest.raises(DeliveryError, match="is not http:// or https://"):
         WebhookSink("ftp://example.com", timeout_seconds=1.0)
+
+
+def test_a_receiver_that_never_answers_times_out_and_is_retried(receiver: Receiver) -> None:
+    receiver.plan = [0, 0]
+    slow = WebhookSink(receiver.url, timeout_seconds=0.2, retries=1, backoff_seconds=0.01)
+    with pytest.raises(DeliveryError, match=r"no answer from .* within 0.2 s \(after 2 attempts\)"):
+        slow.deliver(notification())
+    assert len(receiver.bodies) == 2
