@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from marketjobs.cli import db, dlq, enqueue, exporter, jobs, queues, schedules, worker
+from marketjobs.cli import portfolios
 from marketjobs.cli.output import console
 from marketjobs.config import configure, load_settings
 from marketjobs.errors import MarketJobsError
@@ -20,6 +21,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(jobs.app, name="jobs")
 app.add_typer(dlq.app, name="dlq")
 app.add_typer(schedules.app, name="schedules")
+app.add_typer(portfolios.app, name="portfolios")
 app.command("queues")(queues.show_queues)
 app.command("worker")(worker.run_worker)
 app.command("enqueue")(enqueue.enqueue)
