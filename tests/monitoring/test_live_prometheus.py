@@ -6,14 +6,11 @@ dead-letter alert goes pending."""
 
 from __future__ import annotations
 
-import json
 import math
 import os
-import signal
-import subprocess
+import re
 import sys
 import urllib.parse
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -33,15 +30,23 @@ from scheduler.leader import StubLease
 from scheduler.runner import BrokerEnqueuer, Scheduler
 from tests.conftest import fast_settings, records_of, wait_until
 from tests.monitoring.dashboards import dashboards, panels, resolve
+from tests.monitoring.live import (
+    PROMETHEUS_DIR,
+    REPO,
+    api,
+    prometheus_config,
+    query,
+    start_process,
+    stop_process,
+    values,
+)
 from tests.services import free_port, require_tool
 
-REPO = Path(__file__).resolve().parents[2]
-PROMETHEUS_DIR = REPO / "monitoring" / "prometheus"
-#: Seconds between scrapes and between rule evaluations.
-INTERVAL_SECONDS = 1
 #: What ``$__rate_interval`` resolves to: longer than the whole test, so every rate sees both waves.
 RATE_INTERVAL = "5m"
 QUEUES = ("diagnostics", "price_update", "live")
+#: A dashboard variable's query: Grafana's label_values(selector, label).
+LABEL_VALUES = re.compile(r"label_values\((.+),\s*(\w+)\)")
 
 
 @dataclass
@@ -61,62 +66,6 @@ class Deployment:
         """Moves the scheduler's clock 1 s past the next minute and lets it enqueue that (on-time) tick."""
         self.clock[0] = self.clock[0].replace(second=0, microsecond=0) + timedelta(seconds=61)
         assert self.scheduler.run_once() == 1
-
-
-def query(url: str, expr: str) -> list[dict[str, Any]]:
-    params = urllib.parse.urlencode({"query": expr})
-    with urllib.request.urlopen(f"{url}/api/v1/query?{params}", timeout=10) as response:
-        body = json.loads(response.read())
-    assert body["status"] == "success", body
-    return list(body["data"]["result"])
-
-
-def api(url: str, path: str) -> Any:
-    with urllib.request.urlopen(f"{url}/api/v1/{path}", timeout=10) as response:
-        body = json.loads(response.read())
-    assert body["status"] == "success", body
-    return body["data"]
-
-
-def values(url: str, expr: str, *labels: str) -> dict[tuple[str, ...], float]:
-    """``expr``'s series as label values -> value; empty while Prometheus is unreachable."""
-    try:
-        result = query(url, expr)
-    except OSError:
-        return {}
-    return {tuple(s["metric"].get(label, "") for label in labels): float(s["value"][1]) for s in result}
-
-
-def _start(argv: list[str], env: dict[str, str], cwd: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-    )
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(10)
-
-
-def _prometheus_config(tmp_path: Path, exporter_port: int, worker_port: int) -> Path:
-    """The shipped prometheus.yml with 1 s intervals, the shipped rules and this test's targets."""
-    config = yaml.safe_load((PROMETHEUS_DIR / "prometheus.yml").read_text())
-    config["global"] = {
-        "scrape_interval": f"{INTERVAL_SECONDS}s",
-        "evaluation_interval": f"{INTERVAL_SECONDS}s",
-    }
-    config["rule_files"] = [str(PROMETHEUS_DIR / rules) for rules in config["rule_files"]]
-    ports = {"marketjobs-exporter": exporter_port, "marketjobs-workers": worker_port}
-    for job in config["scrape_configs"]:
-        job["static_configs"] = [{"targets": [f"127.0.0.1:{ports[job['job_name']]}"]}]
-    path = tmp_path / "prometheus.yml"
-    path.write_text(yaml.safe_dump(config))
-    return path
 
 
 @pytest.fixture
@@ -153,7 +102,7 @@ def deployment(sqlite_url: str, tmp_path: Path) -> Iterator[Deployment]:
         clock=lambda: clock[0],
     )
     processes = [
-        _start(
+        start_process(
             [
                 sys.executable,
                 "-m",
@@ -169,16 +118,16 @@ def deployment(sqlite_url: str, tmp_path: Path) -> Iterator[Deployment]:
             {**env, "PROMETHEUS_MULTIPROC_DIR": str(multiproc)},
             tmp_path,
         ),
-        _start(
+        start_process(
             [sys.executable, "-m", "marketjobs", "exporter", "--port", str(exporter_port)]
             + [arg for queue in (*QUEUES, "idle") for arg in ("--queue", queue)],
             env,
             tmp_path,
         ),
-        _start(
+        start_process(
             [
                 binary,
-                f"--config.file={_prometheus_config(tmp_path, exporter_port, worker_port)}",
+                f"--config.file={prometheus_config(tmp_path, exporter_port, worker_port)}",
                 f"--storage.tsdb.path={tmp_path / 'tsdb'}",
                 f"--web.listen-address=127.0.0.1:{prometheus_port}",
             ],
@@ -196,7 +145,7 @@ def deployment(sqlite_url: str, tmp_path: Path) -> Iterator[Deployment]:
         yield Deployment(url, broker, scheduler, clock, stand_ins)
     finally:
         for process in processes:
-            _stop(process)
+            stop_process(process)
         broker.close()
         configure(None)
 
@@ -234,6 +183,49 @@ def _seen(deployment: Deployment, waves: int) -> bool:
     )
 
 
+def _check_panels(url: str) -> int:
+    """Every panel query, variables resolved, returns finite series; returns how many were checked."""
+    checked = 0
+    for _, model in dashboards():
+        for panel in panels(model):
+            for target in panel.get("targets", []):
+                expr = resolve(target["expr"], RATE_INTERVAL)
+                result = query(url, expr)
+                assert result, f"panel {panel['title']!r} returned no series for {expr}"
+                for series in result:
+                    value = float(series["value"][1])
+                    assert math.isfinite(value), f"panel {panel['title']!r}: {value} for {series['metric']}"
+                checked += 1
+    return checked
+
+
+def _check_variables(url: str) -> None:
+    """Every query variable is Grafana's label_values(selector, label) and has values."""
+    for _, model in dashboards():
+        for variable in (v for v in model["templating"]["list"] if v["type"] == "query"):
+            name = f"{model['uid']}: variable {variable['name']}"
+            match = LABEL_VALUES.fullmatch(resolve(variable["definition"], RATE_INTERVAL))
+            assert match, f"{name} is not label_values(selector, label)"
+            selector, label = match.groups()
+            found = api(url, f"label/{label}/values?" + urllib.parse.urlencode({"match[]": selector}))
+            assert found, f"{name} has no values"
+
+
+def _dead_letter_alert_states(url: str) -> set[str]:
+    return {
+        alert["state"]
+        for alert in api(url, "alerts")["alerts"]
+        if alert["labels"]["alertname"] == "MarketjobsDeadLettersGrowing"
+        and alert["labels"].get("job_type") == "fail"
+    }
+
+
+def _evaluated_rules(url: str) -> list[dict[str, Any]]:
+    """Every loaded rule once each has been evaluated, else []."""
+    rules = [rule for group in api(url, "rules")["groups"] for rule in group["rules"]]
+    return rules if all(rule["health"] != "unknown" for rule in rules) else []
+
+
 @pytest.mark.timeout(300)
 def test_dashboards_rules_and_the_dead_letter_alert_work_against_real_workers(deployment: Deployment) -> None:
     url = deployment.url
@@ -246,50 +238,22 @@ def test_dashboards_rules_and_the_dead_letter_alert_work_against_real_workers(de
         # Two waves, each scraped before the next: every counter and histogram has grown between scrapes,
         # so rates, ratios and quantiles are defined; the second wave's dead letter is a new one.
         _wave(deployment)
-        records_of(deployment.broker).flush()
         wait_until(lambda: _seen(deployment, 1), timeout=120, interval=0.5)
         _wave(deployment)
         wait_until(lambda: _seen(deployment, 2), timeout=120, interval=0.5)
 
-        checked = 0
-        for _, model in dashboards():
-            for panel in panels(model):
-                for target in panel.get("targets", []):
-                    expr = resolve(target["expr"], RATE_INTERVAL)
-                    result = query(url, expr)
-                    assert result, f"panel {panel['title']!r} returned no series for {expr}"
-                    for series in result:
-                        value = float(series["value"][1])
-                        assert math.isfinite(value), (
-                            f"panel {panel['title']!r}: {value} for {series['metric']}"
-                        )
-                    checked += 1
-        assert checked >= 40
+        assert _check_panels(url) >= 40
+        _check_variables(url)
+        wait_until(
+            lambda: bool(_dead_letter_alert_states(url) & {"pending", "firing"}), timeout=30, interval=0.25
+        )
 
-        def dead_letter_alert() -> set[str]:
-            alerts = api(url, "alerts")["alerts"]
-            return {
-                a["state"]
-                for a in alerts
-                if a["labels"]["alertname"] == "MarketjobsDeadLettersGrowing"
-                and a["labels"].get("job_type") == "fail"
-            }
-
-        wait_until(lambda: bool(dead_letter_alert() & {"pending", "firing"}), timeout=30, interval=0.25)
-
-        rules_file = yaml.safe_load((PROMETHEUS_DIR / "rules" / "marketjobs.rules.yml").read_text())
-        shipped = sum(len(group["rules"]) for group in rules_file["groups"])
-
-        def evaluated() -> list[dict[str, Any]]:
-            rules = [rule for group in api(url, "rules")["groups"] for rule in group["rules"]]
-            return rules if all(rule["health"] != "unknown" for rule in rules) else []
-
-        wait_until(lambda: bool(evaluated()), timeout=30, interval=0.25)
-        rules = evaluated()
-        assert len(rules) == shipped
+        wait_until(lambda: bool(_evaluated_rules(url)), timeout=30, interval=0.25)
+        rules = _evaluated_rules(url)
+        shipped = yaml.safe_load((PROMETHEUS_DIR / "rules" / "marketjobs.rules.yml").read_text())["groups"]
+        assert len(rules) == sum(len(group["rules"]) for group in shipped)
         broken = {rule["name"]: rule.get("lastError") for rule in rules if rule["health"] != "ok"}
         assert not broken, broken
     finally:
-        request_cancel(
-            create_store_engine(records_of(deployment.broker).settings.database_url), long_job.message_id
-        )
+        engine = create_store_engine(records_of(deployment.broker).settings.database_url)
+        request_cancel(engine, long_job.message_id)
