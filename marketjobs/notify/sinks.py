@@ -9,7 +9,7 @@ from marketjobs.errors import ConfigError
 from marketjobs.notify.base import DeliveryError, Sink
 from marketjobs.notify.log import LogSink
 from marketjobs.notify.mqtt import MqttSink
-from marketjobs.notify.webhook import DEFAULT_BACKOFF_SECONDS, DEFAULT_RETRIES, WebhookSink
+from marketjobs.notify.webhook import DEFAULT_BACKOFF_SECONDS, DEFAULT_RETRIES, WebhookSink, shown_url
 from marketjobs.store.alerts import SINK_NAMES
 
 __all__ = ["SinkSet"]
@@ -50,7 +50,7 @@ class SinkSet:
     @staticmethod
     def target(name: str, webhook_url: str | None) -> str:
         """Where a firing goes: the sink name, and the URL for webhooks (one broken target is skipped)."""
-        return f"webhook {webhook_url}" if name == "webhook" else name
+        return f"webhook {shown_url(webhook_url or '')}" if name == "webhook" else name
 
     def get(self, name: str, webhook_url: str | None = None) -> Sink:
         """The sink ``name`` (for webhooks, the one posting to ``webhook_url``); DeliveryError if unusable."""

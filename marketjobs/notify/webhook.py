@@ -2,22 +2,25 @@
 
 Timeouts, connection errors, 408, 429 and 5xx answers are retried (``retries`` times after the first try,
 waiting ``backoff_seconds`` doubled each time, plus up to 50% jitter); any other non-2xx answer fails at
-once, since sending the same request again cannot fix it. The stdlib's urllib is used, as by the ``http``
+once, since sending the same request again cannot fix it. Errors show the URL's scheme and host only (see
+:func:`shown_url`): the rest often holds a secret token. The stdlib's urllib is used, as by the ``http``
 bar source, so workers need no extra HTTP dependency.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable
 
 from marketjobs.notify.base import DeliveryError, Notification, Sink
 
-__all__ = ["DEFAULT_BACKOFF_SECONDS", "DEFAULT_RETRIES", "WebhookSink"]
+__all__ = ["DEFAULT_BACKOFF_SECONDS", "DEFAULT_RETRIES", "WebhookSink", "shown_url"]
 
 #: Attempts after the first on timeouts, connection errors, 408/429 and 5xx.
 DEFAULT_RETRIES = 3
@@ -27,6 +30,17 @@ DEFAULT_BACKOFF_SECONDS = 0.5
 RETRY_STATUSES = frozenset({408, 429})
 #: Bytes of an error answer quoted in a message.
 BODY_EXCERPT_BYTES = 200
+
+
+def shown_url(url: str) -> str:
+    """``url`` safe to show in errors and job records: scheme and host, and a digest standing for the rest.
+
+    Webhook URLs often carry a secret token in their path or query (e.g. Slack's), so only
+    ``https://hooks.example/…#1a2b3c`` is shown; the digest tells two URLs on one host apart.
+    """
+    parts = urllib.parse.urlsplit(url)
+    digest = hashlib.sha256(url.encode()).hexdigest()[:6]
+    return f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}/…#{digest}"
 
 
 class WebhookSink(Sink):
@@ -46,6 +60,7 @@ class WebhookSink(Sink):
         if not url.startswith(("http://", "https://")):
             raise DeliveryError(f"webhook url {url!r} is not http:// or https://; fix the rule's webhook url")
         self.url, self.timeout_seconds = url, timeout_seconds
+        self.shown_url = shown_url(url)
         self.retries, self.backoff_seconds = retries, backoff_seconds
         self._sleep = sleep
 
@@ -64,18 +79,18 @@ class WebhookSink(Sink):
                 return
             except urllib.error.HTTPError as exc:
                 excerpt = exc.read()[:BODY_EXCERPT_BYTES].decode(errors="replace")
-                problem = f"HTTP {exc.code} from {self.url}: {excerpt}"
+                problem = f"HTTP {exc.code} from {self.shown_url}: {excerpt}"
                 if exc.code < 500 and exc.code not in RETRY_STATUSES:
                     raise DeliveryError(f"{problem}; check the rule's webhook url and the receiver") from None
             except TimeoutError:
-                problem = f"no answer from {self.url} within {self.timeout_seconds} s"
+                problem = f"no answer from {self.shown_url} within {self.timeout_seconds} s"
             except urllib.error.URLError as exc:
                 if isinstance(exc.reason, TimeoutError):
-                    problem = f"no answer from {self.url} within {self.timeout_seconds} s"
+                    problem = f"no answer from {self.shown_url} within {self.timeout_seconds} s"
                 else:
-                    problem = f"cannot reach {self.url}: {exc.reason}"
+                    problem = f"cannot reach {self.shown_url}: {exc.reason}"
             except OSError as exc:  # connection reset or closed mid-answer
-                problem = f"connection to {self.url} failed: {exc!r}"
+                problem = f"connection to {self.shown_url} failed: {exc!r}"
         raise DeliveryError(
             f"{problem} (after {self.retries + 1} attempts); the alert is kept and sent again by the next "
             "alerts run; check the receiver, or raise webhook_timeout_seconds"
