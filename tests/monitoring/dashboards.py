@@ -31,6 +31,6 @@ def resolve(expr: str, rate_interval: str) -> str:
     resolved = expr.replace("$__rate_interval", rate_interval)
     for variable, value in ALL_VALUES.items():
         resolved = resolved.replace(variable, value)
-    leftover = re.findall(r"\$\w+", resolved)
+    leftover = re.findall(r"\$[A-Za-z_]\w*", resolved)  # not label_replace's "$1"
     assert not leftover, f"unresolved variables {leftover} in {expr}"
     return resolved

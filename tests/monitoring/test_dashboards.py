@@ -100,3 +100,16 @@ def test_every_panel_query_is_valid_promql(tmp_path: Path) -> None:
         [require_tool("promtool"), "check", "rules", str(path)], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(("path", "model"), DASHBOARDS, ids=IDS)
+def test_panels_fit_the_24_column_grid_without_overlapping(path: Path, model: dict[str, Any]) -> None:
+    taken: dict[tuple[int, int], str] = {}
+    for panel in panels(model):
+        grid = panel["gridPos"]
+        assert grid["x"] >= 0, f"{panel['title']}: outside the grid"
+        assert grid["x"] + grid["w"] <= 24, f"{panel['title']}: outside the grid"
+        for x in range(grid["x"], grid["x"] + grid["w"]):
+            for y in range(grid["y"], grid["y"] + grid["h"]):
+                assert (x, y) not in taken, f"{panel['title']} overlaps {taken[(x, y)]}"
+                taken[(x, y)] = panel["title"]
