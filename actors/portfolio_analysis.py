@@ -2,10 +2,11 @@
 
 Parameters are checked by :class:`PortfolioAnalysisParams` when the message is made. The job analyses one
 stored portfolio (``portfolio="core"``), inline positions (``positions=[{"symbol": "AAPL", "quantity": 10,
-"average_price": 150}]``), or, with neither (the daily schedule), every stored portfolio. Closes come from
-the ``bars`` table: the last close of each UTC calendar day, over the last ``lookback_bars`` + 1 days on which
-every held symbol has one. The maths is :func:`marketjobs.analysis.analyse_portfolio`; each analysis is stored
-as a ``portfolio_reports`` row and summarised in the job result.
+"average_price": 150}]``; without a price, the first close of the window), or, with neither (the daily
+schedule), every stored portfolio. Closes come from the ``bars`` table: the last close of each UTC calendar
+day, over the last ``lookback_bars`` + 1 days on which every held symbol has one. The maths is
+:func:`marketjobs.analysis.analyse_portfolio`; each analysis is stored as a ``portfolio_reports`` row and
+summarised in the job result.
 
 A held symbol or benchmark without bars, or too short a common history, is a
 :class:`~marketjobs.errors.ParameterError` naming what to import: the job goes to dead letters without
@@ -70,8 +71,9 @@ class InlinePosition(BaseModel):
     symbol: str = Field(min_length=1, max_length=MAX_SYMBOL_LENGTH)
     #: Units held (> 0).
     quantity: float = Field(gt=0, allow_inf_nan=False)
-    #: Cost per unit; the position's cost basis is quantity * average_price.
-    average_price: float = Field(ge=0, allow_inf_nan=False)
+    #: Cost per unit; the position's cost basis is quantity * average_price. Default: the symbol's first
+    #: close in the analysed window, as if bought then (P&L is then the gain over the window).
+    average_price: float | None = Field(None, ge=0, allow_inf_nan=False)
 
 
 class PortfolioAnalysisParams(BaseModel):
@@ -105,6 +107,13 @@ class PortfolioAnalysisParams(BaseModel):
     def _one_target(self) -> PortfolioAnalysisParams:
         if self.portfolio is not None and self.positions is not None:
             raise ValueError("give either portfolio (a stored one) or positions (inline), not both")
+        positions = self.positions or []
+        unpriced = {p.symbol for p in positions if p.average_price is None}
+        mixed = sorted(unpriced & {p.symbol for p in positions if p.average_price is not None})
+        if mixed:
+            raise ValueError(
+                f"lots of {mixed[0]} mix with and without average_price; give it for all or none"
+            )
         return self
 
 
@@ -116,6 +125,8 @@ class Target:
     positions: list[PositionSpec]
     benchmark: str | None
     base_currency: str = "USD"
+    #: Symbols bought at their first close in the window (inline positions given without a price).
+    priced_at_start: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -162,8 +173,11 @@ def stored_targets(engine: Engine, benchmark: str | None = None) -> list[Target]
 def targets_for(engine: Engine, params: PortfolioAnalysisParams) -> list[Target]:
     """The portfolios ``params`` ask for."""
     if params.positions is not None:
-        specs = merge_lots([PositionSpec(p.symbol, p.quantity, p.average_price) for p in params.positions])
-        return [Target(None, specs, params.benchmark or None)]
+        unpriced = {p.symbol for p in params.positions if p.average_price is None}
+        specs = merge_lots(
+            [PositionSpec(p.symbol, p.quantity, p.average_price or 0.0) for p in params.positions]
+        )
+        return [Target(None, specs, params.benchmark or None, priced_at_start=frozenset(unpriced))]
     if params.portfolio is not None:
         portfolio, positions = get_portfolio(engine, params.portfolio)
         return [_target_of(portfolio, positions, params.benchmark)]
@@ -255,11 +269,15 @@ def analyse_target(
     """Analyses ``target`` on the stored closes, stores the report; returns its id and scalar metrics."""
     symbols = [p.symbol for p in target.positions]
     closes = load_window(engine, symbols, target.benchmark, lookback_bars=lookback_bars, end=end)
+    first = dict(closes.filter(pl.col("date") == pl.col("date").min()).select("symbol", "close").iter_rows())
     positions = pl.DataFrame(
         {
             "symbol": symbols,
             "quantity": [float(p.quantity) for p in target.positions],
-            "cost_basis": [float(p.average_price) for p in target.positions],
+            "cost_basis": [
+                float(first.get(p.symbol, 0.0) if p.symbol in target.priced_at_start else p.average_price)
+                for p in target.positions
+            ],
         }
     )
     try:
@@ -288,6 +306,7 @@ def analyse_target(
         "benchmark": target.benchmark,
         "base_currency": target.base_currency,
         "lookback_bars": lookback_bars,
+        "priced_at_start": sorted(target.priced_at_start),
     }
     report_id = save_report(engine, portfolio=target.name, job_id=job_id, as_of=as_of_ms, summary=stored)
     return {

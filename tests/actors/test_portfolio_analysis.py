@@ -123,6 +123,15 @@ def numpy_metrics(values: np.ndarray, benchmark: np.ndarray, risk_free_rate: flo
         ({"portfolio": "core", "risk_free_rate": 4}, "risk_free_rate: Input should be less than 1"),
         ({"portfolio": "  "}, "portfolio must not be blank"),
         ({"portfolio": "core", "window": 5}, "window: Extra inputs are not permitted"),
+        (
+            {
+                "positions": [
+                    {"symbol": "A", "quantity": 1},
+                    {"symbol": "A", "quantity": 1, "average_price": 2},
+                ]
+            },
+            "lots of A mix with and without average_price; give it for all or none",
+        ),
     ],
 )
 def test_bad_parameters_fail_at_send_time(
@@ -296,3 +305,30 @@ def test_running_analysis_stops_between_portfolios_when_cancelled(
     assert cancelled.result is not None
     assert cancelled.result["stopped"] is True
     assert [r["portfolio"] for r in cancelled.result["reports"]] == ["p1"]
+
+
+def test_inline_positions_without_a_price_are_bought_at_the_windows_first_close(
+    broker: dramatiq.Broker, module: Any
+) -> None:
+    engine = store(broker)
+    a, b = closes_of(9, 30.0), closes_of(10, 70.0)
+    seed_bars(engine, "AAA", a)
+    seed_bars(engine, "BBB", b)
+    params = module.PortfolioAnalysisParams(
+        positions=[
+            {"symbol": "AAA", "quantity": 2},
+            {"symbol": "AAA", "quantity": 3},
+            {"symbol": "BBB", "quantity": 1, "average_price": 60},
+        ]
+    )
+    [target] = module.targets_for(engine, params)
+    assert target.priced_at_start == frozenset({"AAA"})
+    entry = module.analyse_target(engine, target, lookback_bars=20)
+    summary = entry["summary"]
+    start = DAYS - 21
+    assert summary["start"] == (FIRST_DAY + timedelta(days=start)).isoformat()
+    assert summary["cost_basis"] == pytest.approx(5 * a[start] + 60.0)
+    assert summary["unrealised_pnl"] == pytest.approx(5 * (a[-1] - a[start]) + b[-1] - 60.0)
+    with engine.connect() as connection:
+        stored = connection.execute(select(PortfolioReport.summary)).scalar_one()
+    assert stored["priced_at_start"] == ["AAA"]
