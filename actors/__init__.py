@@ -11,9 +11,27 @@ import dramatiq
 from marketjobs.brokers import broker_from_url
 from marketjobs.config import get_settings
 
-__all__ = ["broker", "data_import", "diagnostics", "maintenance", "portfolio_analysis", "price_update", "technical_analysis"]
+__all__ = [
+    "alerts",
+    "broker",
+    "data_import",
+    "diagnostics",
+    "maintenance",
+    "portfolio_analysis",
+    "price_update",
+    "technical_analysis",
+]
 
 broker = broker_from_url(get_settings().broker_url)
 dramatiq.set_broker(broker)
 
-from actors import data_import, diagnostics, maintenance, portfolio_analysis, price_update, technical_analysis  # noqa: E402  (actors must be declared on the broker set above)
+# The actor modules must be imported after the broker is set: each declares its actors on it.
+from actors import (  # noqa: E402
+    alerts,
+    data_import,
+    diagnostics,
+    maintenance,
+    portfolio_analysis,
+    price_update,
+    technical_analysis,
+)

@@ -23,6 +23,7 @@ from scheduler.nextrun import next_run
 from scheduler.spec import ScheduleSpec, parse_schedule
 
 __all__ = [
+    "DEFAULT_DROP_FOLDER",
     "DEFAULT_SCHEDULES",
     "MARKET_TIMEZONE",
     "NYSE_EVERY_5_MINUTES",
@@ -37,6 +38,10 @@ __all__ = [
 MARKET_TIMEZONE = "America/New_York"
 #: Every 5 minutes from the 09:30 open to the 16:00 close, Monday to Friday (three cron lines).
 NYSE_EVERY_5_MINUTES = "30-55/5 9 * * mon-fri; */5 10-15 * * mon-fri; 0 16 * * mon-fri"
+
+#: Drop folder of the default price_update schedule (``marketjobs up`` creates it); replace the schedule
+#: in the YAML config to poll an HTTP provider instead.
+DEFAULT_DROP_FOLDER = "var/incoming"
 
 #: "skip": drop ticks missed while no scheduler ran; "run_once": one catch-up run, then resume.
 MissedPolicy = Literal["skip", "run_once"]
@@ -91,7 +96,13 @@ class ScheduleDefinition:
 
 #: The schedules every deployment runs (disable any with ``marketjobs schedules disable NAME``).
 DEFAULT_SCHEDULES: tuple[ScheduleDefinition, ...] = (
-    ScheduleDefinition("price_update", NYSE_EVERY_5_MINUTES, "price_update", MARKET_TIMEZONE),
+    ScheduleDefinition(
+        "price_update",
+        NYSE_EVERY_5_MINUTES,
+        "price_update",
+        MARKET_TIMEZONE,
+        kwargs={"source": "file", "options": {"folder": DEFAULT_DROP_FOLDER}},
+    ),
     ScheduleDefinition(
         "technical_analysis",
         "every weekday at 16:15",

@@ -5,10 +5,18 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+from pathlib import Path
 
 import pytest
 
-__all__ = ["SERVICES", "free_port", "require_service", "require_tool", "service_available"]
+__all__ = [
+    "SERVICES",
+    "free_port",
+    "processes_with_env",
+    "require_service",
+    "require_tool",
+    "service_available",
+]
 
 #: name -> (host, port, URL tests use)
 #: ``MARKETJOBS_TEST_<NAME>_URL`` overrides a URL, e.g. a database of one's own so that two test runs on one
@@ -66,3 +74,17 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def processes_with_env(marker: str) -> list[int]:
+    """Pids of live processes (other than this one) whose environment holds ``marker``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if marker.encode() in (entry / "environ").read_bytes():
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found

@@ -1,123 +1,276 @@
-"""``marketjobs demo``: what works today, end to end on a laptop with no server.
+"""``marketjobs demo`` (``make run``): the market-analysis system end to end on a laptop with no server.
 
-Migrates the SQLite job store, runs diagnostic jobs through the configured broker (by default the SQL
-broker on the same SQLite file) and an in-process worker (successes, progress, a cancel, retries into a
-dead letter), prints the job records, and computes a TA-Lib-exact SMA with the Rust plugin on real daily
-bars when the sample data is installed.
+1. Migrates the store (by default SQLite ``var/marketjobs.db``, which is also the SQL broker).
+2. Starts two worker processes (``marketjobs worker``) on the configured broker.
+3. Imports the real daily bars of the ``bokeh-sampledata`` wheel with a ``data_import`` job and builds a
+   synthetic universe (seeded random walks) with ``price_update`` jobs.
+4. Runs the pipeline ``price_update -> technical_analysis -> alerts`` and a ``portfolio_analysis``, with a
+   progress bar per job type read from the job records.
+5. Prints signals per symbol, the latest indicator snapshot, the alerts fired, the portfolio's metrics and
+   jobs per second; then stops the workers (they leave no process behind).
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
 
 import dramatiq
-import polars as pl
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import Engine, func, select
 
-from marketjobs.cli.output import console, jobs_table
-from marketjobs.config import configure, get_settings
-from marketjobs.jobs import count_by_status, get_job, list_jobs, request_cancel
-from marketjobs.jobs.records import JobRecords
+from marketjobs.cli.demo_data import SAMPLE_TICKERS, write_sample_bars
+from marketjobs.cli.output import console
+from marketjobs.cli.processes import ChildProcesses, marketjobs_command
+from marketjobs.config import get_settings
+from marketjobs.errors import MarketJobsError
 from marketjobs.store.engine import create_store_engine
 from marketjobs.store.migrate import upgrade
+from marketjobs.store.models import JobRecord
 
-#: No-op jobs pushed through to show the machinery's throughput.
-NOOP_JOBS = 2000
+__all__ = ["DemoOptions", "run_demo"]
+
+#: Job statuses after which a job does nothing more.
+TERMINAL = frozenset({"completed", "dead", "cancelled", "skipped"})
+#: Symbols per synthetic-universe price_update job.
+SYMBOLS_PER_JOB = 25
+#: Business days of synthetic history per symbol (about two years, ending where the real bars end).
+HISTORY_BARS = 504
+#: The demo portfolio: symbol -> shares, measured against a benchmark.
+PORTFOLIO = {"AAPL": 100.0, "MSFT": 300.0, "IBM": 50.0}
+BENCHMARK = "GOOG"
+#: Indicators the demo computes (TA-Lib spellings), and every candlestick pattern.
+INDICATORS = ["RSI_14", "SMA_20", "SMA_50", "EMA_20", "MACD_12_26_9", "BBANDS_20_2", "ATR_14", "ADX_14"]
 
 
-def run_demo() -> None:
+@dataclass
+class DemoOptions:
+    """What the demo runs."""
+
+    #: Symbols of the synthetic universe (besides the real ones).
+    universe: int = 300
+    processes: int = 2
+    threads: int = 4
+    #: Where CSVs and worker logs go.
+    workdir: Path = Path("var/demo")
+    #: Longest the demo waits for its jobs.
+    timeout_seconds: float = 900.0
+
+
+@dataclass
+class _Stage:
+    title: str
+    ids: list[str] = field(default_factory=list)
+    job_types: tuple[str, ...] = ()
+
+
+def run_demo(options: DemoOptions | None = None) -> None:
     """Runs the demo; see the module docstring."""
-    settings = get_settings().model_copy(update={"records_flush_seconds": 0.05})
-    configure(settings)
-    logging.getLogger("dramatiq").setLevel(logging.CRITICAL)  # the failing job's tracebacks are expected
+    options = options or DemoOptions()
+    settings = get_settings()
+    logging.getLogger("dramatiq").setLevel(logging.WARNING)
     console.rule("marketjobs demo")
-    console.print(f"job store: {settings.database_url} (revision {upgrade(settings.database_url)})")
-    console.print(f"broker: {settings.broker_url}")
+    console.print(f"store {settings.database_url} (revision {upgrade(settings.database_url)})")
+    console.print(f"broker {settings.broker_url}")
     import actors
-    from actors import diagnostics
 
     broker = actors.broker
-    records = next(m for m in broker.middleware if isinstance(m, JobRecords))
     engine = create_store_engine(settings.database_url)
-    worker = dramatiq.Worker(broker, worker_threads=4, worker_timeout=50)
-    worker.start()
-    try:
-        started = time.perf_counter()
-        for _ in range(NOOP_JOBS):
-            diagnostics.noop.send()
-        for name in broker.get_declared_queues():
-            if name.startswith("diagnostics"):  # per-priority queues on Redis
-                broker.join(name)
-        records.flush()
-        rate = NOOP_JOBS / (time.perf_counter() - started)
-        console.print(f"{NOOP_JOBS} no-op jobs through broker, worker and SQL records: {rate:,.0f} jobs/s")
-        _progress_and_cancel(diagnostics, records, engine)
-        failing = diagnostics.fail.send("demo: upstream provider down")
-        console.print("a failing job retries with backoff, then lands in dead letters ...")
-        records.flush()
-        while get_job(engine, failing.message_id).status != "dead":
-            time.sleep(0.1)
-            records.flush()
-        console.print(f"dead letter {failing.message_id}: {get_job(engine, failing.message_id).error}")
-    finally:
-        worker.stop()
-        records.flush()
-    console.print(jobs_table(list_jobs(engine, limit=8), "latest job records"))
-    counts = Table(title="jobs by status")
-    counts.add_column("status")
-    counts.add_column("count", justify="right")
-    for status, count in sorted(count_by_status(engine).items()):
-        counts.add_row(status, str(count))
-    console.print(counts)
-    _indicator_demo()
-    console.print(
-        "next: `marketjobs jobs list`, `marketjobs dlq list`, `marketjobs jobs show <id>`; "
-        "run workers with `dramatiq actors` against Redis or RabbitMQ (see README)"
+    started_at = datetime.now(UTC)
+    started = time.perf_counter()
+    log = options.workdir / "workers.log"
+    with ChildProcesses() as children:
+        children.start(
+            "workers",
+            marketjobs_command(
+                "worker", "--processes", str(options.processes), "--threads", str(options.threads)
+            ),
+            env={"MARKETJOBS_LOG_LEVEL": "WARNING"},
+            log=log,
+        )
+        console.print(
+            f"{options.processes} worker processes x {options.threads} threads started (log: {log}); "
+            f"their metrics: http://{settings.metrics_host}:{settings.metrics_port}/metrics"
+        )
+        _run_stage(engine, broker, children, options, _load_history(options), started_at)
+        _run_stage(engine, broker, children, options, _analyse(), started_at)
+    elapsed = time.perf_counter() - started
+    _report(engine, started_at, elapsed)
+
+
+def _load_history(options: DemoOptions) -> list[_Stage]:
+    from actors.data_import import data_import
+    from actors.price_update import price_update
+
+    stages = [_Stage("price history", job_types=("data_import", "price_update"))]
+    paths = write_sample_bars(options.workdir / "bars")
+    if paths is None:
+        console.print("(bokeh-sampledata is not installed: `pip install bokeh-sampledata` adds real bars)")
+    else:
+        console.print(f"importing real daily bars of {', '.join(SAMPLE_TICKERS)} from {paths[0].parent}")
+        stages[0].ids.append(
+            data_import.send(
+                path=str(paths[0].parent), reports_dir=str(options.workdir / "reports")
+            ).message_id
+        )
+    symbols = [f"SYN{i:04d}" for i in range(1, options.universe + 1)]
+    console.print(f"building a synthetic universe of {len(symbols)} symbols x {HISTORY_BARS} daily bars")
+    for chunk in _chunks(symbols, SYMBOLS_PER_JOB):
+        message = price_update.send(
+            symbols=chunk,
+            source="synthetic",
+            options={"seed": 7, "bars": HISTORY_BARS, "start": "2011-03-01T00:00:00Z"},
+        )
+        stages[0].ids.append(message.message_id)
+    return stages
+
+
+def _analyse() -> list[_Stage]:
+    from actors.alerts import alerts
+    from actors.portfolio_analysis import portfolio_analysis
+    from actors.price_update import price_update
+    from actors.technical_analysis import technical_analysis
+    from marketjobs.cli.demo_alerts import ensure_demo_rules
+
+    ensure_demo_rules()
+    pipeline = dramatiq.pipeline(
+        [
+            price_update.message_with_options(
+                kwargs={"symbols": "all", "source": "synthetic", "options": {"seed": 11, "bars": 1}},
+                pipe_ignore=True,
+            ),
+            technical_analysis.message_with_options(
+                kwargs={"universe": "all", "indicators": INDICATORS, "patterns": "all"}, pipe_ignore=True
+            ),
+            alerts.message_with_options(kwargs={}, pipe_ignore=True),
+        ]
     )
+    pipeline.run()
+    console.print("pipeline sent: price_update -> technical_analysis (fanned out in chunks) -> alerts")
+    portfolio = portfolio_analysis.send(
+        positions=[{"symbol": s, "quantity": q} for s, q in PORTFOLIO.items()], benchmark=BENCHMARK
+    )
+    return [
+        _Stage(
+            "pipeline",
+            [m.message_id for m in pipeline.messages],
+            ("price_update", "technical_analysis", "alerts"),
+        ),
+        _Stage("portfolio", [portfolio.message_id], ("portfolio_analysis",)),
+    ]
 
 
-def _progress_and_cancel(diagnostics: object, records: JobRecords, engine: object) -> None:
-    sleep = diagnostics.sleep  # type: ignore[attr-defined]
-    jobs = [sleep.send(seconds=1.5, steps=15) for _ in range(3)]
-    doomed = sleep.send(seconds=30, steps=300)
+def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _run_stage(
+    engine: Engine,
+    broker: dramatiq.Broker,
+    children: ChildProcesses,
+    options: DemoOptions,
+    stages: list[_Stage],
+    since: datetime,
+) -> None:
+    """Shows a progress bar per stage until every job of the stages (and jobs they spawned) is done."""
+    _flush_records(broker)
+    deadline = time.monotonic() + options.timeout_seconds
     with Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description:<14}"),
         BarColumn(),
+        MofNCompleteColumn(),
         TextColumn("{task.fields[status]}"),
         TimeElapsedColumn(),
         console=console,
     ) as progress:
-        tasks = {
-            m.message_id: progress.add_task(f"job {m.message_id[:8]}", total=100, status="") for m in jobs
-        }
-        tasks[doomed.message_id] = progress.add_task(f"job {doomed.message_id[:8]}", total=100, status="")
-        cancel_sent = False
+        tasks = {s.title: progress.add_task(s.title, total=len(s.ids), status="") for s in stages}
         while True:
-            records.flush()
-            done = 0
-            for job_id, task in tasks.items():
-                record = get_job(engine, job_id)  # type: ignore[arg-type]
-                progress.update(task, completed=record.progress, status=record.status)
-                done += record.status in ("completed", "cancelled")
-                if job_id == doomed.message_id and record.progress >= 2 and not cancel_sent:
-                    request_cancel(engine, job_id)  # type: ignore[arg-type]
-                    cancel_sent = True
-            if done == len(tasks):
-                break
-            time.sleep(0.1)
+            _flush_records(broker)
+            done_all = True
+            for stage in stages:
+                records = _records(engine, stage.ids)
+                finished = [r for r in records if r.status in TERMINAL]
+                spawned = _active(engine, stage.job_types, since)
+                total = len(stage.ids) + spawned
+                running = [r for r in records if r.status not in TERMINAL]
+                status = running[0].progress_message if running and running[0].progress_message else ""
+                progress.update(
+                    tasks[stage.title],
+                    total=total,
+                    completed=len(finished) + sum(r.progress / 100 for r in running),
+                    status=(status or "")[:60],
+                )
+                failed = [r for r in records if r.status == "dead"]
+                if failed:
+                    dead = failed[0]
+                    raise MarketJobsError(
+                        f"{stage.title}: job {dead.id} ({dead.job_type}) failed: {dead.error}; "
+                        f"see `marketjobs jobs show {dead.id}` and {options.workdir / 'workers.log'}"
+                    )
+                done_all &= len(finished) == len(stage.ids) and spawned == 0
+            if done_all:
+                return
+            if children.crashed(within_seconds=options.timeout_seconds):
+                raise MarketJobsError(f"the worker processes exited; see {options.workdir / 'workers.log'}")
+            if time.monotonic() > deadline:
+                raise MarketJobsError(
+                    f"jobs not done within {options.timeout_seconds:.0f} s; see `marketjobs jobs list` and "
+                    f"{options.workdir / 'workers.log'}"
+                )
+            time.sleep(0.2)
 
 
-def _indicator_demo() -> None:
-    try:
-        from bokeh_sampledata.stocks import AAPL
-    except ImportError:
-        console.print("(install the dev extras for the indicator demo on real AAPL bars)")
-        return
-    import indicators_rs as ta
+def _flush_records(broker: dramatiq.Broker) -> None:
+    from marketjobs.jobs.records import JobRecords
 
-    bars = pl.DataFrame({"date": AAPL["date"], "close": AAPL["adj_close"]})
-    out = bars.with_columns(ta.sma("close", timeperiod=20).alias("sma_20")).tail(5)
-    console.print("AAPL daily closes with a TA-Lib-exact 20-day SMA from the Rust plugin:")
-    console.print(out)
+    for middleware in broker.middleware:
+        if isinstance(middleware, JobRecords):
+            middleware.flush()
+
+
+def _records(engine: Engine, ids: list[str]) -> list[JobRecord]:
+    from sqlalchemy.orm import Session
+
+    with Session(engine) as session:
+        return list(session.scalars(select(JobRecord).where(JobRecord.id.in_(ids))))
+
+
+def _active(engine: Engine, job_types: tuple[str, ...], since: datetime) -> int:
+    """Jobs of ``job_types`` created since ``since`` that are not done (e.g. fan-out chunks)."""
+    query = (
+        select(func.count())
+        .select_from(JobRecord)
+        .where(JobRecord.job_type.in_(job_types))
+        .where(JobRecord.created_at >= since)
+        .where(JobRecord.status.not_in(list(TERMINAL)))
+    )
+    with engine.connect() as connection:
+        return int(connection.execute(query).scalar_one())
+
+
+def _report(engine: Engine, since: datetime, elapsed: float) -> None:
+    from marketjobs.cli.demo_report import print_results
+
+    query = (
+        select(func.count())
+        .select_from(JobRecord)
+        .where(JobRecord.created_at >= since)
+        .where(JobRecord.status == "completed")
+    )
+    with engine.connect() as connection:
+        jobs = int(connection.execute(query).scalar_one())
+    print_results(engine)
+    console.print(
+        f"{jobs} jobs completed in {elapsed:.1f} s ({jobs / elapsed:.1f} jobs/s, 2 worker processes); "
+        "workers stopped"
+    )
+    console.print(
+        "next: `marketjobs up` runs workers, the scheduler and the metrics exporter until Ctrl-C "
+        f"(worker metrics on port {get_settings().metrics_port}, exporter on 9190); "
+        "`marketjobs jobs list`, `marketjobs schedules list`; README: Redis, RabbitMQ, PostgreSQL, many hosts"
+    )

@@ -8,8 +8,7 @@ from typing import Annotated
 
 import typer
 
-from marketjobs.cli import db, dlq, enqueue, exporter, jobs, queues, schedules, worker
-from marketjobs.cli import portfolios
+from marketjobs.cli import alerts, db, dlq, enqueue, exporter, jobs, portfolios, queues, schedules, up, worker
 from marketjobs.cli.output import console
 from marketjobs.config import configure, load_settings
 from marketjobs.errors import MarketJobsError
@@ -21,6 +20,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(jobs.app, name="jobs")
 app.add_typer(dlq.app, name="dlq")
 app.add_typer(schedules.app, name="schedules")
+app.add_typer(alerts.app, name="alerts")
 app.add_typer(portfolios.app, name="portfolios")
 app.command("queues")(queues.show_queues)
 app.command("worker")(worker.run_worker)
@@ -28,14 +28,19 @@ app.command("enqueue")(enqueue.enqueue)
 app.command("import")(enqueue.import_files)
 app.command("scheduler")(schedules.run_scheduler)
 app.command("exporter")(exporter.run_exporter)
+app.command("up")(up.run_up)
 
 
 @app.command("demo")
-def demo() -> None:
-    """Run the no-server demo: job records, progress, cancel, dead letters, an indicator on real bars."""
-    from marketjobs.cli.demo import run_demo
+def demo(
+    universe: Annotated[int, typer.Option(min=0, help="synthetic symbols besides the real ones")] = 300,
+    processes: Annotated[int, typer.Option(min=1, help="worker processes")] = 2,
+    threads: Annotated[int, typer.Option(min=1, help="threads per worker process")] = 4,
+) -> None:
+    """Run the no-server demo: real and synthetic bars, the analysis pipeline and a portfolio, end to end."""
+    from marketjobs.cli.demo import DemoOptions, run_demo
 
-    run_demo()
+    run_demo(DemoOptions(universe=universe, processes=processes, threads=threads))
 
 
 @app.callback()

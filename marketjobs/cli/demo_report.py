@@ -1,0 +1,155 @@
+"""What ``marketjobs demo`` prints at the end: signals per symbol, the latest indicator snapshot of the real
+tickers, the alerts fired and the demo portfolio's metrics, read back from the store."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from rich import box
+from rich.table import Table
+from sqlalchemy import Engine, text
+
+from marketjobs.cli.demo_data import SAMPLE_TICKERS
+from marketjobs.cli.output import console
+
+__all__ = ["print_results"]
+
+#: Snapshot columns shown first when present (the rest of the snapshot is in `indicator_snapshots`).
+SNAPSHOT_KEYS = (
+    "rsi_14",
+    "sma_20",
+    "ema_20",
+    "macd_12_26_9",
+    "upperband_20_2",
+    "lowerband_20_2",
+    "atr_14",
+    "adx_14",
+)
+#: Portfolio metrics shown, with how to format each.
+PORTFOLIO_METRICS = (
+    ("market_value", "{:,.2f}"),
+    ("unrealised_pnl", "{:,.2f}"),
+    ("total_return", "{:.2%}"),
+    ("annualised_volatility", "{:.2%}"),
+    ("sharpe_ratio", "{:.2f}"),
+    ("sortino_ratio", "{:.2f}"),
+    ("max_drawdown", "{:.2%}"),
+    ("beta", "{:.2f}"),
+    ("var", "{:.2%}"),
+    ("cvar", "{:.2%}"),
+)
+
+
+def _date(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d")
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _number(value: Any, pattern: str = "{:.2f}") -> str:
+    return "-" if value is None else pattern.format(value)
+
+
+def print_results(engine: Engine) -> None:
+    """Prints the demo's results (see the module docstring)."""
+    with engine.connect() as connection:
+        _signals(connection)
+        _snapshot(connection)
+        _alerts(connection)
+        _portfolio(connection)
+
+
+def _signals(connection: Any) -> None:
+    rows = connection.execute(
+        text("SELECT symbol, COUNT(*) AS n, MAX(ts) AS last_ts FROM signals GROUP BY symbol ORDER BY n DESC")
+    ).all()
+    total = sum(row.n for row in rows)
+    table = Table(title=f"signals found: {total} events on {len(rows)} symbols", box=box.SIMPLE_HEAD)
+    for column in ("symbol", "signals", "latest bar with a signal", "latest signals"):
+        table.add_column(column)
+    shown = [r for r in rows if r.symbol in SAMPLE_TICKERS] + [
+        r for r in rows if r.symbol not in SAMPLE_TICKERS
+    ][:5]
+    for row in shown:
+        latest = connection.execute(
+            text("SELECT signal, direction FROM signals WHERE symbol = :s AND ts = :ts ORDER BY signal"),
+            {"s": row.symbol, "ts": row.last_ts},
+        ).all()
+        table.add_row(
+            row.symbol,
+            str(row.n),
+            _date(row.last_ts),
+            ", ".join(f"{s.signal} {s.direction}" for s in latest)[:70],
+        )
+    console.print(table)
+
+
+def _snapshot(connection: Any) -> None:
+    rows = connection.execute(
+        text("SELECT symbol, ts, close, indicator_values FROM indicator_snapshots ORDER BY symbol")
+    ).all()
+    real = [r for r in rows if r.symbol in SAMPLE_TICKERS] or rows[:5]
+    if not real:
+        console.print("no indicator snapshot was stored")
+        return
+    values = [_json(r.indicator_values) for r in real]
+    keys = [k for k in SNAPSHOT_KEYS if any(k in v for v in values)]
+    keys += [k for k in sorted(values[0]) if k not in keys and not k.startswith("cdl")][
+        : max(0, 8 - len(keys))
+    ]
+    table = Table(title=f"latest indicator snapshot ({len(rows)} symbols stored)", box=box.SIMPLE_HEAD)
+    for column in ("symbol", "bar", "close", *keys):
+        table.add_column(column, justify="left" if column in ("symbol", "bar") else "right")
+    for row, snapshot in zip(real, values, strict=True):
+        table.add_row(
+            row.symbol, _date(row.ts), _number(row.close), *(_number(snapshot.get(k)) for k in keys)
+        )
+    console.print(table)
+
+
+def _alerts(connection: Any) -> None:
+    counts = dict(
+        connection.execute(text("SELECT status, COUNT(*) FROM alert_firings GROUP BY status")).all()
+    )
+    latest = connection.execute(
+        text(
+            "SELECT symbol, bar_ts, message, sink, status FROM alert_firings"
+            " ORDER BY created_at DESC, id DESC"
+        )
+    ).fetchmany(5)
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "none"
+    table = Table(title=f"alerts fired: {summary}", box=box.SIMPLE_HEAD)
+    for column in ("symbol", "bar", "alert", "sink", "status"):
+        table.add_column(column)
+    for row in latest:
+        table.add_row(row.symbol, _date(row.bar_ts), row.message[:80], row.sink, row.status)
+    console.print(table)
+
+
+def _portfolio(connection: Any) -> None:
+    row = connection.execute(
+        text("SELECT portfolio, summary FROM portfolio_reports ORDER BY created_at DESC, id DESC")
+    ).first()
+    if row is None:
+        console.print("no portfolio report was stored")
+        return
+    report = _json(row.summary)
+    summary = report.get("summary", report)
+    table = Table(
+        title=f"portfolio {row.portfolio or '(inline)'}: {summary.get('start')} to {summary.get('as_of')}",
+        box=box.SIMPLE_HEAD,
+    )
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for key, pattern in PORTFOLIO_METRICS:
+        label = (
+            f"{key} ({summary['confidence']:.0%})"
+            if key in ("var", "cvar") and "confidence" in summary
+            else key
+        )
+        table.add_row(label, _number(summary.get(key), pattern))
+    console.print(table)

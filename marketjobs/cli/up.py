@@ -1,0 +1,103 @@
+"""``marketjobs up``: the long-lived stack on one host until Ctrl-C.
+
+Worker processes (``marketjobs worker``: ``dramatiq actors`` with metrics on ``metrics_port``), the
+leader-locked scheduler and the broker/store exporter, each a child in its own process group. A child that
+exits after running a while is restarted; one that dies right after starting (a bad setting, a port in use)
+is reported and left down. Ctrl-C or SIGTERM stops them all (workers finish or requeue their jobs).
+On several hosts run ``marketjobs up`` on each (the scheduler's leader lease makes ticks fire once), or run
+``marketjobs worker`` alone on the extra hosts.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from pathlib import Path
+from types import FrameType
+from typing import Annotated
+
+import typer
+
+from marketjobs.cli.exporter import DEFAULT_EXPORTER_PORT
+from marketjobs.cli.output import console
+from marketjobs.cli.processes import ChildProcesses, marketjobs_command
+from marketjobs.config import get_settings
+from marketjobs.errors import MarketJobsError
+from marketjobs.store.migrate import upgrade
+from scheduler.defaults import DEFAULT_DROP_FOLDER
+
+__all__ = ["run_up"]
+
+#: How often the supervisor looks at its children.
+CHECK_SECONDS = 1.0
+
+
+def run_up(
+    processes: Annotated[
+        int | None, typer.Option("--processes", "-p", min=1, help="worker processes")
+    ] = None,
+    threads: Annotated[int | None, typer.Option("--threads", "-t", min=1, help="threads per process")] = None,
+    scheduler: Annotated[bool, typer.Option(help="run the scheduler (leader-locked)")] = True,
+    exporter: Annotated[bool, typer.Option(help="run the broker/store metrics exporter")] = True,
+    exporter_port: Annotated[int, typer.Option(help="port of the exporter")] = DEFAULT_EXPORTER_PORT,
+    duration: Annotated[
+        float | None, typer.Option(help="stop after this many seconds (default: run until Ctrl-C)")
+    ] = None,
+) -> None:
+    """Run workers, the scheduler and the metrics exporter until Ctrl-C."""
+    settings = get_settings()
+    console.print(f"job store {settings.database_url}: revision {upgrade(settings.database_url)}")
+    if scheduler:
+        Path(DEFAULT_DROP_FOLDER).mkdir(parents=True, exist_ok=True)
+        console.print(
+            f"price updates: drop bar files in {DEFAULT_DROP_FOLDER}/ (or give price_update an http source "
+            "in the YAML config's schedules)"
+        )
+    worker_args = ["worker"]
+    if processes:
+        worker_args += ["--processes", str(processes)]
+    if threads:
+        worker_args += ["--threads", str(threads)]
+    stop = threading.Event()
+
+    def _on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = signal.signal(signal.SIGTERM, _on_signal)
+    with ChildProcesses() as children:
+        children.start("worker", marketjobs_command(*worker_args))
+        console.print(
+            f"workers: {processes or settings.worker_processes} processes x "
+            f"{threads or settings.worker_threads} threads on {settings.broker_url}; "
+            f"metrics http://{settings.metrics_host}:{settings.metrics_port}/metrics"
+        )
+        if scheduler:
+            children.start("scheduler", marketjobs_command("scheduler"))
+            console.print("scheduler: started (one leader per deployment; see `marketjobs schedules list`)")
+        if exporter:
+            children.start("exporter", marketjobs_command("exporter", "--port", str(exporter_port)))
+            console.print(f"exporter: http://{settings.metrics_host}:{exporter_port}/metrics")
+        console.print("press Ctrl-C to stop")
+        deadline = None if duration is None else time.monotonic() + duration
+        failed: list[str] = []
+        try:
+            while not stop.wait(CHECK_SECONDS):
+                for child in children.crashed():
+                    code = child.process.returncode if child.process else "?"
+                    failed.append(f"{child.name} exited with code {code} right after starting")
+                    stop.set()
+                for child, code in children.restart_dead():
+                    console.print(f"[yellow]{child.name} exited ({code}); restarted[/yellow]")
+                if deadline is not None and time.monotonic() >= deadline:
+                    break
+        except KeyboardInterrupt:
+            pass
+        finally:
+            console.print("stopping: workers finish or requeue their jobs ...")
+            signal.signal(signal.SIGTERM, previous)
+    console.print("stopped")
+    if failed:
+        raise MarketJobsError(
+            f"{'; '.join(failed)}: see its output above, fix it and run `marketjobs up` again"
+        )
