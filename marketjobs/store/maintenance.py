@@ -8,9 +8,9 @@ to the same database never wait long):
   stay until ``marketjobs dlq purge`` (they are what an operator retries).
 - ``idempotency_keys``: keys older than the job-record retention whose holder is not in flight (a finished
   job's key may be claimed again anyway; a purged job's key is an orphan).
-- ``broker_messages``: the SQL broker's copies of dead messages past ``dead_letter_retention_days``.
-  Redis keeps them in a sorted set per queue, pruned the same way here; RabbitMQ expires them itself
-  (``x-message-ttl`` on the dead-letter queue), so nothing is done there.
+- ``broker_dead_letters``: the broker's copies of messages dead for longer than
+  ``dead_letter_retention_days``: rows of the SQL broker's ``broker_messages`` table, or entries of Redis'
+  per-queue dead-letter sets. RabbitMQ expires them itself (``x-message-ttl`` on the dead-letter queue).
 - ``bars`` older than ``bar_retention_days`` when that is set.
 - ``signals`` stored more than ``signal_retention_days`` ago.
 - ``alert_firings`` delivered (status "delivered") and stored more than ``job_record_retention_days`` ago
@@ -78,7 +78,7 @@ class MaintenanceSummary:
 
     dry_run: bool
     tasks: list[str]
-    #: Table -> rows deleted (with ``dry_run``: rows that would be deleted).
+    #: Table (or "broker_dead_letters") -> rows deleted (with ``dry_run``: rows that would be deleted).
     deleted: dict[str, int] = field(default_factory=dict)
     #: Table -> why its retention was not applied.
     skipped: dict[str, str] = field(default_factory=dict)
@@ -289,7 +289,7 @@ def _purge_redis_dead_letters(
 
 def _dead_letters(run: _Run, settings: Settings, broker: dramatiq.Broker | None) -> None:
     if broker is None:
-        run.summary.skipped["broker_messages"] = "no broker given"
+        run.summary.skipped["broker_dead_letters"] = "no broker given"
         return
     purged = purge_broker_dead_letters(
         broker,
@@ -301,13 +301,13 @@ def _dead_letters(run: _Run, settings: Settings, broker: dramatiq.Broker | None)
     if purged is None:
         from dramatiq.brokers.rabbitmq import RabbitmqBroker
 
-        run.summary.skipped["broker_messages"] = (
+        run.summary.skipped["broker_dead_letters"] = (
             "RabbitMQ expires its dead letters itself (Dramatiq's dramatiq_dead_message_ttl)"
             if isinstance(broker, RabbitmqBroker)
             else f"{type(broker).__name__} keeps no dead letters to expire"
         )
     else:
-        run.summary.deleted["broker_messages"] = purged
+        run.summary.deleted["broker_dead_letters"] = purged
 
 
 def run_retention(

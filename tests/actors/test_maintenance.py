@@ -111,9 +111,9 @@ def test_maintenance_deletes_old_finished_jobs_vacuums_and_reports_counts(
         left = set(connection.execute(select(JobRecord.id).where(JobRecord.id.like("old-%"))).scalars())
     assert left == {"old-5-running", "old-6-dead"}
     if broker_kind(broker) == "sqlite":  # the SQL broker's own dead letters are pruned too
-        assert result["deleted"]["broker_messages"] == 0
+        assert result["deleted"]["broker_dead_letters"] == 0
     else:
-        assert result["skipped"]["broker_messages"] == "StubBroker keeps no dead letters to expire"
+        assert result["skipped"]["broker_dead_letters"] == "StubBroker keeps no dead letters to expire"
 
 
 def broker_kind(broker: dramatiq.Broker) -> str:

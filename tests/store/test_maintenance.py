@@ -138,7 +138,7 @@ def test_retention_deletes_old_finished_jobs_in_batches_and_keeps_in_flight_and_
     assert count(seeded, Bar.__table__) == 4
     assert summary.deleted["signals"] == 2
     assert count(seeded, Signal.__table__) == 1
-    assert summary.skipped["broker_messages"] == "no broker given"
+    assert summary.skipped["broker_dead_letters"] == "no broker given"
 
 
 def test_bar_retention_applies_when_set(seeded: Engine, database_url: str) -> None:
@@ -258,7 +258,7 @@ def test_sql_broker_dead_letters_past_retention_are_purged(database_url: str) ->
                 + [dead_message(10 + i, "dead", 30) for i in range(4)],
             )
         summary = run_retention(create_engine_for(database_url), settings, broker=broker, batch_size=2)
-        assert summary.deleted["broker_messages"] == 5
+        assert summary.deleted["broker_dead_letters"] == 5
         with engine.connect() as connection:
             assert sorted(connection.execute(select(BrokerMessage.id)).scalars()) == [2, 3]
     finally:
