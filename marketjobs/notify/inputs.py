@@ -7,8 +7,10 @@ events on each symbol's latest analysed bar for pattern rules.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import Engine, bindparam, select
 
@@ -19,6 +21,13 @@ from marketjobs.store.bars import Bar
 from marketjobs.store.engine import READ_ONLY_OPTION
 
 __all__ = ["load_market_data", "watched_symbols"]
+
+
+def _mapping(value: Any) -> dict[str, Any] | None:
+    """A JSON column's object; text is parsed too (a writer that stored JSON text in the JSON column)."""
+    if isinstance(value, str):
+        value = json.loads(value)
+    return value if isinstance(value, dict) else None
 
 
 def watched_symbols(rules: Sequence[Rule], symbols: Sequence[str] | None) -> list[str] | None:
@@ -65,7 +74,7 @@ def load_market_data(
                 query_s = query_s.where(IndicatorSnapshot.symbol.in_(wanted))
             for row in connection.execute(query_s).mappings():
                 snapshots[row["symbol"]] = Snapshot(
-                    row["ts"], row["indicator_values"], row["previous_values"]
+                    int(row["ts"]), _mapping(row["indicator_values"]) or {}, _mapping(row["previous_values"])
                 )
         if "pattern_seen" in types:
             latest = {s: snap.ts for s, snap in snapshots.items()}

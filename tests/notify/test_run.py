@@ -265,3 +265,18 @@ def test_a_disabled_rule_fires_nothing_but_its_kept_firings_are_delivered(engine
     summary = run_alerts(engine, sinks(mqtt=up), now_ms=epoch_ms(day(2)))
     assert (summary.rules_checked, summary.fired, summary.delivered) == (0, 0, 1)
     assert [n.value for n in up.delivered] == [300.0]
+
+
+def test_snapshot_values_stored_as_json_text_are_read_too(engine: Engine) -> None:
+    last = seed_closes(engine, "AAPL", [100.0])
+    seed_snapshot(engine, "AAPL", last, '{"rsi_14": 75.0}', '{"rsi_14": 65.0}')  # type: ignore[arg-type]
+    add_rule(
+        engine,
+        name="rsi",
+        symbol="AAPL",
+        rule_type="indicator_cross_above",
+        params={"indicator": "rsi_14", "level": 70},
+    )
+    log = MemorySink()
+    run_alerts(engine, sinks(log=log), now_ms=last + DAY_MS)
+    assert [n.value for n in log.delivered] == [75.0]
