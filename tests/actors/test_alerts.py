@@ -151,3 +151,24 @@ def test_mqtt_down_keeps_the_firing_as_failed_and_a_later_run_delivers_it(
     assert (topic, payload["rule_name"]) == (f"{subscriber.prefix}/IBM", "ibm-100")
     [(firing, _)] = list_firings(engine)
     assert (firing.status, firing.attempts, firing.last_error) == ("delivered", 3, None)
+
+
+def test_alerts_runs_last_in_a_pipeline_ignoring_the_previous_result(
+    broker: dramatiq.Broker, start_worker: StartWorker, alerts: Any
+) -> None:
+    engine = store(broker)
+    seed_closes(engine, "AAPL", [250.0])
+    add_rule(engine, name="r", symbol="AAPL", rule_type="price_above", params={"level": 200})
+    with actor_module(broker, "diagnostics", "sleep") as diagnostics:
+        start_worker()
+        pipe = dramatiq.pipeline(
+            [
+                diagnostics.sleep.message(seconds=0.0, steps=1),
+                alerts.message_with_options(kwargs={"symbols": ["AAPL"]}, pipe_ignore=True),
+            ]
+        )
+        pipe.run()
+        last = pipe.messages[-1].message_id
+        done = wait_for(broker, last, "completed")
+    assert done.result is not None
+    assert (done.result["fired"], done.result["delivered"]) == (1, 1)
