@@ -167,7 +167,7 @@ def test_alerts_runs_last_in_a_pipeline_ignoring_the_previous_result(
                 alerts.message_with_options(kwargs={"symbols": ["AAPL"]}, pipe_ignore=True),
             ]
         )
-        pipe.run()
+        pipe.run()  # type: ignore[no-untyped-call]
         last = pipe.messages[-1].message_id
         done = wait_for(broker, last, "completed")
     assert done.result is not None
