@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
+import polars as pl
 import pytest
 from typer.testing import CliRunner
 
 from marketjobs.cli.main import app
 from marketjobs.config import configure
 from marketjobs.errors import ParameterError
+from marketjobs.marketdata.bars_io import upsert_bars
 from marketjobs.store.engine import create_store_engine
 from marketjobs.store.portfolios import save_report
 
@@ -149,3 +152,31 @@ def test_adding_twice_needs_replace_and_unknown_portfolios_say_how_to_create_the
     missing = runner.invoke(app, ["portfolios", "show", "nope"])
     assert isinstance(missing.exception, ParameterError)
     assert "marketjobs portfolios add nope --position" in str(missing.exception)
+
+
+def test_show_renders_a_report_made_by_the_analysis(store: str) -> None:
+    from actors.portfolio_analysis import analyse_portfolios, stored_targets
+
+    engine = create_store_engine(store)
+    days = [datetime(2024, 1, 1, 21, tzinfo=UTC) + timedelta(days=i) for i in range(10)]
+    closes = {  # returns alternate in opposite directions: correlation -1
+        "AAPL": [110.0 if i % 2 else 100.0 for i in range(10)],
+        "MSFT": [90.0 if i % 2 else 100.0 for i in range(10)],
+        "SPY": [400.0 + (i % 3) for i in range(10)],
+    }
+    bars = pl.DataFrame(
+        {
+            "symbol": [s for s in closes for _ in days],
+            "ts": days * 3,
+            "close": [c for v in closes.values() for c in v],
+        }
+    ).with_columns(open=pl.col("close"), high=pl.col("close"), low=pl.col("close"))
+    upsert_bars(engine, bars)
+    add_core()
+    summary = analyse_portfolios(engine, stored_targets(engine))
+    assert summary.failed == {}
+    result = runner.invoke(app, ["portfolios", "show", "core"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert "metrics as of 2024-01-10 21:00" in result.output
+    assert f"{20 * 110 + 5 * 90:,.2f}" in result.output  # market value
+    assert "-1.00" in result.output
