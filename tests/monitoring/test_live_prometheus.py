@@ -24,6 +24,7 @@ import yaml
 from marketjobs.brokers import broker_from_url
 from marketjobs.config import configure
 from marketjobs.jobs.cancel import request_cancel
+from marketjobs.notify.rules import add_rule
 from marketjobs.store.engine import create_store_engine
 from scheduler.defaults import ScheduleDefinition
 from scheduler.leader import StubLease
@@ -44,7 +45,7 @@ from tests.services import free_port, require_tool
 
 #: What ``$__rate_interval`` resolves to: longer than the whole test, so every rate sees both waves.
 RATE_INTERVAL = "5m"
-QUEUES = ("diagnostics", "price_update", "live")
+QUEUES = ("diagnostics", "price_update", "analysis", "alerts", "live")
 #: A dashboard variable's query: Grafana's label_values(selector, label).
 LABEL_VALUES = re.compile(r"label_values\((.+),\s*(\w+)\)")
 
@@ -82,20 +83,36 @@ def deployment(sqlite_url: str, tmp_path: Path) -> Iterator[Deployment]:
         "MARKETJOBS_METRICS_PORT": str(worker_port),
         "MARKETJOBS_RECORDS_FLUSH_SECONDS": "0.05",
         "MARKETJOBS_CANCEL_POLL_SECONDS": "0.1",
+        "MARKETJOBS_MIN_BACKOFF_SECONDS": "0.1",
+        "MARKETJOBS_MAX_BACKOFF_SECONDS": "0.5",
     }
     settings = fast_settings(sqlite_url, sqlite_url)
     configure(settings)
     broker = broker_from_url(sqlite_url, settings=settings)
     names = {"noop": "diagnostics", "fail": "diagnostics", "sleep": "diagnostics"}
-    names |= {"price_update": "price_update", "domain_metrics": "live", "waiting": "idle"}
+    names |= {"price_update": "price_update", "technical_analysis": "analysis", "alerts": "alerts"}
+    names |= {"signals": "live", "waiting": "idle"}
     # The sender only needs each actor's name and queue: the workers run the real ones.
     stand_ins = {
         name: dramatiq.actor(actor_name=name, queue_name=queue, broker=broker)(lambda **_: None)
         for name, queue in names.items()
     }
+    # Alert rules that fire on every new bar: one delivered to the log, one to a webhook nobody serves.
+    engine = create_store_engine(sqlite_url)
+    level = {"level": 0}
+    add_rule(engine, name="live-log", symbol="AAPL", rule_type="price_above", params=level, sinks=["log"])
+    add_rule(
+        engine,
+        name="live-webhook",
+        symbol="MSFT",
+        rule_type="price_above",
+        params=level,
+        sinks=["webhook"],
+        webhook_url=f"http://127.0.0.1:{free_port()}/hook",
+    )
     clock = [(datetime.now(UTC) - timedelta(minutes=3)).replace(second=1, microsecond=0)]
     scheduler = Scheduler(
-        create_store_engine(sqlite_url),
+        engine,
         [ScheduleDefinition(name="live-noop", spelling="every minute", actor="noop", missed="run_once")],
         BrokerEnqueuer(broker),
         StubLease(holder="live-test", ttl_seconds=60),
@@ -154,12 +171,20 @@ def _wave(deployment: Deployment) -> None:
     for _ in range(5):
         deployment.send("noop")
     deployment.send("fail", reason="live test")  # retried twice, then a dead letter
-    start = (datetime.now(UTC) - timedelta(days=1)).isoformat()
-    options = {"interval": "1h", "bars": 3, "start": start}
-    deployment.send("price_update", symbols=["AAPL", "MSFT"], source="synthetic", options=options)
-    deployment.send(
-        "domain_metrics", rows=5000, signals={"rsi_oversold": 2, "macd_cross": 1}, delivered=3, failed=1
-    )
+    # The product's pipeline: new bars, then indicators and signals, then alerts (one delivery fails, so the
+    # alerts job is retried and ends as a dead letter).
+    start = (datetime.now(UTC) - timedelta(days=5)).isoformat()
+    options = {"interval": "1h", "bars": 40, "start": start}
+    symbols = ["AAPL", "MSFT"]
+    steps: list[tuple[str, dict[str, Any]]] = [
+        ("price_update", {"symbols": symbols, "source": "synthetic", "options": options}),
+        ("technical_analysis", {"symbols": symbols, "indicators": ["RSI_14", "SMA_20"], "patterns": None}),
+        ("alerts", {}),
+    ]
+    actors = deployment.actors
+    messages = [actors[name].message_with_options(kwargs=kwargs, pipe_ignore=True) for name, kwargs in steps]
+    dramatiq.pipeline(messages, broker=deployment.broker).run()  # type: ignore[no-untyped-call]
+    deployment.send("signals", counts={"live_test": 1})
     deployment.tick()
 
 
@@ -171,14 +196,20 @@ def _seen(deployment: Deployment, waves: int) -> bool:
         ("noop", "completed"): 6 * waves,  # 5 sent and one scheduler tick
         ("fail", "failed"): 3 * waves,
         ("price_update", "completed"): waves,
-        ("domain_metrics", "completed"): waves,
+        ("technical_analysis", "completed"): waves,
+        ("alerts", "failed"): waves,
+        ("signals", "completed"): waves,
     }
+    fired = values(url, "sum by (sink) (marketjobs_alerts_fired_total)", "sink")
+    failures = values(url, "sum by (sink) (marketjobs_alert_delivery_failures_total)", "sink")
     dead = values(url, 'marketjobs_dead_letters{job_type="fail"}', "job_type")
     enqueued = values(url, "marketjobs_schedule_enqueued_total", "schedule")
     return (
         all(jobs.get(key, 0) >= count for key, count in expected.items())
         and dead.get(("fail",)) == waves
         and enqueued.get(("live-noop",)) == waves
+        and fired.get(("log",), 0) >= waves
+        and failures.get(("webhook",), 0) >= waves
         and bool(values(url, "marketjobs_oldest_running_job_age_seconds", "job_type"))
     )
 
