@@ -5,21 +5,22 @@ Writes reuse the job-records approach of ``marketjobs.store.upsert``: on Postgre
 writes the COPY text itself, so no Python object is made per row. SQLite and MariaDB get one ``executemany``
 of plain tuples (the driver's C loop on SQLite; PyMySQL folds it into multi-row INSERTs).
 
-Measured on this machine (2 cores) with 252,000 bars (100 symbols x 2,520 days), reads best of 3:
+Reads, measured by ``benchmarks/bar_loading.py`` on this machine (2 cores, busy with other work: rerun
+before trusting differences under ~30%) with 252,000 bars (100 symbols x 2,520 days), best of 3, seconds:
 
-==========  =========  ==========  ===============  ================  ============  =====================
-database    write new  write same  SQLAlchemy rows  pl.read_database  cursor rows   chosen read
-==========  =========  ==========  ===============  ================  ============  =====================
-SQLite      0.45 s     0.54 s      0.49 s           0.55 s            0.32 s        cursor rows
-PostgreSQL  0.87 s     1.48 s      0.47 s           0.46 s            0.29 s        COPY TO STDOUT 0.16 s
-MariaDB     2.21 s     2.75 s      1.23 s           1.14 s            0.96 s        cursor rows
-==========  =========  ==========  ===============  ================  ============  =====================
+==========  ===============  ===============  ==========  ======================================
+database    SQLAlchemy rows  pandas.read_sql  ADBC        chosen (load_bars)
+==========  ===============  ===============  ==========  ======================================
+SQLite      2.45             3.92             0.31        ADBC 0.33 (cursor rows were 0.56)
+PostgreSQL  2.59             2.29             0.65        COPY TO STDOUT 0.77 (the same, in noise)
+MariaDB     5.14             4.73             no driver   cursor rows (PyMySQL parses every value)
+==========  ===============  ===============  ==========  ======================================
 
 "cursor rows" is the DBAPI cursor's ``fetchall()`` of plain tuples straight into ``pl.DataFrame``, skipping
-SQLAlchemy's Row objects and result processing; ``pl.read_database`` on a SQLAlchemy connection goes through
-those Row objects too, so it is no faster. ADBC and connectorx are not installed (both pull in pyarrow or
-a native engine, heavy for workers); PostgreSQL's ``COPY ... TO STDOUT (FORMAT csv)`` parsed by
-``pl.read_csv`` gets Arrow-native speed without them.
+SQLAlchemy's Row objects. SQLite reads through ``adbc-driver-sqlite`` (C, straight into Arrow; Polars takes
+the stream without pyarrow), 1.7-2.7x faster than cursor rows; PostgreSQL's ``COPY ... TO STDOUT (FORMAT
+csv)`` parsed by ``pl.read_csv`` is as fast as the ADBC PostgreSQL driver, so it needs no extra dependency.
+MariaDB has no ADBC driver; connectorx (which reads MySQL natively) is not measured yet.
 """
 
 from __future__ import annotations
@@ -136,7 +137,9 @@ def _query(
     start: datetime | date | None,
     end: datetime | date | None,
     last: int | None = None,
+    columns: str | None = None,
 ) -> tuple[str, list[Any]]:
+    """The SELECT of load_bars and its parameters; ``columns`` replaces the outer select list."""
     marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     where: list[str] = []
     params: list[Any] = []
@@ -150,14 +153,17 @@ def _query(
         where.append(f"ts < {marker}")
         params.append(_epoch_ms(end))
     cols = ", ".join(_quoted(connection, BAR_COLUMNS))
+    outer = columns or cols
     clause = f" WHERE {' AND '.join(where)}" if where else ""
     if last is None:
-        return f"SELECT {cols} FROM bars{clause} ORDER BY symbol, ts", params
+        return f"SELECT {outer} FROM bars{clause} ORDER BY symbol, ts", params
     rank = "ROW_NUMBER() OVER (PARTITION BY symbol ORDER BY ts DESC) AS bar_rank"
     recent = f"SELECT {cols}, {rank} FROM bars{clause}"
-    return f"SELECT {cols} FROM ({recent}) recent WHERE bar_rank <= {int(last)} ORDER BY symbol, ts", params
+    return f"SELECT {outer} FROM ({recent}) recent WHERE bar_rank <= {int(last)} ORDER BY symbol, ts", params
 
 
+#: load_bars' filters: symbols, start, end, last.
+_Filters = tuple[list[str] | None, datetime | date | None, datetime | date | None, int | None]
 _READ_SCHEMA = pl.Schema({**BAR_SCHEMA, "ts": pl.Int64()})
 
 
@@ -173,6 +179,45 @@ def _fetch_postgres(connection: Connection, sql: str, params: list[Any]) -> pl.D
     if buffer.tell() == 0:
         return pl.DataFrame(schema=_READ_SCHEMA)
     return pl.read_csv(buffer.getvalue(), has_header=False, schema=_READ_SCHEMA)
+
+
+#: Outer select list of the ADBC read: ADBC's SQLite driver types each column from its first rows, so
+#: volume (the one nullable column) travels as a value and a null flag; a column that starts with NULLs
+#: would be typed INT64 and fail on its first double.
+_ADBC_COLUMNS = (
+    "symbol, ts, open, high, low, close, IFNULL(volume, 0.0) AS volume, volume IS NULL AS volume_missing"
+)
+
+
+def _sqlite_file(engine: Engine) -> str | None:
+    """The SQLite file ADBC can open for ``engine``, or None (another database, in-memory, a URI)."""
+    database = engine.url.database
+    if (
+        engine.dialect.name != "sqlite"
+        or not database
+        or database == ":memory:"
+        or database.startswith("file:")
+    ):
+        return None
+    return database
+
+
+def _fetch_sqlite_adbc(engine: Engine, database: str, args: _Filters) -> pl.DataFrame | None:
+    """The bars through ADBC's SQLite driver straight into Arrow (no Python object per value); None
+    when the driver is not installed."""
+    try:
+        import adbc_driver_sqlite.dbapi as adbc
+    except ImportError:
+        return None
+    with engine.connect() as connection:
+        sql, params = _query(connection, *args, columns=_ADBC_COLUMNS)
+    with adbc.connect(database) as adbc_connection, adbc_connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        frame: pl.DataFrame = cursor.fetch_polars()
+    if frame.is_empty():
+        return pl.DataFrame(schema=_READ_SCHEMA)
+    volume = pl.when(pl.col("volume_missing") == 0).then(pl.col("volume"))
+    return frame.with_columns(volume=volume).select(pl.col(c).cast(t) for c, t in _READ_SCHEMA.items())
 
 
 def _fetch_rows(connection: Connection, sql: str, params: list[Any]) -> pl.DataFrame:
@@ -191,16 +236,22 @@ def load_bars(
     """Bars of ``symbols`` (all when None) with ``start <= ts < end``, sorted by symbol, ts, as BAR_SCHEMA.
 
     Dates mean midnight UTC; datetimes must be timezone-aware. ``last`` keeps each symbol's latest N of
-    those bars (a window function in the database, so older bars are never sent).
+    those bars (a window function in the database, so older bars are never sent). Given an Engine on a
+    SQLite file, reads through ADBC; given a Connection, reads in its transaction (it sees its own writes).
     """
     if last is not None and last < 1:
         raise ValueError(f"load_bars(last={last}): pass a positive number of bars, or None for all")
     if symbols is not None and not symbols:
         return pl.DataFrame(schema=BAR_SCHEMA)
+    args: _Filters = (list(symbols) if symbols is not None else None, start, end, last)
     if isinstance(engine, Engine):
-        with engine.connect().execution_options(**{READ_ONLY_OPTION: True}) as connection:
-            return load_bars(connection, symbols, start, end, last=last)
-    sql, params = _query(engine, list(symbols) if symbols is not None else None, start, end, last)
-    fetch = _fetch_postgres if engine.dialect.name == "postgresql" else _fetch_rows
-    frame = fetch(engine, sql, params)
+        database = _sqlite_file(engine)
+        frame = _fetch_sqlite_adbc(engine, database, args) if database else None
+        if frame is None:
+            with engine.connect().execution_options(**{READ_ONLY_OPTION: True}) as connection:
+                return load_bars(connection, symbols, start, end, last=last)
+    else:
+        sql, params = _query(engine, *args)
+        fetch = _fetch_postgres if engine.dialect.name == "postgresql" else _fetch_rows
+        frame = fetch(engine, sql, params)
     return frame.with_columns(pl.col("ts").cast(pl.Datetime("ms")).dt.replace_time_zone("UTC"))

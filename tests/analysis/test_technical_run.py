@@ -35,6 +35,19 @@ def test_load_bars_last_keeps_each_symbols_latest_bars(engine: Engine) -> None:
         load_bars(engine, last=0)
 
 
+def test_load_bars_keeps_missing_volume_past_the_first_rows_and_equals_a_connection_read(
+    engine: Engine,
+) -> None:
+    bars = make_bars({"AAA": 3000, "BBB": 10})
+    bars = bars.with_columns(volume=pl.when(pl.int_range(pl.len()) < 2500).then(None).otherwise("volume"))
+    upsert_bars(engine, bars)
+    loaded = load_bars(engine)  # on SQLite through ADBC: the NULL-led volume column must stay Float64
+    assert loaded.equals(bars.select(loaded.columns))
+    with engine.connect() as connection:
+        assert load_bars(connection, ["BBB", "AAA"], last=4).equals(load_bars(engine, ["AAA", "BBB"], last=4))
+    assert load_bars(engine, ["NONE"]).schema == loaded.schema
+
+
 def test_stored_analysis_writes_snapshots_and_signals_once(engine: Engine) -> None:
     lengths = {f"S{i:03d}": 80 for i in range(BATCH_SYMBOLS + 3)} | {"ONE": 1}
     bars = make_bars(lengths, seed=11)
