@@ -64,3 +64,14 @@ def test_every_alert_links_to_a_dashboard_that_exists() -> None:
     for rule in (rule for group in groups for rule in group["rules"] if "alert" in rule):
         link = rule["annotations"]["dashboard"]
         assert link.removeprefix("/d/") in uids, f"{rule['alert']}: no dashboard {link}"
+
+
+def test_every_alert_has_a_promtool_case_firing_and_one_staying_quiet() -> None:
+    groups = yaml.safe_load(RULES.read_text())["groups"]
+    alerts = {rule["alert"] for group in groups for rule in group["rules"] if "alert" in rule}
+    tests = yaml.safe_load((PROMETHEUS_DIR / "tests" / "marketjobs.test.yml").read_text())["tests"]
+    cases = [case for test in tests for case in test.get("alert_rule_test", [])]
+    firing = {case["alertname"] for case in cases if case.get("exp_alerts")}
+    quiet = {case["alertname"] for case in cases if not case.get("exp_alerts")}
+    assert alerts - firing == set(), "alerts never tested firing"
+    assert alerts - quiet == set(), "alerts never tested quiet"
