@@ -72,7 +72,7 @@ def _when(epoch_ms: int | None) -> str:
 
 @app.command("add")
 def add_command(
-    name: Annotated[str, typer.Argument(help="portfolio name")],
+    name: Annotated[str, typer.Argument(help="portfolio name", metavar="NAME")],
     position: Annotated[
         list[str], typer.Option("--position", "-p", help="SYMBOL=QUANTITY@PRICE; repeat for each holding")
     ],

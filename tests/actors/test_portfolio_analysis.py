@@ -237,10 +237,12 @@ def test_missing_bars_send_the_job_to_dead_letters_saying_what_to_import(
     assert "marketjobs import PATH --symbol ZZZ" in dead.error
 
 
-def test_unknown_portfolio_and_too_short_a_history_are_parameter_errors(
+def test_no_portfolio_is_a_no_op_and_unknown_ones_or_short_histories_are_parameter_errors(
     broker: dramatiq.Broker, module: Any
 ) -> None:
     engine = store(broker)
+    nothing = module.analyse_portfolios(engine, module.targets_for(engine, module.PortfolioAnalysisParams()))
+    assert nothing.as_dict() == {"portfolios": 0, "reports": [], "failed": {}, "stopped": False}
     with pytest.raises(
         ParameterError, match="no portfolio named 'nope'; create it with `marketjobs portfolios add"
     ):
