@@ -93,8 +93,14 @@ class _TechnicalAnalysisActor(ValidatedActor):
     params_model = TechnicalAnalysisParams
 
 
-def _fan_out(params: TechnicalAnalysisParams, symbols: list[str], parent: str) -> dict[str, Any]:
-    """Sends a group of chunk jobs of ``chunk_size`` symbols whose completion sends the summing callback."""
+def _fan_out(
+    params: TechnicalAnalysisParams, symbols: list[str], parent: str, pipeline_next: dict[str, Any] | None
+) -> dict[str, Any]:
+    """Sends a group of chunk jobs of ``chunk_size`` symbols whose completion sends the summing callback.
+
+    In a pipeline (``price_update -> technical_analysis -> alerts``) the callback carries the pipeline on,
+    so the next step runs once every chunk is done, not when the chunks are merely sent.
+    """
     base = params.model_dump(mode="json", exclude={"symbols"})
     size = params.chunk_size
     chunks = [
@@ -102,7 +108,10 @@ def _fan_out(params: TechnicalAnalysisParams, symbols: list[str], parent: str) -
         for i in range(0, len(symbols), size)
     ]
     ids = [message.message_id for message in chunks]
-    callback = technical_analysis_done.message(parent=parent, chunks=ids)
+    options: dict[str, Any] = {} if pipeline_next is None else {"pipe_target": pipeline_next}
+    callback = technical_analysis_done.message_with_options(
+        kwargs={"parent": parent, "chunks": ids}, **options
+    )
     group: Any = dramatiq.group(chunks)  # type: ignore[no-untyped-call]
     group.add_completion_callback(callback)
     group.run()
@@ -134,7 +143,9 @@ def technical_analysis(**kwargs: Any) -> dict[str, Any]:
     symbols = stored_symbols(engine) if params.symbols == "all" else list(dict.fromkeys(params.symbols))
     if len(symbols) > params.chunk_size:
         job.progress(100.0, f"{len(symbols)} symbols sent as chunks of {params.chunk_size}")
-        return _fan_out(params, symbols, job.id)
+        sent = _fan_out(params, symbols, job.id, job.pipeline_next)
+        job.hand_over_pipeline()  # the group's completion callback continues the pipeline
+        return sent
     job.progress(0.0, f"analysing {len(symbols)} symbols")
     summary = analyse_stored(
         engine,

@@ -6,6 +6,7 @@ from dramatiq.middleware import MiddlewareError, SkipMessage
 
 __all__ = [
     "ConfigError",
+    "DeliveryError",
     "DuplicateJobError",
     "JobCancelled",
     "JobNotFoundError",
@@ -76,3 +77,7 @@ class JobCancelled(MarketJobsError, SkipMessage):
 
 class SourceError(MarketJobsError):
     """A bar source could not deliver bars (unreachable, bad payload); retrying may help."""
+
+
+class DeliveryError(MarketJobsError):
+    """An alert could not be delivered to a sink; the firing is kept as failed and delivered again later."""

@@ -23,6 +23,7 @@ import dramatiq
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import Engine, func, select
 
+from marketjobs.analysis.technical import DEFAULT_INDICATORS
 from marketjobs.cli.demo_data import SAMPLE_TICKERS, write_sample_bars
 from marketjobs.cli.output import console
 from marketjobs.cli.processes import ChildProcesses, marketjobs_command
@@ -40,11 +41,11 @@ TERMINAL = frozenset({"completed", "dead", "cancelled", "skipped"})
 SYMBOLS_PER_JOB = 25
 #: Business days of synthetic history per symbol (about two years, ending where the real bars end).
 HISTORY_BARS = 504
+#: Where synthetic histories start, so that they end beside the real bars (early March 2013).
+SYNTHETIC_START = "2011-03-25T00:00:00Z"
 #: The demo portfolio: symbol -> shares, measured against a benchmark.
 PORTFOLIO = {"AAPL": 100.0, "MSFT": 300.0, "IBM": 50.0}
 BENCHMARK = "GOOG"
-#: Indicators the demo computes (TA-Lib spellings), and every candlestick pattern.
-INDICATORS = ["RSI_14", "SMA_20", "SMA_50", "EMA_20", "MACD_12_26_9", "BBANDS_20_2", "ATR_14", "ADX_14"]
 
 
 @dataclass
@@ -96,15 +97,15 @@ def run_demo(options: DemoOptions | None = None) -> None:
             f"{options.processes} worker processes x {options.threads} threads started (log: {log}); "
             f"their metrics: http://{settings.metrics_host}:{settings.metrics_port}/metrics"
         )
-        _run_stage(engine, broker, children, options, _load_history(options), started_at)
+        _run_stage(engine, broker, children, options, _load_history(options, engine), started_at)
         _run_stage(engine, broker, children, options, _analyse(), started_at)
     elapsed = time.perf_counter() - started
     _report(engine, started_at, elapsed)
 
 
-def _load_history(options: DemoOptions) -> list[_Stage]:
+def _load_history(options: DemoOptions, engine: Engine) -> list[_Stage]:
     from actors.data_import import data_import
-    from actors.price_update import price_update
+    from actors.price_update import price_update, stored_symbols
 
     stages = [_Stage("price history", job_types=("data_import", "price_update"))]
     paths = write_sample_bars(options.workdir / "bars")
@@ -117,13 +118,17 @@ def _load_history(options: DemoOptions) -> list[_Stage]:
                 path=str(paths[0].parent), reports_dir=str(options.workdir / "reports")
             ).message_id
         )
-    symbols = [f"SYN{i:04d}" for i in range(1, options.universe + 1)]
-    console.print(f"building a synthetic universe of {len(symbols)} symbols x {HISTORY_BARS} daily bars")
+    stored = set(stored_symbols(engine))  # a second run keeps the universe it built (and extends it below)
+    symbols = [s for s in (f"SYN{i:04d}" for i in range(1, options.universe + 1)) if s not in stored]
+    console.print(
+        f"synthetic universe of {options.universe} symbols x {HISTORY_BARS} daily bars: "
+        f"{len(symbols)} to build, {options.universe - len(symbols)} stored by an earlier run"
+    )
     for chunk in _chunks(symbols, SYMBOLS_PER_JOB):
         message = price_update.send(
             symbols=chunk,
             source="synthetic",
-            options={"seed": 7, "bars": HISTORY_BARS, "start": "2011-03-01T00:00:00Z"},
+            options={"seed": 7, "bars": HISTORY_BARS, "start": SYNTHETIC_START},
         )
         stages[0].ids.append(message.message_id)
     return stages
@@ -144,12 +149,13 @@ def _analyse() -> list[_Stage]:
                 pipe_ignore=True,
             ),
             technical_analysis.message_with_options(
-                kwargs={"universe": "all", "indicators": INDICATORS, "patterns": "all"}, pipe_ignore=True
+                kwargs={"symbols": "all", "indicators": list(DEFAULT_INDICATORS), "patterns": "all"},
+                pipe_ignore=True,
             ),
             alerts.message_with_options(kwargs={}, pipe_ignore=True),
         ]
     )
-    pipeline.run()
+    pipeline.run()  # type: ignore[no-untyped-call]
     console.print("pipeline sent: price_update -> technical_analysis (fanned out in chunks) -> alerts")
     portfolio = portfolio_analysis.send(
         positions=[{"symbol": s, "quantity": q} for s, q in PORTFOLIO.items()], benchmark=BENCHMARK
@@ -158,7 +164,7 @@ def _analyse() -> list[_Stage]:
         _Stage(
             "pipeline",
             [m.message_id for m in pipeline.messages],
-            ("price_update", "technical_analysis", "alerts"),
+            ("price_update", "technical_analysis", "technical_analysis_done", "alerts"),
         ),
         _Stage("portfolio", [portfolio.message_id], ("portfolio_analysis",)),
     ]
@@ -254,19 +260,12 @@ def _active(engine: Engine, job_types: tuple[str, ...], since: datetime) -> int:
 
 
 def _report(engine: Engine, since: datetime, elapsed: float) -> None:
-    from marketjobs.cli.demo_report import print_results
+    from marketjobs.cli.demo_report import print_jobs, print_results
 
-    query = (
-        select(func.count())
-        .select_from(JobRecord)
-        .where(JobRecord.created_at >= since)
-        .where(JobRecord.status == "completed")
-    )
-    with engine.connect() as connection:
-        jobs = int(connection.execute(query).scalar_one())
     print_results(engine)
+    jobs = print_jobs(engine, since)
     console.print(
-        f"{jobs} jobs completed in {elapsed:.1f} s ({jobs / elapsed:.1f} jobs/s, 2 worker processes); "
+        f"{jobs} jobs completed in {elapsed:.1f} s ({jobs / elapsed:.1f} jobs/s on 2 worker processes); "
         "workers stopped"
     )
     console.print(

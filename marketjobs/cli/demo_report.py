@@ -9,12 +9,13 @@ from typing import Any
 
 from rich import box
 from rich.table import Table
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, func, select, text
 
 from marketjobs.cli.demo_data import SAMPLE_TICKERS
 from marketjobs.cli.output import console
+from marketjobs.store.models import JobRecord
 
-__all__ = ["print_results"]
+__all__ = ["print_jobs", "print_results"]
 
 #: Snapshot columns shown first when present (the rest of the snapshot is in `indicator_snapshots`).
 SNAPSHOT_KEYS = (
@@ -89,6 +90,7 @@ def _signals(connection: Any) -> None:
 
 
 def _snapshot(connection: Any) -> None:
+    """One column per real ticker, one row per indicator (fits a terminal; the store has every symbol)."""
     rows = connection.execute(
         text("SELECT symbol, ts, close, indicator_values FROM indicator_snapshots ORDER BY symbol")
     ).all()
@@ -98,16 +100,16 @@ def _snapshot(connection: Any) -> None:
         return
     values = [_json(r.indicator_values) for r in real]
     keys = [k for k in SNAPSHOT_KEYS if any(k in v for v in values)]
-    keys += [k for k in sorted(values[0]) if k not in keys and not k.startswith("cdl")][
-        : max(0, 8 - len(keys))
-    ]
+    others = [k for k in sorted(values[0]) if k not in keys and not k.startswith("cdl")]
+    keys += others[: max(0, 10 - len(keys))]
     table = Table(title=f"latest indicator snapshot ({len(rows)} symbols stored)", box=box.SIMPLE_HEAD)
-    for column in ("symbol", "bar", "close", *keys):
-        table.add_column(column, justify="left" if column in ("symbol", "bar") else "right")
-    for row, snapshot in zip(real, values, strict=True):
-        table.add_row(
-            row.symbol, _date(row.ts), _number(row.close), *(_number(snapshot.get(k)) for k in keys)
-        )
+    table.add_column("", no_wrap=True)
+    for row in real:
+        table.add_column(row.symbol, justify="right")
+    table.add_row("bar", *(_date(r.ts) for r in real))
+    table.add_row("close", *(_number(r.close) for r in real))
+    for key in keys:
+        table.add_row(key, *(_number(v.get(key)) for v in values))
     console.print(table)
 
 
@@ -153,3 +155,30 @@ def _portfolio(connection: Any) -> None:
         )
         table.add_row(label, _number(summary.get(key), pattern))
     console.print(table)
+
+
+def print_jobs(engine: Engine, since: datetime) -> int:
+    """A table of the jobs run since ``since`` by type and status; returns how many completed."""
+    query = (
+        select(
+            JobRecord.job_type,
+            JobRecord.status,
+            func.count(),
+            func.min(JobRecord.started_at),
+            func.max(JobRecord.finished_at),
+        )
+        .where(JobRecord.created_at >= since)
+        .group_by(JobRecord.job_type, JobRecord.status)
+        .order_by(JobRecord.job_type, JobRecord.status)
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(query).all()
+        bars = connection.execute(text("SELECT COUNT(*) FROM bars")).scalar_one()
+    table = Table(title=f"jobs run ({bars:,} bars in the store)", box=box.SIMPLE_HEAD)
+    for column in ("job type", "status", "jobs", "first start to last finish"):
+        table.add_column(column, justify="right" if column in ("jobs",) else "left")
+    for job_type, status, count, first, last in rows:
+        span = f"{(last - first).total_seconds():.1f} s" if first and last else "-"
+        table.add_row(job_type, status, str(count), span)
+    console.print(table)
+    return sum(count for _, status, count, _, _ in rows if status == "completed")

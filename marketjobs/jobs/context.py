@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from marketjobs.errors import JobCancelled, MarketJobsError
 
@@ -28,6 +29,8 @@ class JobContext:
     _is_cancelled: Callable[[str], bool] = field(repr=False)
     _min_interval: float = field(default=0.5, repr=False)
     _last_report: float = field(default=float("-inf"), repr=False)
+    #: The running message's options (Dramatiq's pipeline continuation lives there).
+    _options: dict[str, Any] = field(default_factory=dict, repr=False)
     #: Set once the job has observed a cancel request; the job then ends as cancelled.
     saw_cancel: bool = False
     percent: float = 0.0
@@ -48,6 +51,17 @@ class JobContext:
         if self._is_cancelled(self.id):
             self.saw_cancel = True
         return self.saw_cancel
+
+    @property
+    def pipeline_next(self) -> dict[str, Any] | None:
+        """The message a Dramatiq pipeline sends when this job succeeds (``pipe_target``), or None."""
+        target = self._options.get("pipe_target")
+        return dict(target) if target else None
+
+    def hand_over_pipeline(self) -> None:
+        """This job will not continue its pipeline itself: a job it started carries the continuation on
+        (e.g. the completion callback of a group it fanned out). Call it once that job is sent."""
+        self._options.pop("pipe_target", None)
 
     def raise_if_cancelled(self) -> None:
         """Raises JobCancelled when the job was cancelled, ending it as cancelled (not failed)."""

@@ -110,6 +110,7 @@ class JobRecords(Middleware):
             _report=lambda ctx, pct, text: self._report_progress(message, ctx, pct, text),
             _is_cancelled=self.watcher.is_cancelled,
             _min_interval=self.settings.progress_interval_seconds,
+            _options=message.options,
         )
         set_current_job(job)
         fields = worker_fields()

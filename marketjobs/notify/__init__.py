@@ -6,7 +6,8 @@ Sinks: ``log`` (a log record), ``webhook`` (HTTP POST of JSON with retries), ``m
 
 from __future__ import annotations
 
-from marketjobs.notify.base import DeliveryError, Notification, Sink
+from marketjobs.errors import DeliveryError
+from marketjobs.notify.base import Notification, Sink
 from marketjobs.notify.log import LogSink
 from marketjobs.notify.memory import MemorySink
 from marketjobs.notify.mqtt import MqttSink

@@ -10,13 +10,9 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from marketjobs.errors import MarketJobsError
+from marketjobs.errors import DeliveryError
 
-__all__ = ["DeliveryError", "Notification", "Sink"]
-
-
-class DeliveryError(MarketJobsError):
-    """An alert could not be delivered to a sink; the firing is kept as failed and delivered again later."""
+__all__ = ["Notification", "Sink"]
 
 
 def _iso(epoch_ms: int) -> str:

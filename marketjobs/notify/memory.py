@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 
-from marketjobs.notify.base import DeliveryError, Notification, Sink
+from marketjobs.errors import DeliveryError
+from marketjobs.notify.base import Notification, Sink
 
 __all__ = ["MemorySink"]
 

@@ -16,8 +16,8 @@ from typing import Any
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from marketjobs.errors import ConfigError
-from marketjobs.notify.base import DeliveryError, Notification, Sink
+from marketjobs.errors import ConfigError, DeliveryError
+from marketjobs.notify.base import Notification, Sink
 
 __all__ = ["DEFAULT_TIMEOUT_SECONDS", "QOS", "MqttSink", "topic_for"]
 

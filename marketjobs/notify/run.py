@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import Engine
 
 from marketjobs.analysis.alert_rules import evaluate
-from marketjobs.errors import ConfigError
-from marketjobs.notify.base import DeliveryError, Notification
+from marketjobs.errors import ConfigError, DeliveryError
+from marketjobs.notify.base import Notification
 from marketjobs.notify.firings import (
     claim,
     last_firings,

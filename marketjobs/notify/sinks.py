@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from marketjobs.config import Settings
-from marketjobs.errors import ConfigError
-from marketjobs.notify.base import DeliveryError, Sink
+from marketjobs.errors import ConfigError, DeliveryError
+from marketjobs.notify.base import Sink
 from marketjobs.notify.log import LogSink
 from marketjobs.notify.mqtt import MqttSink
 from marketjobs.notify.webhook import DEFAULT_BACKOFF_SECONDS, DEFAULT_RETRIES, WebhookSink, shown_url

@@ -18,7 +18,8 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable
 
-from marketjobs.notify.base import DeliveryError, Notification, Sink
+from marketjobs.errors import DeliveryError
+from marketjobs.notify.base import Notification, Sink
 
 __all__ = ["DEFAULT_BACKOFF_SECONDS", "DEFAULT_RETRIES", "WebhookSink", "shown_url"]
 

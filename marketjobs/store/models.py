@@ -135,5 +135,8 @@ class BrokerRateLimit(Base):
     expires_at: Mapped[int] = mapped_column(BigInteger, index=True)
 
 
+from marketjobs.store.alerts import AlertFiring, AlertRule  # noqa: E402, F401
+from marketjobs.store.analysis import IndicatorSnapshot, Signal  # noqa: E402, F401
 from marketjobs.store.bars import Bar  # noqa: E402, F401  (registers the bars table on Base.metadata)
+from marketjobs.store.portfolios import Portfolio, PortfolioPosition, PortfolioReport  # noqa: E402, F401
 from marketjobs.store.schedules import Schedule, SchedulerLease  # noqa: E402, F401  (registers their tables)
