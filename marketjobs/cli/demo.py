@@ -23,7 +23,6 @@ import dramatiq
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import Engine, func, select
 
-from marketjobs.analysis.technical import DEFAULT_INDICATORS
 from marketjobs.cli.demo_data import SAMPLE_TICKERS, write_sample_bars
 from marketjobs.cli.output import console
 from marketjobs.cli.processes import ChildProcesses, marketjobs_command
@@ -135,27 +134,13 @@ def _load_history(options: DemoOptions, engine: Engine) -> list[_Stage]:
 
 
 def _analyse() -> list[_Stage]:
-    from actors.alerts import alerts
+    from actors.pipelines import market_pipeline
     from actors.portfolio_analysis import portfolio_analysis
-    from actors.price_update import price_update
-    from actors.technical_analysis import technical_analysis
     from marketjobs.cli.demo_alerts import ensure_demo_rules
 
     ensure_demo_rules()
-    pipeline = dramatiq.pipeline(
-        [
-            price_update.message_with_options(
-                kwargs={"symbols": "all", "source": "synthetic", "options": {"seed": 11, "bars": 1}},
-                pipe_ignore=True,
-            ),
-            technical_analysis.message_with_options(
-                kwargs={"symbols": "all", "indicators": list(DEFAULT_INDICATORS), "patterns": "all"},
-                pipe_ignore=True,
-            ),
-            alerts.message_with_options(kwargs={}, pipe_ignore=True),
-        ]
-    )
-    pipeline.run()  # type: ignore[no-untyped-call]
+    pipeline = market_pipeline(source="synthetic", source_options={"seed": 11, "bars": 1})
+    pipeline.run()
     console.print("pipeline sent: price_update -> technical_analysis (fanned out in chunks) -> alerts")
     portfolio = portfolio_analysis.send(
         positions=[{"symbol": s, "quantity": q} for s, q in PORTFOLIO.items()], benchmark=BENCHMARK

@@ -15,7 +15,7 @@ from marketjobs.cli.output import console, emit_json
 from marketjobs.constants import Priority
 from marketjobs.errors import ParameterError
 
-__all__ = ["enqueue", "import_files", "parse_param"]
+__all__ = ["enqueue", "import_files", "parse_param", "run_pipeline"]
 
 
 def parse_param(text: str) -> tuple[str, Any]:
@@ -80,3 +80,37 @@ def import_files(
     if symbol:
         kwargs["symbol"] = symbol
     _send("data_import", kwargs, None, as_json)
+
+
+def run_pipeline(
+    source: Annotated[str, typer.Option(help="bar source of the price update: file, synthetic or http")],
+    symbols: Annotated[
+        str, typer.Option(help="comma-separated symbols, or 'all' (every stored symbol)")
+    ] = "all",
+    option: Annotated[
+        list[str] | None, typer.Option("--option", "-o", help="a source option as key=value (repeatable)")
+    ] = None,
+    indicator: Annotated[
+        list[str] | None, typer.Option("--indicator", "-i", help="e.g. RSI_14, MACD_12_26_9 (default: 12)")
+    ] = None,
+    no_patterns: Annotated[bool, typer.Option("--no-patterns", help="skip candlestick patterns")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+) -> None:
+    """Send the pipeline price_update -> technical_analysis -> alerts (each step after the last succeeds)."""
+    from actors.pipelines import market_pipeline
+    from marketjobs.analysis.technical import DEFAULT_INDICATORS
+
+    chosen = "all" if symbols.strip() == "all" else [s.strip() for s in symbols.split(",") if s.strip()]
+    pipeline = market_pipeline(
+        source=source,
+        symbols=chosen,
+        source_options=dict(parse_param(o) for o in option or []),
+        indicators=indicator or DEFAULT_INDICATORS,
+        patterns=None if no_patterns else "all",
+    )
+    pipeline.run()
+    ids = {m.actor_name: m.message_id for m in pipeline.messages}
+    if as_json:
+        emit_json(ids)
+    else:
+        console.print("sent " + " -> ".join(f"{name} {job_id}" for name, job_id in ids.items()))

@@ -83,3 +83,34 @@ def test_import_validates_parameters_before_sending(store: str) -> None:
 def test_import_sends_a_data_import_job_with_the_column_mapping(store: str) -> None:
     job = sent(["import", "bars/", "--column", "Date=ts", "--symbol", "AAPL"])
     assert job["job_type"] == "data_import"
+
+
+def test_pipeline_sends_its_first_step_and_carries_the_rest(store: str) -> None:
+    ids = sent(
+        ["pipeline", "--source", "synthetic", "--symbols", "AAPL,MSFT", "-o", "bars=2", "-i", "RSI_14"]
+    )
+    assert list(ids) == ["price_update", "technical_analysis", "alerts"]
+    import actors
+
+    records = records_of(actors.broker)
+    records.flush()
+    first = get_job(create_store_engine(records.settings.database_url), ids["price_update"])
+    assert first.status == "pending"
+    assert first.parameters == {
+        "args": [],
+        "kwargs": {"symbols": ["AAPL", "MSFT"], "source": "synthetic", "options": {"bars": 2}},
+    }
+    # later steps are sent when the one before succeeds: they ride in the first message's options
+    target = first.options["pipe_target"]
+    assert (target["actor_name"], target["message_id"]) == ("technical_analysis", ids["technical_analysis"])
+    assert target["kwargs"]["indicators"] == ["RSI_14"]
+    assert target["options"]["pipe_target"]["message_id"] == ids["alerts"]
+
+
+def test_pipeline_refuses_a_bad_step_before_sending_anything(store: str) -> None:
+    result = runner.invoke(app, ["pipeline", "--source", "synthetic", "-i", "RSX_14"])
+    assert isinstance(result.exception, ParameterError)
+    assert "unknown function 'rsx'" in str(result.exception)
+    result = runner.invoke(app, ["pipeline", "--source", "nowhere"])
+    assert isinstance(result.exception, ParameterError)
+    assert "nowhere" in str(result.exception)
