@@ -25,6 +25,7 @@ from marketjobs.analysis.signals import detect_signals
 from marketjobs.analysis.technical_specs import IndicatorSpec, parse_indicators, parse_patterns
 
 __all__ = [
+    "CONTEXT_BARS",
     "DEFAULT_INDICATORS",
     "TechnicalResult",
     "analyse_bars",
@@ -39,6 +40,8 @@ DEFAULT_INDICATORS: Final = (
     "RSI_14", "SMA_20", "SMA_50", "EMA_50", "MACD_12_26_9", "BBANDS_20_2",
     "ATR_14", "ADX_14", "STOCH_14_3_3", "CCI_20", "OBV", "MFI_14",
 )  # fmt: skip
+#: Bars before the signal window that signal_events() compares states with.
+CONTEXT_BARS: Final = 20
 _SYMBOL: Final = "symbol"
 _TIME: Final = "ts"
 
@@ -118,9 +121,13 @@ def signal_events(
 ) -> pl.DataFrame:
     """Signal events of :func:`detect_signals` on a frame from :func:`compute_indicators`.
 
-    ``last_bars`` keeps the events of each symbol's last N bars (None: every bar); states are still
-    compared across the whole frame, so an event on the first kept bar is found.
+    ``last_bars`` keeps the events of each symbol's last N bars (None: every bar). The rules then run on
+    those bars and the :data:`CONTEXT_BARS` before them only, so a crossing is found when the symbol's
+    previous known state lies within that context (always, unless indicator values are missing for longer:
+    the store's validated bars are complete, so only a gap of missing values in the data could hide one).
     """
+    if last_bars is not None:
+        frame = frame.group_by(_SYMBOL, maintain_order=True).tail(last_bars + CONTEXT_BARS)
     rsi, macd, bbands = (_first(specs, name) for name in ("rsi", "macd", "bbands"))
     smas = [spec.label for spec in specs if spec.function == "sma"]
     events = detect_signals(
