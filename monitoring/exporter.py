@@ -12,6 +12,7 @@ ones to act on); the symbol count, the stale count and the newest bar's age alwa
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
@@ -51,8 +52,10 @@ class StoreCollector(Collector):
     """Collects queue depths (``depths()``) and job-record, schedule and bar aggregates (``engine``) at
     scrape time.
 
-    ``time_limits`` maps job types to their time limit in seconds (see :func:`actor_time_limits`); other job
-    types run under ``default_time_limit_seconds`` (default: the ``time_limit_seconds`` setting).
+    ``time_limits`` maps job types to their time limit in seconds (see :func:`actor_time_limits`; default: the
+    limits of the product's actors once the ``actors`` package is imported, as ``marketjobs exporter`` does
+    unless given ``--queue``); other job types run under ``default_time_limit_seconds`` (default: the
+    ``time_limit_seconds`` setting).
     """
 
     def __init__(
@@ -71,7 +74,7 @@ class StoreCollector(Collector):
             )
         self.engine = engine
         self.depths = depths
-        self.time_limits = dict(time_limits or {})
+        self.time_limits = dict(_imported_actors_time_limits() if time_limits is None else time_limits)
         self.default_time_limit_seconds = (
             get_settings().time_limit_seconds
             if default_time_limit_seconds is None
@@ -247,6 +250,14 @@ def _age_seconds(now: datetime, then: Any) -> float:
     if not isinstance(then, datetime):
         return 0.0
     return max(0.0, (now - then).total_seconds())
+
+
+def _imported_actors_time_limits() -> dict[str, float]:
+    """The limits of the product's actors when the ``actors`` package is imported (``marketjobs exporter``
+    imports it to find the queues), else none: importing it here would build a broker as a side effect."""
+    package = sys.modules.get("actors")
+    broker = getattr(package, "broker", None)
+    return actor_time_limits(broker) if isinstance(broker, dramatiq.Broker) else {}
 
 
 def actor_time_limits(broker: dramatiq.Broker) -> dict[str, float]:

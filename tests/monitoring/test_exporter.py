@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 import time
 import urllib.request
 from collections.abc import Iterator
 from datetime import timedelta
+from types import SimpleNamespace
 
 import dramatiq
 import pytest
@@ -232,3 +234,13 @@ def test_actor_time_limits_reads_the_limits_actors_set_in_seconds(sql_broker: dr
     limits = actor_time_limits(sql_broker)
     assert limits["quick"] == 30
     assert "default_limit" not in limits
+
+
+def test_the_imported_actors_packages_time_limits_are_the_default(
+    sql_broker: dramatiq.Broker, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dramatiq.actor(actor_name="slow_analysis", time_limit=3_600_000, broker=sql_broker)(lambda: None)
+    monkeypatch.setitem(sys.modules, "actors", SimpleNamespace(broker=sql_broker))
+    collector = StoreCollector(create_store_engine(sqlite_url), lambda: [], default_time_limit_seconds=600)
+    found = samples(collector)
+    assert found[(names.JOB_TIME_LIMIT, frozenset({("job_type", "slow_analysis")}))] == 3600

@@ -136,8 +136,8 @@ def deployment(sqlite_url: str, tmp_path: Path) -> Iterator[Deployment]:
             tmp_path,
         ),
         start_process(
-            [sys.executable, "-m", "marketjobs", "exporter", "--port", str(exporter_port)]
-            + [arg for queue in (*QUEUES, "idle") for arg in ("--queue", queue)],
+            # No --queue: the exporter imports the actors package for its queues and time limits.
+            [sys.executable, "-m", "marketjobs", "exporter", "--port", str(exporter_port)],
             env,
             tmp_path,
         ),
@@ -211,6 +211,8 @@ def _seen(deployment: Deployment, waves: int) -> bool:
         and fired.get(("log",), 0) >= waves
         and failures.get(("webhook",), 0) >= waves
         and bool(values(url, "marketjobs_oldest_running_job_age_seconds", "job_type"))
+        # diagnostics.sleep's own limit, not the default's 600 s: the exporter read the actors' limits.
+        and values(url, "marketjobs_job_time_limit_seconds", "job_type").get(("sleep",)) == 3600
     )
 
 
