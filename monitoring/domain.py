@@ -35,10 +35,15 @@ def _get() -> dict[str, Any] | None:
                     registry=None,
                 ),
                 rows=Counter(
-                    names.INDICATOR_ROWS.removesuffix("_total"), "Bar rows indicators were computed over", registry=None
+                    names.INDICATOR_ROWS.removesuffix("_total"),
+                    "Bar rows indicators were computed over",
+                    registry=None,
                 ),
                 signals=Counter(
-                    names.SIGNALS_DETECTED.removesuffix("_total"), "Signal events stored", ["signal"], registry=None
+                    names.SIGNALS_DETECTED.removesuffix("_total"),
+                    "Signal events stored",
+                    ["signal"],
+                    registry=None,
                 ),
                 fired=Counter(
                     names.ALERTS_FIRED.removesuffix("_total"),
