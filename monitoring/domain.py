@@ -1,8 +1,8 @@
 """Domain metrics recorded inside jobs: indicator compute time and rows, signals, alert firings and failures.
 
-They live in the worker processes' Prometheus multiprocess directory beside :class:`~monitoring.worker.WorkerMetrics`
-and are served with them. Without ``PROMETHEUS_MULTIPROC_DIR`` (tests, a notebook) every function is a no-op,
-so calling them costs nothing and never fails a job.
+They live in the worker processes' Prometheus multiprocess directory beside
+:class:`~monitoring.worker.WorkerMetrics` and are served with them. Without ``PROMETHEUS_MULTIPROC_DIR``
+(tests, a notebook) every function is a no-op, so calling them costs nothing and never fails a job.
 """
 
 from __future__ import annotations
