@@ -11,16 +11,21 @@ before trusting differences under ~30%) with 252,000 bars (100 symbols x 2,520 d
 ==========  ===============  ===============  ==========  ======================================
 database    SQLAlchemy rows  pandas.read_sql  ADBC        chosen (load_bars)
 ==========  ===============  ===============  ==========  ======================================
-SQLite      2.45             3.92             0.31        ADBC 0.33 (cursor rows were 0.56)
+SQLite      2.45             3.92             0.31        cursor rows 0.56 (ADBC is unsafe, below)
 PostgreSQL  2.59             2.29             0.65        COPY TO STDOUT 0.77 (the same, in noise)
 MariaDB     5.14             4.73             no driver   cursor rows (PyMySQL parses every value)
 ==========  ===============  ===============  ==========  ======================================
 
 "cursor rows" is the DBAPI cursor's ``fetchall()`` of plain tuples straight into ``pl.DataFrame``, skipping
-SQLAlchemy's Row objects. SQLite reads through ``adbc-driver-sqlite`` (C, straight into Arrow; Polars takes
-the stream without pyarrow), 1.7-2.7x faster than cursor rows; PostgreSQL's ``COPY ... TO STDOUT (FORMAT
-csv)`` parsed by ``pl.read_csv`` is as fast as the ADBC PostgreSQL driver, so it needs no extra dependency.
-MariaDB has no ADBC driver; connectorx (which reads MySQL natively) is not measured yet.
+SQLAlchemy's Row objects. PostgreSQL's ``COPY ... TO STDOUT (FORMAT csv)`` parsed by ``pl.read_csv`` is as
+fast as the ADBC PostgreSQL driver, so it needs no extra dependency. MariaDB has no ADBC driver;
+connectorx (which reads MySQL natively) is not measured yet.
+
+SQLite does not read through ``adbc-driver-sqlite`` although it is 1.7x faster: that driver links its own
+copy of SQLite, and two SQLite libraries in one process corrupt a database file both open (closing a file
+descriptor in one drops the other's POSIX locks; sqlite.org "How To Corrupt An SQLite Database File",
+2.2.1). It did: the demo's workers, which also hold the broker and the records in that file, failed with
+"database disk image is malformed" within seconds.
 """
 
 from __future__ import annotations
@@ -181,45 +186,6 @@ def _fetch_postgres(connection: Connection, sql: str, params: list[Any]) -> pl.D
     return pl.read_csv(buffer.getvalue(), has_header=False, schema=_READ_SCHEMA)
 
 
-#: Outer select list of the ADBC read: ADBC's SQLite driver types each column from its first rows, so
-#: volume (the one nullable column) travels as a value and a null flag; a column that starts with NULLs
-#: would be typed INT64 and fail on its first double.
-_ADBC_COLUMNS = (
-    "symbol, ts, open, high, low, close, IFNULL(volume, 0.0) AS volume, volume IS NULL AS volume_missing"
-)
-
-
-def _sqlite_file(engine: Engine) -> str | None:
-    """The SQLite file ADBC can open for ``engine``, or None (another database, in-memory, a URI)."""
-    database = engine.url.database
-    if (
-        engine.dialect.name != "sqlite"
-        or not database
-        or database == ":memory:"
-        or database.startswith("file:")
-    ):
-        return None
-    return database
-
-
-def _fetch_sqlite_adbc(engine: Engine, database: str, args: _Filters) -> pl.DataFrame | None:
-    """The bars through ADBC's SQLite driver straight into Arrow (no Python object per value); None
-    when the driver is not installed."""
-    try:
-        import adbc_driver_sqlite.dbapi as adbc
-    except ImportError:
-        return None
-    with engine.connect() as connection:
-        sql, params = _query(connection, *args, columns=_ADBC_COLUMNS)
-    with adbc.connect(database) as adbc_connection, adbc_connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        frame: pl.DataFrame = cursor.fetch_polars()
-    if frame.is_empty():
-        return pl.DataFrame(schema=_READ_SCHEMA)
-    volume = pl.when(pl.col("volume_missing") == 0).then(pl.col("volume"))
-    return frame.with_columns(volume=volume).select(pl.col(c).cast(t) for c, t in _READ_SCHEMA.items())
-
-
 def _fetch_rows(connection: Connection, sql: str, params: list[Any]) -> pl.DataFrame:
     rows = connection.exec_driver_sql(sql, tuple(params)).cursor.fetchall()
     return pl.DataFrame(rows, schema=_READ_SCHEMA, orient="row")
@@ -236,22 +202,18 @@ def load_bars(
     """Bars of ``symbols`` (all when None) with ``start <= ts < end``, sorted by symbol, ts, as BAR_SCHEMA.
 
     Dates mean midnight UTC; datetimes must be timezone-aware. ``last`` keeps each symbol's latest N of
-    those bars (a window function in the database, so older bars are never sent). Given an Engine on a
-    SQLite file, reads through ADBC; given a Connection, reads in its transaction (it sees its own writes).
+    those bars (a window function in the database, so older bars are never sent). Given a Connection, reads
+    in its transaction (it sees its own writes).
     """
     if last is not None and last < 1:
         raise ValueError(f"load_bars(last={last}): pass a positive number of bars, or None for all")
     if symbols is not None and not symbols:
         return pl.DataFrame(schema=BAR_SCHEMA)
-    args: _Filters = (list(symbols) if symbols is not None else None, start, end, last)
     if isinstance(engine, Engine):
-        database = _sqlite_file(engine)
-        frame = _fetch_sqlite_adbc(engine, database, args) if database else None
-        if frame is None:
-            with engine.connect().execution_options(**{READ_ONLY_OPTION: True}) as connection:
-                return load_bars(connection, symbols, start, end, last=last)
-    else:
-        sql, params = _query(engine, *args)
-        fetch = _fetch_postgres if engine.dialect.name == "postgresql" else _fetch_rows
-        frame = fetch(engine, sql, params)
+        with engine.connect().execution_options(**{READ_ONLY_OPTION: True}) as connection:
+            return load_bars(connection, symbols, start, end, last=last)
+    args: _Filters = (list(symbols) if symbols is not None else None, start, end, last)
+    sql, params = _query(engine, *args)
+    fetch = _fetch_postgres if engine.dialect.name == "postgresql" else _fetch_rows
+    frame = fetch(engine, sql, params)
     return frame.with_columns(pl.col("ts").cast(pl.Datetime("ms")).dt.replace_time_zone("UTC"))
