@@ -12,6 +12,7 @@ import polars as pl
 import pytest
 from sqlalchemy import Engine, select
 
+from marketjobs.analysis import portfolio_run
 from marketjobs.errors import ParameterError
 from marketjobs.jobs import current_job, get_job, request_cancel
 from marketjobs.marketdata.bars_io import upsert_bars
@@ -241,16 +242,18 @@ def test_no_portfolio_is_a_no_op_and_unknown_ones_or_short_histories_are_paramet
     broker: dramatiq.Broker, module: Any
 ) -> None:
     engine = store(broker)
-    nothing = module.analyse_portfolios(engine, module.targets_for(engine, module.PortfolioAnalysisParams()))
+    nothing = portfolio_run.analyse_portfolios(
+        engine, module.targets_for(engine, module.PortfolioAnalysisParams())
+    )
     assert nothing.as_dict() == {"portfolios": 0, "reports": [], "failed": {}, "stopped": False}
     with pytest.raises(
         ParameterError, match="no portfolio named 'nope'; create it with `marketjobs portfolios add"
     ):
         module.targets_for(engine, module.PortfolioAnalysisParams(portfolio="nope"))
     seed_bars(engine, "AAA", closes_of(6, 10.0)[:2])
-    target = module.Target(None, [PositionSpec("AAA", 1, 10.0)], None)
+    target = portfolio_run.Target(None, [PositionSpec("AAA", 1, 10.0)], None)
     with pytest.raises(ParameterError, match=r"at least 3 common dates .* import a longer history"):
-        module.analyse_target(engine, target)
+        portfolio_run.analyse_target(engine, target)
 
 
 def test_every_portfolio_is_analysed_by_default_and_one_failure_does_not_stop_the_others(
@@ -292,7 +295,7 @@ def test_running_analysis_stops_between_portfolios_when_cancelled(
     seed_bars(engine, "AAA", closes_of(8, 10.0))
     for name in ("p1", "p2", "p3"):
         save_portfolio(engine, name, [PositionSpec("AAA", 1, 10.0)])
-    real = module.analyse_target
+    real = portfolio_run.analyse_target
 
     def cancel_during_first(*args: Any, **kwargs: Any) -> Any:
         job_context = current_job()
@@ -300,7 +303,7 @@ def test_running_analysis_stops_between_portfolios_when_cancelled(
         wait_until(lambda: job_context.cancelled)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(module, "analyse_target", cancel_during_first)
+    monkeypatch.setattr(portfolio_run, "analyse_target", cancel_during_first)
     start_worker()
     message = portfolio_analysis.send()
     cancelled = wait_for(broker, message.message_id, "cancelled")
@@ -325,7 +328,7 @@ def test_inline_positions_without_a_price_are_bought_at_the_windows_first_close(
     )
     [target] = module.targets_for(engine, params)
     assert target.priced_at_start == frozenset({"AAA"})
-    entry = module.analyse_target(engine, target, lookback_bars=20)
+    entry = portfolio_run.analyse_target(engine, target, lookback_bars=20)
     summary = entry["summary"]
     start = DAYS - 21
     assert summary["start"] == (FIRST_DAY + timedelta(days=start)).isoformat()

@@ -155,7 +155,7 @@ def test_adding_twice_needs_replace_and_unknown_portfolios_say_how_to_create_the
 
 
 def test_show_renders_a_report_made_by_the_analysis(store: str) -> None:
-    from actors.portfolio_analysis import analyse_portfolios, stored_targets
+    from marketjobs.analysis.portfolio_run import analyse_portfolios, stored_targets
 
     engine = create_store_engine(store)
     days = [datetime(2024, 1, 1, 21, tzinfo=UTC) + timedelta(days=i) for i in range(10)]
