@@ -123,3 +123,14 @@ def test_schedules_registered_in_code_join_the_defaults_and_the_config_wins(
     entry = {"name": "eod_report", "schedule": "every weekday at 18:00", "actor": "report"}
     by_name = {d.name: d for d in configured_schedules(load_settings(schedules=[entry]))}
     assert by_name["eod_report"].spelling == "every weekday at 18:00", "the config replaces code"
+
+
+@pytest.mark.parametrize("definition", DEFAULT_SCHEDULES, ids=lambda d: d.name)
+def test_every_default_schedule_names_a_real_job_type_with_valid_parameters(
+    definition: ScheduleDefinition,
+) -> None:
+    import actors
+
+    actor = actors.broker.get_actor(definition.actor)  # the job type exists
+    message = actor.message_with_options(kwargs=dict(definition.kwargs))  # its parameters validate
+    assert message.actor_name == definition.actor
