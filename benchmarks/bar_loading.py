@@ -3,8 +3,9 @@
 Stores SYMBOLS x BARS synthetic bars in each database it can reach (SQLite file always; PostgreSQL and
 MariaDB at the URLs below, skipped when down), then times each way of reading them all back as a Polars
 frame sorted by (symbol, ts), best of 3. ADBC is timed where its driver is installed (``adbc-driver-sqlite``,
-``adbc-driver-postgresql``; MariaDB has none). Prints a table, then the ratio of ``load_bars`` against
-SQLAlchemy rows per database last.
+``adbc-driver-postgresql``; MariaDB has none), for reference only: load_bars does not use ADBC on SQLite,
+since its driver links a second SQLite library into the process (see marketjobs/marketdata/bars_io.py).
+Prints a table, then the ratio of ``load_bars`` against SQLAlchemy rows per database last.
 
     .venv/bin/python benchmarks/bar_loading.py [--symbols 100 --bars 2520]
 """

@@ -2,12 +2,13 @@
 
 One run on this machine. SYMBOLS x BARS synthetic daily bars go into a SQLite file that is both the broker
 (the SQL broker) and the store. Then, for each mode, 2 worker processes (``dramatiq
-benchmarks.universe_actors -p 2``) are started and, once both answer a probe, the work is sent and timed
-until every job is done:
+benchmarks.universe_actors -p 2 -t 2``, the same for both modes) are started and, once both answer a
+probe, the work is sent and timed until every job is done:
 
 - marketjobs: one ``technical_analysis`` message for the universe (12 indicators, all 25 patterns,
-  snapshots upserted and the signals of each symbol's last ``--signal-bars`` bars stored), which fans out
-  into chunks (a Dramatiq group) and ends when the group's completion callback has finished.
+  snapshots upserted and the signal events stored: by default those of every bar analysed, as in the
+  first analysis of a universe; ``--signal-bars 5`` is a daily run's), which fans out into chunks (a
+  Dramatiq group) and ends when the group's completion callback has finished.
 - baseline: one message per symbol: ``pandas.read_sql`` of its bars, TA-Lib calls, the same signals found
   with numpy, the snapshot and each signal written row by row.
 
@@ -196,9 +197,14 @@ def main() -> None:
     parser.add_argument("--symbols", type=int, default=2000)
     parser.add_argument("--bars", type=int, default=2520)
     parser.add_argument("--processes", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--chunk-size", type=int, default=250)
-    parser.add_argument("--signal-bars", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--chunk-size", type=int, default=50)
+    parser.add_argument(
+        "--signal-bars",
+        type=int,
+        default=None,
+        help="store the signals of each symbol's last N bars (default: every bar analysed, a first run)",
+    )
     parser.add_argument("--dir", type=Path, default=Path("/tmp/marketjobs-universe"))
     args = parser.parse_args()
 

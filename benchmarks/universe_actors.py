@@ -102,7 +102,7 @@ def _json(values: dict[str, Any], i: int) -> str:
 
 
 @dramatiq.actor(queue_name=QUEUE, max_retries=0, time_limit=3_600_000)
-def universe_baseline(symbol: str, signal_bars: int = 5) -> int:
+def universe_baseline(symbol: str, signal_bars: int | None = None) -> int:
     """One symbol the way users write it today; returns the signals found."""
     engine = _engine()
     with engine.connect() as connection:
@@ -113,7 +113,7 @@ def universe_baseline(symbol: str, signal_bars: int = 5) -> int:
         )
     o, h, lo, c, v = (bars[k].to_numpy(dtype=float) for k in ("open", "high", "low", "close", "volume"))
     values = _indicators(o, h, lo, c, v)
-    events = _signals(values, c, max(len(c) - signal_bars, 0))
+    events = _signals(values, c, 0 if signal_bars is None else max(len(c) - signal_bars, 0))
     now = int(time.time() * 1000)
     ts = bars["ts"].to_numpy()
     with engine.begin() as connection:

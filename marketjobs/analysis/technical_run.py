@@ -4,7 +4,7 @@ This is the work of one ``technical_analysis`` job (or one chunk of a fanned-out
 in :mod:`marketjobs.analysis.technical`. Symbols go in batches of :data:`BATCH_SYMBOLS` so memory stays
 bounded whatever the universe, and progress and cancel are checked between batches. One batch computes at a
 time per process (:data:`_COMPUTE`): Polars already spreads a batch over every core, so running two at once
-would only double the memory.
+would only double the memory; other threads load their bars meanwhile.
 """
 
 from __future__ import annotations
@@ -98,8 +98,8 @@ def analyse_stored(
             summary.stopped = True
             break
         batch = list(symbols[offset : offset + BATCH_SYMBOLS])
+        bars = load_bars(engine, batch, last=lookback_bars)
         with _COMPUTE:
-            bars = load_bars(engine, batch, last=lookback_bars)
             result = analyse_bars(bars, specs, patterns, signal_bars=signal_bars)
         found = set(result.snapshots["symbol"].to_list())
         summary.missing += [s for s in batch if s not in found]

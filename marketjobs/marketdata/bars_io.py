@@ -142,9 +142,8 @@ def _query(
     start: datetime | date | None,
     end: datetime | date | None,
     last: int | None = None,
-    columns: str | None = None,
 ) -> tuple[str, list[Any]]:
-    """The SELECT of load_bars and its parameters; ``columns`` replaces the outer select list."""
+    """The SELECT of load_bars and its parameters."""
     marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     where: list[str] = []
     params: list[Any] = []
@@ -158,17 +157,14 @@ def _query(
         where.append(f"ts < {marker}")
         params.append(_epoch_ms(end))
     cols = ", ".join(_quoted(connection, BAR_COLUMNS))
-    outer = columns or cols
     clause = f" WHERE {' AND '.join(where)}" if where else ""
     if last is None:
-        return f"SELECT {outer} FROM bars{clause} ORDER BY symbol, ts", params
+        return f"SELECT {cols} FROM bars{clause} ORDER BY symbol, ts", params
     rank = "ROW_NUMBER() OVER (PARTITION BY symbol ORDER BY ts DESC) AS bar_rank"
     recent = f"SELECT {cols}, {rank} FROM bars{clause}"
-    return f"SELECT {outer} FROM ({recent}) recent WHERE bar_rank <= {int(last)} ORDER BY symbol, ts", params
+    return f"SELECT {cols} FROM ({recent}) recent WHERE bar_rank <= {int(last)} ORDER BY symbol, ts", params
 
 
-#: load_bars' filters: symbols, start, end, last.
-_Filters = tuple[list[str] | None, datetime | date | None, datetime | date | None, int | None]
 _READ_SCHEMA = pl.Schema({**BAR_SCHEMA, "ts": pl.Int64()})
 
 
@@ -212,8 +208,7 @@ def load_bars(
     if isinstance(engine, Engine):
         with engine.connect().execution_options(**{READ_ONLY_OPTION: True}) as connection:
             return load_bars(connection, symbols, start, end, last=last)
-    args: _Filters = (list(symbols) if symbols is not None else None, start, end, last)
-    sql, params = _query(engine, *args)
+    sql, params = _query(engine, list(symbols) if symbols is not None else None, start, end, last)
     fetch = _fetch_postgres if engine.dialect.name == "postgresql" else _fetch_rows
     frame = fetch(engine, sql, params)
     return frame.with_columns(pl.col("ts").cast(pl.Datetime("ms")).dt.replace_time_zone("UTC"))
