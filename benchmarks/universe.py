@@ -6,9 +6,10 @@ benchmarks.universe_actors -p 2 -t 2``, the same for both modes) are started and
 probe, the work is sent and timed until every job is done:
 
 - marketjobs: one ``technical_analysis`` message for the universe (12 indicators, all 25 patterns,
-  snapshots upserted and the signal events stored: by default those of every bar analysed, as in the
-  first analysis of a universe; ``--signal-bars 5`` is a daily run's), which fans out into chunks (a
-  Dramatiq group) and ends when the group's completion callback has finished.
+  snapshots upserted and the signal events of each symbol's last 5 bars stored, a daily run;
+  ``--signal-bars 0`` stores those of every bar, as a first analysis of a universe would: about 4,500 per
+  symbol on these bars, which the baseline writes one by one), which fans out into chunks (a Dramatiq
+  group) and ends when the group's completion callback has finished.
 - baseline: one message per symbol: ``pandas.read_sql`` of its bars, TA-Lib calls, the same signals found
   with numpy, the snapshot and each signal written row by row.
 
@@ -151,7 +152,10 @@ def run_mode(mode: str, args: argparse.Namespace, env: dict[str, str], engine: E
             from actors.technical_analysis import technical_analysis
 
             message = technical_analysis.send(
-                symbols="all", patterns="all", chunk_size=args.chunk_size, signal_bars=args.signal_bars
+                symbols="all",
+                patterns="all",
+                chunk_size=args.chunk_size,
+                signal_bars=args.signal_bars or None,
             )
             callback: list[str] = []
 
@@ -174,7 +178,7 @@ def run_mode(mode: str, args: argparse.Namespace, env: dict[str, str], engine: E
             _wait(finished, "the technical_analysis callback")
         else:
             for symbol in symbols:
-                worker_module.universe_baseline.send(symbol, args.signal_bars)
+                worker_module.universe_baseline.send(symbol, args.signal_bars or None)
             _wait(lambda: _completed(engine, "universe_baseline") >= len(symbols), "the baseline jobs")
         seconds = time.perf_counter() - started
     finally:
@@ -202,8 +206,8 @@ def main() -> None:
     parser.add_argument(
         "--signal-bars",
         type=int,
-        default=None,
-        help="store the signals of each symbol's last N bars (default: every bar analysed, a first run)",
+        default=5,
+        help="store the signals of each symbol's last N bars (a daily run); 0: every bar analysed",
     )
     parser.add_argument("--dir", type=Path, default=Path("/tmp/marketjobs-universe"))
     args = parser.parse_args()
