@@ -101,10 +101,14 @@ def _wait(predicate: Any, what: str, timeout: float = 7200.0) -> None:
         time.sleep(0.05)
 
 
-def _start_workers(env: dict[str, str], processes: int, threads: int, queue: str) -> subprocess.Popen[bytes]:
+def _start_workers(
+    env: dict[str, str], processes: int, threads: int, queue: str, log: Path
+) -> subprocess.Popen[bytes]:
+    """Worker processes logging to ``log`` (a pipe nobody reads would fill and block them)."""
     argv = [sys.executable, "-m", "dramatiq", "benchmarks.universe_actors", "-p", str(processes)]
     argv += ["-t", str(threads), "--queues", queue]
-    return subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    with log.open("ab") as output:
+        return subprocess.Popen(argv, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
 
 
 def _stop(workers: subprocess.Popen[bytes]) -> None:
@@ -138,7 +142,7 @@ def run_mode(mode: str, args: argparse.Namespace, env: dict[str, str], engine: E
         connection.execute(text("DELETE FROM signals"))
         connection.execute(text("DELETE FROM indicator_snapshots"))
     queue = "analysis" if mode == "marketjobs" else worker_module.QUEUE
-    workers = _start_workers(env, args.processes, args.threads, queue)
+    workers = _start_workers(env, args.processes, args.threads, queue, args.dir / f"workers-{mode}.log")
     sampler = RssSampler(workers.pid)
     sampler.start()
     try:
@@ -169,6 +173,8 @@ def run_mode(mode: str, args: argparse.Namespace, env: dict[str, str], engine: E
                         return False
                     if record.status != "completed":
                         return False
+                    if "callback" not in record.result:
+                        return True  # a universe of one chunk runs in the job itself
                     callback.append(record.result["callback"])
                 try:
                     return get_job(engine, callback[0]).status == "completed"
