@@ -58,6 +58,7 @@ def _final(broker: dramatiq.Broker, job_id: str) -> JobRecord:
 def test_the_pipeline_updates_analyses_in_chunks_then_alerts(
     broker: dramatiq.Broker, start_worker: Callable[..., dramatiq.Worker], actors_on: dict[str, Any]
 ) -> None:
+    broker.flush_all()  # shared Redis/RabbitMQ queues: drop what an interrupted earlier run left behind
     engine = _store(broker)
     upsert_bars(engine, make_bars(SYMBOLS))
     add_rule(engine, name="any-close", symbol="*", rule_type="price_above", params={"level": 0.0})
