@@ -15,6 +15,7 @@ pub mod momentum;
 pub mod oscillators;
 pub mod overlap;
 pub mod segments;
+mod sqlite_read;
 pub mod stochastic;
 pub mod volatility;
 pub mod volume;
@@ -28,5 +29,7 @@ static ALLOC: PolarsAllocator = PolarsAllocator::new();
 #[pymodule]
 fn _internal(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("SQLITE_FUNCTIONS", sqlite_read::FUNCTIONS.to_vec())?;
+    m.add_function(wrap_pyfunction!(sqlite_read::read_sqlite_bars, m)?)?;
     Ok(())
 }

@@ -25,11 +25,17 @@ SQLite does not read through ``adbc-driver-sqlite`` although it is 1.7x faster: 
 copy of SQLite, and two SQLite libraries in one process corrupt a database file both open (closing a file
 descriptor in one drops the other's POSIX locks; sqlite.org "How To Corrupt An SQLite Database File",
 2.2.1). It did: the demo's workers, which also hold the broker and the records in that file, failed with
-"database disk image is malformed" within seconds.
+"database disk image is malformed" within seconds. Instead, an Engine on a SQLite file is read by
+``indicators_rs``' ``read_sqlite_bars`` (Rust), which calls the C functions of the very SQLite library
+Python's ``sqlite3`` module loaded (looked up with ctypes in the ``_sqlite3`` extension), so the process
+still has one SQLite; it builds the columns with one C call per value, no Python object per value. Where
+those functions cannot be found, cursor rows are read as before.
 """
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import io
 import time
 from collections.abc import Sequence
@@ -182,6 +188,38 @@ def _fetch_postgres(connection: Connection, sql: str, params: list[Any]) -> pl.D
     return pl.read_csv(buffer.getvalue(), has_header=False, schema=_READ_SCHEMA)
 
 
+@functools.cache
+def _sqlite_api() -> list[int] | None:
+    """Addresses of the SQLite C functions in the library Python's ``sqlite3`` uses, or None."""
+    try:
+        import _sqlite3
+
+        from indicators_rs import _internal
+
+        library = ctypes.CDLL(getattr(_sqlite3, "__file__", None))  # None: linked into the interpreter
+        return [
+            ctypes.cast(getattr(library, name), ctypes.c_void_p).value or 0
+            for name in _internal.SQLITE_FUNCTIONS
+        ]
+    except (ImportError, OSError, AttributeError):
+        return None
+
+
+def _sqlite_file(engine: Engine) -> str | None:
+    """The file of a SQLite engine (None: another database, or in memory)."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return None
+    return database
+
+
+def _fetch_sqlite_native(api: list[int], path: str, sql: str, params: list[Any]) -> pl.DataFrame:
+    from indicators_rs import _internal
+
+    frame: pl.DataFrame = _internal.read_sqlite_bars(api, path, sql, params)
+    return frame.cast(dict(_READ_SCHEMA))  # type: ignore[arg-type]
+
+
 def _fetch_rows(connection: Connection, sql: str, params: list[Any]) -> pl.DataFrame:
     rows = connection.exec_driver_sql(sql, tuple(params)).cursor.fetchall()
     return pl.DataFrame(rows, schema=_READ_SCHEMA, orient="row")
@@ -199,16 +237,23 @@ def load_bars(
 
     Dates mean midnight UTC; datetimes must be timezone-aware. ``last`` keeps each symbol's latest N of
     those bars (a window function in the database, so older bars are never sent). Given a Connection, reads
-    in its transaction (it sees its own writes).
+    in its transaction (it sees its own writes); given an Engine on a SQLite file, reads natively (above).
     """
     if last is not None and last < 1:
         raise ValueError(f"load_bars(last={last}): pass a positive number of bars, or None for all")
     if symbols is not None and not symbols:
         return pl.DataFrame(schema=BAR_SCHEMA)
+    chosen = list(symbols) if symbols is not None else None
     if isinstance(engine, Engine):
-        with engine.connect().execution_options(**{READ_ONLY_OPTION: True}) as connection:
-            return load_bars(connection, symbols, start, end, last=last)
-    sql, params = _query(engine, list(symbols) if symbols is not None else None, start, end, last)
-    fetch = _fetch_postgres if engine.dialect.name == "postgresql" else _fetch_rows
-    frame = fetch(engine, sql, params)
+        path, api = _sqlite_file(engine), _sqlite_api()
+        if path is None or api is None:
+            with engine.connect().execution_options(**{READ_ONLY_OPTION: True}) as connection:
+                return load_bars(connection, symbols, start, end, last=last)
+        with engine.connect() as connection:
+            sql, params = _query(connection, chosen, start, end, last)
+        frame = _fetch_sqlite_native(api, path, sql, params)
+    else:
+        sql, params = _query(engine, chosen, start, end, last)
+        fetch = _fetch_postgres if engine.dialect.name == "postgresql" else _fetch_rows
+        frame = fetch(engine, sql, params)
     return frame.with_columns(pl.col("ts").cast(pl.Datetime("ms")).dt.replace_time_zone("UTC"))

@@ -80,3 +80,108 @@ def test_empty_results_keep_the_bar_schema(engine: Engine) -> None:
 def test_naive_datetimes_are_refused_with_the_fix(sqlite_url: str) -> None:
     with pytest.raises(ValueError, match="tzinfo=UTC"):
         load_bars(create_store_engine(sqlite_url), start=datetime(2024, 1, 1))
+
+
+def random_bars(symbols: int, days: int, seed: int = 3) -> pl.DataFrame:
+    """Bars with awkward doubles (no short decimal form), some null volumes and symbols of any length."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    n = symbols * days
+    close = np.exp(rng.normal(0, 3, n))
+    return pl.DataFrame(
+        {
+            "symbol": np.repeat([f"S{i}" * (1 + i % 3) for i in range(symbols)], days),
+            "ts": np.tile(np.arange(days, dtype=np.int64) * 86_400_000 + 1_700_000_000_000, symbols),
+            "open": close * 0.99,
+            "high": close * 1.01,
+            "low": close * 0.98,
+            "close": close,
+            "volume": pl.Series(rng.integers(0, 10**9, n).astype(float)).scatter(
+                rng.choice(n, n // 10, replace=False), None
+            ),
+        }
+    ).with_columns(pl.col("ts").cast(pl.Datetime("ms", "UTC")))
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"symbols": ["S1S1", "S3"]},
+        {"start": date(2023, 11, 20), "end": date(2023, 12, 1)},
+        {"last": 7},
+        {"symbols": ["S2S2S2"], "last": 1},
+        {"symbols": ["NOPE"]},
+    ],
+)
+def test_engine_reads_of_a_sqlite_file_equal_cursor_reads_bit_for_bit(
+    sqlite_url: str, query: dict[str, object]
+) -> None:
+    engine = create_store_engine(sqlite_url)
+    upsert_bars(engine, random_bars(6, 40))
+    assert bars_io._sqlite_api() is not None  # the native path is taken on this machine
+    native = load_bars(engine, **query)  # type: ignore[arg-type]
+    with engine.connect() as connection:
+        rows = load_bars(connection, **query)  # type: ignore[arg-type]
+    assert native.schema == BAR_SCHEMA
+    assert native.equals(rows, null_equal=True)
+    assert native["volume"].null_count() == rows["volume"].null_count()
+
+
+def test_the_native_reader_uses_the_sqlite_library_python_loaded() -> None:
+    import _sqlite3
+    import ctypes
+    import sqlite3
+
+    api = bars_io._sqlite_api()
+    assert api is not None
+    library = ctypes.CDLL(_sqlite3.__file__)  # the extension behind Python's sqlite3, and its SQLite
+    opened = ctypes.cast(library.sqlite3_open_v2, ctypes.c_void_p).value
+    assert api[0] == opened  # the same function, so one SQLite in the process
+    libversion = library.sqlite3_libversion
+    libversion.restype = ctypes.c_char_p
+    assert libversion().decode() == sqlite3.sqlite_version
+
+
+def test_native_reads_beside_writers_leave_the_file_intact(sqlite_url: str) -> None:
+    """The corruption two SQLite copies cause shows up as soon as reads and writes interleave."""
+    import threading
+
+    engine = create_store_engine(sqlite_url)
+    upsert_bars(engine, random_bars(4, 30))
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def write() -> None:
+        seed = 0
+        while not stop.is_set():
+            seed += 1
+            try:
+                upsert_bars(engine, random_bars(4, 30, seed=seed))
+            except BaseException as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+                return
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        for _ in range(200):
+            assert load_bars(engine).height == 120
+    finally:
+        stop.set()
+        writer.join()
+    assert errors == []
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA integrity_check").scalar_one() == "ok"
+
+
+def test_a_native_read_error_names_the_problem(tmp_path: object) -> None:
+    from indicators_rs import _internal
+
+    api = bars_io._sqlite_api()
+    assert api is not None
+    with pytest.raises(RuntimeError, match="SQLite cannot open"):
+        _internal.read_sqlite_bars(api, "/nonexistent/dir/x.db", "SELECT 1", [])
+    with pytest.raises(ValueError, match="needs the 14 addresses"):
+        _internal.read_sqlite_bars([1, 2], "x.db", "SELECT 1", [])
