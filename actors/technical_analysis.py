@@ -22,7 +22,7 @@ from marketjobs.analysis.technical_run import analyse_stored, stored_symbols
 from marketjobs.analysis.technical_specs import parse_indicators, parse_patterns
 from marketjobs.config import get_settings
 from marketjobs.constants import IN_FLIGHT_STATUSES, Status
-from marketjobs.errors import MarketJobsError, ParameterError
+from marketjobs.errors import ChunksNotFinished, ParameterError
 from marketjobs.jobs import current_job, get_job
 from marketjobs.jobs.params import ValidatedActor, parse_params
 from marketjobs.store.bars import MAX_SYMBOL_LENGTH
@@ -161,10 +161,6 @@ def technical_analysis(**kwargs: Any) -> dict[str, Any]:
         on_batch=_record_metrics,
     )
     return summary.as_dict()
-
-
-class ChunksNotFinished(MarketJobsError):
-    """A fanned-out run's chunk records were not final in time; the callback is retried."""
 
 
 def _merge(results: list[dict[str, Any]]) -> dict[str, Any]:

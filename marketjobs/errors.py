@@ -5,6 +5,7 @@ from __future__ import annotations
 from dramatiq.middleware import MiddlewareError, SkipMessage
 
 __all__ = [
+    "ChunksNotFinished",
     "ConfigError",
     "DeliveryError",
     "DuplicateJobError",
@@ -81,3 +82,7 @@ class SourceError(MarketJobsError):
 
 class DeliveryError(MarketJobsError):
     """An alert could not be delivered to a sink; the firing is kept as failed and delivered again later."""
+
+
+class ChunksNotFinished(MarketJobsError):
+    """A fanned-out run's chunk records were not final in time; the completion callback is retried."""

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, func, select, text
 
 from marketjobs.cli.demo_data import SAMPLE_TICKERS
 from marketjobs.cli.output import console
+from marketjobs.store.analysis import Signal
 from marketjobs.store.models import JobRecord
 
 __all__ = ["print_jobs", "print_results"]
@@ -65,20 +66,24 @@ def print_results(engine: Engine) -> None:
 
 
 def _signals(connection: Any) -> None:
-    rows = connection.execute(
-        text("SELECT symbol, COUNT(*) AS n, MAX(ts) AS last_ts FROM signals GROUP BY symbol ORDER BY n DESC")
-    ).all()
+    # Core, not text: "signal" is a reserved word on MariaDB and must be quoted.
+    per_symbol = (
+        select(Signal.symbol, func.count().label("n"), func.max(Signal.ts).label("last_ts"))
+        .group_by(Signal.symbol)
+        .order_by(func.count().desc(), Signal.symbol)
+    )
+    rows = connection.execute(per_symbol).all()
     total = sum(row.n for row in rows)
     table = Table(title=f"signals found: {total} events on {len(rows)} symbols", box=box.SIMPLE_HEAD)
     for column in ("symbol", "signals", "latest bar with a signal", "latest signals"):
         table.add_column(column)
-    shown = [r for r in rows if r.symbol in SAMPLE_TICKERS] + [
-        r for r in rows if r.symbol not in SAMPLE_TICKERS
-    ][:5]
+    real = [r for r in rows if r.symbol in SAMPLE_TICKERS]
+    shown = real + [r for r in rows if r.symbol not in SAMPLE_TICKERS][:5]
     for row in shown:
         latest = connection.execute(
-            text("SELECT signal, direction FROM signals WHERE symbol = :s AND ts = :ts ORDER BY signal"),
-            {"s": row.symbol, "ts": row.last_ts},
+            select(Signal.signal, Signal.direction)
+            .where(Signal.symbol == row.symbol, Signal.ts == row.last_ts)
+            .order_by(Signal.signal)
         ).all()
         table.add_row(
             row.symbol,
