@@ -60,6 +60,8 @@ bench: setup
 	$(BIN)/python benchmarks/throughput.py
 	$(BIN)/python benchmarks/sql_broker.py
 	$(BIN)/python benchmarks/indicators.py
+	$(BIN)/python benchmarks/bar_loading.py
+	$(BIN)/python benchmarks/universe.py
 
 clean:
 	rm -rf $(VENV) indicators_rs/_internal*.so var
