@@ -1,4 +1,4 @@
-"""Shared by the actor tests: the real actors, bound to each test's broker."""
+"""Shared by the actor tests: the real actors bound to each test's broker, and the job records they write."""
 
 from __future__ import annotations
 
@@ -8,9 +8,13 @@ from contextlib import contextmanager
 from types import ModuleType
 
 import dramatiq
+from sqlalchemy import Engine
 
 from marketjobs.config import configure
-from tests.conftest import records_of
+from marketjobs.jobs import get_job
+from marketjobs.store.engine import create_store_engine
+from marketjobs.store.models import JobRecord
+from tests.conftest import records_of, wait_until
 
 
 @contextmanager
@@ -30,3 +34,27 @@ def actor_module(broker: dramatiq.Broker, module_name: str, actor_name: str) -> 
         yield module
     finally:
         actor.broker = original
+
+
+def store(broker: dramatiq.Broker) -> Engine:
+    """The store the broker's job records (and the actors) use."""
+    return create_store_engine(records_of(broker).settings.database_url)
+
+
+def job(broker: dramatiq.Broker, job_id: str) -> JobRecord:
+    """The job's record, after writing every record the broker's middleware still holds."""
+    records_of(broker).flush()
+    return get_job(store(broker), job_id)
+
+
+def wait_for(broker: dramatiq.Broker, job_id: str, status: str, timeout: float = 60.0) -> JobRecord:
+    """The job's record once it reaches ``status``; fails the test after ``timeout`` seconds."""
+
+    def reached() -> bool:
+        try:
+            return job(broker, job_id).status == status
+        except Exception:
+            return False
+
+    wait_until(reached, timeout=timeout)
+    return job(broker, job_id)

@@ -11,13 +11,10 @@ import pytest
 
 from marketjobs.config import configure
 from marketjobs.errors import ParameterError
-from marketjobs.jobs import get_job
 from marketjobs.notify.firings import list_firings
 from marketjobs.notify.rules import add_rule
-from marketjobs.store.engine import create_store_engine
-from marketjobs.store.models import JobRecord
-from tests.actors.conftest import actor_module
-from tests.conftest import records_of, wait_until
+from tests.actors.conftest import actor_module, store, wait_for
+from tests.conftest import records_of
 from tests.notify.conftest import Subscriber
 from tests.notify.store_data import seed_closes
 from tests.services import free_port, require_service
@@ -42,29 +39,10 @@ def subscriber() -> Iterator[Subscriber]:
     sub.close()
 
 
-def store(broker: dramatiq.Broker) -> Any:
-    return create_store_engine(records_of(broker).settings.database_url)
-
-
 def use_mqtt(broker: dramatiq.Broker, url: str, prefix: str) -> None:
     """Points the actor's settings at an MQTT broker."""
     settings = records_of(broker).settings
     configure(settings.model_copy(update={"mqtt_url": url, "mqtt_topic_prefix": prefix}))
-
-
-def wait_for(broker: dramatiq.Broker, job_id: str, status: str) -> JobRecord:
-    def job() -> JobRecord:
-        records_of(broker).flush()
-        return get_job(store(broker), job_id)
-
-    def reached() -> bool:
-        try:
-            return job().status == status
-        except Exception:
-            return False
-
-    wait_until(reached, timeout=30)
-    return job()
 
 
 @pytest.mark.parametrize(

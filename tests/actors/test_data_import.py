@@ -12,12 +12,11 @@ import polars as pl
 import pytest
 
 from marketjobs.errors import ParameterError
-from marketjobs.jobs import get_job, request_cancel
+from marketjobs.jobs import request_cancel
 from marketjobs.marketdata import importer
 from marketjobs.marketdata.bars_io import load_bars, upsert_bars
 from marketjobs.store.engine import create_store_engine
-from marketjobs.store.models import JobRecord
-from tests.actors.conftest import actor_module
+from tests.actors.conftest import actor_module, wait_for
 from tests.conftest import records_of, wait_until
 
 pytestmark = pytest.mark.parametrize("broker", ["stub", "sqlite"], indirect=True)
@@ -33,23 +32,6 @@ def data_import(broker: dramatiq.Broker) -> Iterator[Any]:
     """The real ``data_import`` actor, bound to the test's broker for the test."""
     with actor_module(broker, "data_import", "data_import") as module:
         yield module.data_import
-
-
-def job(broker: dramatiq.Broker, job_id: str) -> JobRecord:
-    records = records_of(broker)
-    records.flush()
-    return get_job(create_store_engine(records.settings.database_url), job_id)
-
-
-def wait_for(broker: dramatiq.Broker, job_id: str, status: str) -> JobRecord:
-    def reached() -> bool:
-        try:
-            return job(broker, job_id).status == status
-        except Exception:
-            return False
-
-    wait_until(reached, timeout=20)
-    return job(broker, job_id)
 
 
 @pytest.mark.parametrize(

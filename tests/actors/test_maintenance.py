@@ -14,10 +14,9 @@ from sqlalchemy import Engine, insert, select
 from marketjobs.brokers import rate_limiter_backend
 from marketjobs.errors import ParameterError
 from marketjobs.jobs import get_job
-from marketjobs.store.engine import create_store_engine
 from marketjobs.store.models import JobRecord
 from marketjobs.store.types import utcnow
-from tests.actors.conftest import actor_module
+from tests.actors.conftest import actor_module, store
 from tests.conftest import records_of, wait_until
 
 pytestmark = pytest.mark.parametrize("broker", ["stub", "sqlite"], indirect=True)
@@ -36,10 +35,6 @@ def module(broker: dramatiq.Broker) -> Iterator[Any]:
 def maintenance(module: Any) -> Any:
     """The real ``maintenance`` actor."""
     return module.maintenance
-
-
-def store(broker: dramatiq.Broker) -> Engine:
-    return create_store_engine(records_of(broker).settings.database_url)
 
 
 def seed_old_jobs(engine: Engine, statuses: list[str], age_days: float = 400) -> None:

@@ -14,13 +14,11 @@ from sqlalchemy import Engine, select
 
 from marketjobs.analysis import portfolio_run
 from marketjobs.errors import ParameterError
-from marketjobs.jobs import current_job, get_job, request_cancel
+from marketjobs.jobs import current_job, request_cancel
 from marketjobs.marketdata.bars_io import upsert_bars
-from marketjobs.store.engine import create_store_engine
-from marketjobs.store.models import JobRecord
 from marketjobs.store.portfolios import PortfolioReport, PositionSpec, save_portfolio
-from tests.actors.conftest import actor_module
-from tests.conftest import records_of, wait_until
+from tests.actors.conftest import actor_module, store, wait_for
+from tests.conftest import wait_until
 
 pytestmark = pytest.mark.parametrize("broker", ["stub", "sqlite"], indirect=True)
 
@@ -41,10 +39,6 @@ def module(broker: dramatiq.Broker) -> Iterator[Any]:
 def portfolio_analysis(module: Any) -> Any:
     """The real ``portfolio_analysis`` actor."""
     return module.portfolio_analysis
-
-
-def store(broker: dramatiq.Broker) -> Engine:
-    return create_store_engine(records_of(broker).settings.database_url)
 
 
 def closes_of(seed: int, start: float) -> np.ndarray:
@@ -68,22 +62,6 @@ def seed_bars(
         open=pl.col("close"), high=pl.col("close") * 1.01, low=pl.col("close") * 0.99, volume=pl.lit(1e6)
     )
     upsert_bars(engine, frame)
-
-
-def job(broker: dramatiq.Broker, job_id: str) -> JobRecord:
-    records_of(broker).flush()
-    return get_job(store(broker), job_id)
-
-
-def wait_for(broker: dramatiq.Broker, job_id: str, status: str) -> JobRecord:
-    def reached() -> bool:
-        try:
-            return job(broker, job_id).status == status
-        except Exception:
-            return False
-
-    wait_until(reached, timeout=20)
-    return job(broker, job_id)
 
 
 def numpy_metrics(values: np.ndarray, benchmark: np.ndarray, risk_free_rate: float) -> dict[str, float]:

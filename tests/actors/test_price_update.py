@@ -13,13 +13,11 @@ import polars as pl
 import pytest
 
 from marketjobs.errors import ParameterError
-from marketjobs.jobs import get_job, request_cancel
+from marketjobs.jobs import request_cancel
 from marketjobs.marketdata.bars_io import load_bars, upsert_bars
 from marketjobs.marketdata.sources import source_from_config
-from marketjobs.store.engine import create_store_engine
-from marketjobs.store.models import JobRecord
-from tests.actors.conftest import actor_module
-from tests.conftest import records_of, wait_until
+from tests.actors.conftest import actor_module, store, wait_for
+from tests.conftest import wait_until
 
 pytestmark = pytest.mark.parametrize("broker", ["stub", "sqlite"], indirect=True)
 
@@ -39,10 +37,6 @@ def price_update(module: Any) -> Any:
     return module.price_update
 
 
-def store(broker: dramatiq.Broker) -> Any:
-    return create_store_engine(records_of(broker).settings.database_url)
-
-
 def seed_bars(broker: dramatiq.Broker, *symbols: str, last: datetime) -> None:
     """Five daily bars per symbol ending at ``last``."""
     frames = [
@@ -52,23 +46,6 @@ def seed_bars(broker: dramatiq.Broker, *symbols: str, last: datetime) -> None:
         for s in symbols
     ]
     upsert_bars(store(broker), pl.concat(frames).sort("symbol", "ts"))
-
-
-def job(broker: dramatiq.Broker, job_id: str) -> JobRecord:
-    records = records_of(broker)
-    records.flush()
-    return get_job(store(broker), job_id)
-
-
-def wait_for(broker: dramatiq.Broker, job_id: str, status: str) -> JobRecord:
-    def reached() -> bool:
-        try:
-            return job(broker, job_id).status == status
-        except Exception:
-            return False
-
-    wait_until(reached, timeout=20)
-    return job(broker, job_id)
 
 
 @pytest.mark.parametrize(

@@ -7,17 +7,15 @@ from typing import Any
 
 import dramatiq
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import text
 
 from marketjobs.analysis.technical_run import BATCH_SYMBOLS
 from marketjobs.errors import ParameterError
-from marketjobs.jobs import current_job, get_job, request_cancel
+from marketjobs.jobs import current_job, request_cancel
 from marketjobs.marketdata.bars_io import upsert_bars
-from marketjobs.store.engine import create_store_engine
-from marketjobs.store.models import JobRecord
-from tests.actors.conftest import actor_module
+from tests.actors.conftest import actor_module, job, store, wait_for
 from tests.analysis.test_technical import make_bars
-from tests.conftest import records_of, wait_until
+from tests.conftest import wait_until
 
 pytestmark = pytest.mark.parametrize("broker", ["stub", "sqlite"], indirect=True)
 
@@ -32,26 +30,6 @@ def module(broker: dramatiq.Broker) -> Iterator[Any]:
         actor_module(broker, "technical_analysis", "technical_analysis_done"),
     ):
         yield loaded
-
-
-def store(broker: dramatiq.Broker) -> Engine:
-    return create_store_engine(records_of(broker).settings.database_url)
-
-
-def job(broker: dramatiq.Broker, job_id: str) -> JobRecord:
-    records_of(broker).flush()
-    return get_job(store(broker), job_id)
-
-
-def wait_for(broker: dramatiq.Broker, job_id: str, status: str) -> JobRecord:
-    def reached() -> bool:
-        try:
-            return job(broker, job_id).status == status
-        except Exception:
-            return False
-
-    wait_until(reached, timeout=60)
-    return job(broker, job_id)
 
 
 def count(broker: dramatiq.Broker, table: str) -> int:
