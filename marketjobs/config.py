@@ -88,11 +88,12 @@ class Settings(BaseSettings):
     )
 
     mqtt_url: str = Field(
-        "mqtt://127.0.0.1:1883", description="MQTT broker of the alerts' mqtt sink (mqtt:// or mqtts://user:pw@host:port)"
+        "mqtt://127.0.0.1:1883",
+        description="MQTT broker of the alerts' mqtt sink (mqtt:// or mqtts://user:pw@host:port)",
     )
     mqtt_topic_prefix: str = Field("marketjobs/alerts", description="alerts publish to <prefix>/<symbol>")
     webhook_timeout_seconds: float = Field(5.0, gt=0, le=300, description="timeout of one webhook POST")
-    job_record_retention_days: float = Field(30.0, gt=0, description="maintenance deletes older finished jobs")
+    job_record_retention_days: float = Field(30.0, gt=0, description="maintenance drops older finished jobs")
     bar_retention_days: float | None = Field(
         None, gt=0, description="maintenance deletes bars older than this; unset keeps every bar"
     )

@@ -46,5 +46,3 @@ class ValidatedActor(dramatiq.Actor[..., Any]):
         params = parse_params(self.params_model, dict(kwargs or {}), self.actor_name)
         normalised = params.model_dump(mode="json", exclude_unset=True)
         return super().message_with_options(args=(), kwargs=normalised, **options)
-
-
