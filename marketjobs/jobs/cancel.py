@@ -58,22 +58,28 @@ class CancelWatcher:
             self._ids = frozenset(connection.execute(query).scalars())
 
     def start(self) -> None:
-        """Loads the flagged ids once, then keeps refreshing them in a daemon thread."""
+        """Loads the flagged ids once, then keeps refreshing them in a daemon thread (one per watcher)."""
         if self._thread is not None:
             return
         try:
             self.refresh()
         except Exception:
             logger.exception("loading cancelled jobs failed; will retry")
-        self._thread = threading.Thread(target=self._run, name="marketjobs-cancel", daemon=True)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, args=(self._stop,), name="marketjobs-cancel", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:
-        """Stops refreshing."""
+        """Stops refreshing (a later start() refreshes again)."""
         self._stop.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=5)
+        self._thread = None
 
-    def _run(self) -> None:
-        while not self._stop.wait(self.poll_seconds):
+    def _run(self, stop: threading.Event) -> None:
+        while not stop.wait(self.poll_seconds):
             try:
                 self.refresh()
             except Exception:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 import traceback
 from typing import Any
@@ -51,6 +52,9 @@ class JobRecords(Middleware):
         self._recorded_dead: set[str] = set()
         #: Write tickets of each message's last event; its ack waits until that event is stored.
         self._tickets: dict[str, int] = {}
+        #: Workers running on this broker in this process; the cancel poller runs while there are any.
+        self._workers = 0
+        self._workers_lock = threading.Lock()
 
     # -- per-process resources (created after fork) -------------------------------------------------
 
@@ -94,10 +98,18 @@ class JobRecords(Middleware):
         self.writer.insert(row)
 
     def before_worker_boot(self, broker: Any, worker: Any) -> None:
-        self.watcher.start()
+        with self._workers_lock:
+            self._workers += 1
+            self.watcher.start()
 
     def before_worker_shutdown(self, broker: Any, worker: Any) -> None:
         self.writer.flush()
+
+    def after_worker_shutdown(self, broker: Any, worker: Any) -> None:
+        with self._workers_lock:  # the last worker of this broker stops the cancel poller
+            self._workers = max(0, self._workers - 1)
+            if self._workers == 0:
+                self.watcher.stop()
 
     def before_process_message(self, broker: Any, message: Any) -> None:
         if self.watcher.is_cancelled(message.message_id):
