@@ -309,3 +309,21 @@ def test_idempotency_key_of_a_purged_dead_letter_can_be_used_again(
     assert purge_dead_letters(engine, ids=[first.message_id]) == 1
     again = boom.send_with_options(idempotency_key=f"k:{queue_name}")
     assert again.message_id != first.message_id
+
+
+def test_the_cancel_poller_runs_while_a_worker_runs_and_stops_with_the_last_one(
+    broker: dramatiq.Broker,
+) -> None:
+    records = records_of(broker)
+    first = dramatiq.Worker(broker, worker_timeout=50, worker_threads=1)
+    second = dramatiq.Worker(broker, worker_timeout=50, worker_threads=1)
+    first.start()
+    second.start()
+    poller = records.watcher._thread
+    assert poller is not None
+    assert poller.is_alive()
+    first.stop()
+    assert poller.is_alive()  # the other worker still needs it
+    second.stop()
+    assert not poller.is_alive()  # no thread left polling the store
+    assert records.watcher._thread is None
