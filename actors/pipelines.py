@@ -39,7 +39,7 @@ def market_pipeline(
     }
     if chunk_size is not None:
         analysis["chunk_size"] = chunk_size
-    return dramatiq.pipeline(
+    return dramatiq.pipeline(  # on the actors' broker, not whichever is global
         [
             price_update.message_with_options(
                 kwargs={"symbols": chosen, "source": source, "options": dict(source_options or {})},
@@ -49,5 +49,6 @@ def market_pipeline(
             alerts.message_with_options(
                 kwargs={} if chosen == "all" else {"symbols": chosen}, pipe_ignore=True
             ),
-        ]
+        ],
+        broker=price_update.broker,
     )

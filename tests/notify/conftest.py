@@ -21,6 +21,8 @@ from tests.services import require_service
 
 #: Longest wait for a message the test expects (a failure, never a timing assertion).
 RECEIVE_TIMEOUT_SECONDS = 10.0
+#: Connections tried before a subscriber gives up.
+SUBSCRIBE_ATTEMPTS = 3
 
 
 def notification(symbol: str = "AAPL", firing_id: int = 1) -> Notification:
@@ -91,15 +93,29 @@ class Subscriber:
     """A paho client subscribed to ``<prefix>/#`` on the real broker; ``get()`` returns the next message."""
 
     def __init__(self, url: str) -> None:
-        parts = urlsplit(url)
         self.url = url
         self.prefix = f"marketjobs-test/{uuid.uuid4().hex[:10]}"
         self.messages: queue.Queue[tuple[str, dict[str, Any], int]] = queue.Queue()
+        problems: list[str] = []
+        for _ in range(SUBSCRIBE_ATTEMPTS):  # a connection Mosquitto drops at once is tried again
+            self.client = self._subscribed_client(problems)
+            if self.client is not None:
+                return
+        pytest.fail(f"could not subscribe to {self.prefix}/# at {url}: {'; '.join(problems)}")
+
+    def _subscribed_client(self, problems: list[str]) -> Any:
+        parts = urlsplit(self.url)
         subscribed = threading.Event()
-        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"sub-{uuid.uuid4().hex[:8]}")
+        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"sub-{uuid.uuid4().hex[:8]}")
 
         def on_connect(client: mqtt.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
+            if reason.is_failure:
+                problems.append(f"connect refused: {reason}")
+                return
             client.subscribe(f"{self.prefix}/#", qos=1)
+
+        def on_disconnect(_c: Any, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
+            problems.append(f"disconnected: {reason}")
 
         def on_subscribe(_c: Any, _u: Any, _mid: Any, _codes: Any, _p: Any) -> None:
             subscribed.set()
@@ -107,13 +123,15 @@ class Subscriber:
         def on_message(_c: Any, _u: Any, message: mqtt.MQTTMessage) -> None:
             self.messages.put((message.topic, json.loads(message.payload), message.qos))
 
-        self.client.on_connect, self.client.on_subscribe = on_connect, on_subscribe
-        self.client.on_message = on_message
-        self.client.connect(parts.hostname or "127.0.0.1", parts.port or 1883)
-        self.client.loop_start()
-        if not subscribed.wait(RECEIVE_TIMEOUT_SECONDS):
-            self.close()
-            pytest.fail(f"could not subscribe to {self.prefix}/# at {url}")
+        client.on_connect, client.on_subscribe = on_connect, on_subscribe
+        client.on_disconnect, client.on_message = on_disconnect, on_message
+        client.connect(parts.hostname or "127.0.0.1", parts.port or 1883)
+        client.loop_start()
+        if subscribed.wait(RECEIVE_TIMEOUT_SECONDS):
+            return client
+        client.disconnect()
+        client.loop_stop()
+        return None
 
     def get(self) -> tuple[str, dict[str, Any], int]:
         """(topic, JSON payload, QoS) of the next message; fails the test when none arrives."""
