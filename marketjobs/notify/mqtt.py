@@ -8,6 +8,7 @@ by a later run. ``mqtts://`` connects with TLS; ``mqtt://user:password@host:port
 from __future__ import annotations
 
 import json
+import selectors
 import threading
 import urllib.parse
 import uuid
@@ -34,6 +35,47 @@ def topic_for(prefix: str, symbol: str) -> str:
     return f"{prefix.rstrip('/')}/{symbol.replace('+', '_').replace('#', '_')}"
 
 
+class NetworkLoop:
+    """Drives a paho client's network I/O in a daemon thread with :mod:`selectors` (epoll on Linux).
+
+    paho's own ``loop_start()`` waits with ``select()``, which fails on a descriptor numbered 1024 or more:
+    in a long-lived worker (or a test run) with many open files the loop thread dies at once and nothing is
+    ever sent. This loop has no such limit.
+    """
+
+    def __init__(self, client: mqtt.Client) -> None:
+        self.client = client
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="marketjobs-mqtt", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        with selectors.DefaultSelector() as selector:
+            while not self._stop.is_set():
+                sock = self.client.socket()
+                if sock is None:
+                    self._stop.wait(0.05)
+                    continue
+                events = selectors.EVENT_READ | (selectors.EVENT_WRITE if self.client.want_write() else 0)
+                selector.register(sock, events)
+                try:
+                    ready = selector.select(timeout=0.1)
+                finally:
+                    selector.unregister(sock)
+                for _key, mask in ready:
+                    if mask & selectors.EVENT_READ:
+                        self.client.loop_read()
+                    if mask & selectors.EVENT_WRITE and self.client.socket() is not None:
+                        self.client.loop_write()
+                self.client.loop_misc()
+
+    def stop(self) -> None:
+        """Ends the thread (after ``client.disconnect()``)."""
+        self._stop.set()
+        if self._thread is not threading.current_thread():
+            self._thread.join(timeout=5)
+
+
 class MqttSink(Sink):
     """Publishes alerts to an MQTT broker (see the module docstring)."""
 
@@ -52,6 +94,7 @@ class MqttSink(Sink):
         self.username, self.password = parts.username, parts.password
         self.topic_prefix, self.timeout_seconds = topic_prefix, timeout_seconds
         self._client: mqtt.Client | None = None
+        self._loop: NetworkLoop | None = None
 
     @property
     def address(self) -> str:
@@ -89,7 +132,7 @@ class MqttSink(Sink):
                 f"cannot reach the MQTT broker at {self.address}: {exc}; start it or fix mqtt_url "
                 "(the alert is kept and sent again by the next alerts run)"
             ) from None
-        client.loop_start()
+        self._loop = NetworkLoop(client)
         self._client = client
         if not answered.wait(self.timeout_seconds):
             self.close()
@@ -127,6 +170,8 @@ class MqttSink(Sink):
     def close(self) -> None:
         """Disconnects and stops the network thread."""
         client, self._client = self._client, None
+        loop, self._loop = self._loop, None
         if client is not None:
             client.disconnect()
-            client.loop_stop()
+        if loop is not None:
+            loop.stop()

@@ -17,6 +17,7 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from marketjobs.notify import Notification
+from marketjobs.notify.mqtt import NetworkLoop
 from tests.services import require_service
 
 #: Longest wait for a message the test expects (a failure, never a timing assertion).
@@ -126,11 +127,11 @@ class Subscriber:
         client.on_connect, client.on_subscribe = on_connect, on_subscribe
         client.on_disconnect, client.on_message = on_disconnect, on_message
         client.connect(parts.hostname or "127.0.0.1", parts.port or 1883)
-        client.loop_start()
+        self.loop = NetworkLoop(client)  # not paho's loop_start(): its select() fails on fds >= 1024
         if subscribed.wait(RECEIVE_TIMEOUT_SECONDS):
             return client
         client.disconnect()
-        client.loop_stop()
+        self.loop.stop()
         return None
 
     def get(self) -> tuple[str, dict[str, Any], int]:
@@ -142,7 +143,7 @@ class Subscriber:
 
     def close(self) -> None:
         self.client.disconnect()
-        self.client.loop_stop()
+        self.loop.stop()
 
 
 @pytest.fixture

@@ -55,3 +55,25 @@ def test_a_bad_url_names_the_setting() -> None:
 )
 def test_topic_is_prefix_then_symbol_without_wildcards(prefix: str, symbol: str, topic: str) -> None:
     assert topic_for(prefix, symbol) == topic
+
+
+def test_delivers_from_a_process_with_more_than_1024_open_files(subscriber: Subscriber) -> None:
+    """paho's loop_start() uses select(), which fails on descriptors >= 1024; the sink's loop does not."""
+    import os
+    import resource
+
+    if resource.getrlimit(resource.RLIMIT_NOFILE)[0] < 1200:
+        pytest.skip("needs an open-files limit of at least 1200 (ulimit -n)")
+
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        sink = MqttSink(subscriber.url, topic_prefix=subscriber.prefix, timeout_seconds=5.0)
+        try:
+            sink.deliver(notification("IBM", firing_id=7))
+        finally:
+            sink.close()
+    finally:
+        for fd in held:
+            os.close(fd)
+    topic, payload, _ = subscriber.get()
+    assert (topic, payload["firing_id"]) == (f"{subscriber.prefix}/IBM", 7)
