@@ -9,16 +9,14 @@ from typing import Any
 
 import dramatiq
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import text
 
-from marketjobs.jobs import get_job
 from marketjobs.marketdata.bars_io import load_bars, upsert_bars
 from marketjobs.notify.rules import add_rule
-from marketjobs.store.engine import create_store_engine
 from marketjobs.store.models import JobRecord
-from tests.actors.conftest import actor_module
+from tests.actors.conftest import actor_module, job, store
 from tests.analysis.test_technical import make_bars
-from tests.conftest import records_of, wait_until
+from tests.conftest import wait_until
 
 SYMBOLS = {f"P{i}": 60 for i in range(5)}
 
@@ -37,29 +35,24 @@ def actors_on(broker: dramatiq.Broker) -> Iterator[dict[str, Any]]:
         yield {name: getattr(module, name) for name, module in modules.items()}
 
 
-def _store(broker: dramatiq.Broker) -> Engine:
-    return create_store_engine(records_of(broker).settings.database_url)
-
-
 def _final(broker: dramatiq.Broker, job_id: str) -> JobRecord:
-    engine = _store(broker)
+    """The job's record once it is completed or dead."""
 
     def done() -> bool:
-        records_of(broker).flush()
         try:
-            return get_job(engine, job_id).status in ("completed", "dead")
+            return job(broker, job_id).status in ("completed", "dead")
         except Exception:
             return False
 
     wait_until(done, timeout=120)
-    return get_job(engine, job_id)
+    return job(broker, job_id)
 
 
 def test_the_pipeline_updates_analyses_in_chunks_then_alerts(
     broker: dramatiq.Broker, start_worker: Callable[..., dramatiq.Worker], actors_on: dict[str, Any]
 ) -> None:
     broker.flush_all()  # shared Redis/RabbitMQ queues: drop what an interrupted earlier run left behind
-    engine = _store(broker)
+    engine = store(broker)
     upsert_bars(engine, make_bars(SYMBOLS))
     add_rule(engine, name="any-close", symbol="*", rule_type="price_above", params={"level": 0.0})
     start_worker(worker_threads=4)
