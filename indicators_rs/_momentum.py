@@ -25,8 +25,8 @@ def rsi(real: IntoExpr, timeperiod: int = 14, *, by: IntoExpr | None = None) -> 
     timeperiod
         Number of bars, from 2 to 100000 (TA-Lib's range); TA-Lib's default 14.
     by
-        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
-        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
+        Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
+        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
 
     Returns
     -------
@@ -78,8 +78,8 @@ def macd(
     signalperiod
         Number of bars, from 1 to 100000 (TA-Lib's range); TA-Lib's default 9.
     by
-        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
-        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
+        Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
+        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
 
     Returns
     -------
@@ -125,8 +125,8 @@ def macdfix(real: IntoExpr, signalperiod: int = 9, *, by: IntoExpr | None = None
     signalperiod
         Number of bars, from 1 to 100000 (TA-Lib's range); TA-Lib's default 9.
     by
-        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
-        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
+        Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
+        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
 
     Returns
     -------
@@ -164,8 +164,8 @@ def mom(real: IntoExpr, timeperiod: int = 10, *, by: IntoExpr | None = None) -> 
     timeperiod
         Number of bars, from 1 to 100000 (TA-Lib's range); TA-Lib's default 10.
     by
-        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
-        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
+        Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
+        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
 
     Returns
     -------
@@ -206,8 +206,8 @@ def roc(real: IntoExpr, timeperiod: int = 10, *, by: IntoExpr | None = None) -> 
     timeperiod
         Number of bars, from 1 to 100000 (TA-Lib's range); TA-Lib's default 10.
     by
-        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
-        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
+        Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
+        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
 
     Returns
     -------
@@ -254,8 +254,8 @@ def apo(
     matype
         TA-Lib moving-average type: 0 SMA, 1 EMA, 2 WMA, 3 DEMA, 4 TEMA, 5 TRIMA, 6 KAMA; default 1.
     by
-        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
-        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
+        Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
+        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
 
     Returns
     -------
@@ -305,8 +305,8 @@ def ppo(
     matype
         TA-Lib moving-average type: 0 SMA, 1 EMA, 2 WMA, 3 DEMA, 4 TEMA, 5 TRIMA, 6 KAMA; default 1.
     by
-        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
-        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
+        Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
+        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
 
     Returns
     -------

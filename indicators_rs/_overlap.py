@@ -25,8 +25,8 @@ def sma(real: IntoExpr, timeperiod: int = 30, *, by: IntoExpr | None = None) -> 
     timeperiod
         Number of bars, from 1 to 100000 (TA-Lib's range); TA-Lib's default 30.
     by
-        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
-        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
+        Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
+        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
 
     Returns
     -------
@@ -68,8 +68,8 @@ def ema(real: IntoExpr, timeperiod: int = 30, *, by: IntoExpr | None = None) -> 
     timeperiod
         Number of bars, from 1 to 100000 (TA-Lib's range); TA-Lib's default 30.
     by
-        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
-        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
+        Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
+        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
 
     Returns
     -------
@@ -111,8 +111,8 @@ def wma(real: IntoExpr, timeperiod: int = 30, *, by: IntoExpr | None = None) -> 
     timeperiod
         Number of bars, from 1 to 100000 (TA-Lib's range); TA-Lib's default 30.
     by
-        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
-        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
+        Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
+        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
 
     Returns
     -------
@@ -154,8 +154,8 @@ def dema(real: IntoExpr, timeperiod: int = 30, *, by: IntoExpr | None = None) ->
     timeperiod
         Number of bars, from 1 to 100000 (TA-Lib's range); TA-Lib's default 30.
     by
-        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
-        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
+        Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
+        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
 
     Returns
     -------
@@ -197,8 +197,8 @@ def tema(real: IntoExpr, timeperiod: int = 30, *, by: IntoExpr | None = None) ->
     timeperiod
         Number of bars, from 1 to 100000 (TA-Lib's range); TA-Lib's default 30.
     by
-        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
-        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
+        Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
+        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
 
     Returns
     -------
@@ -240,8 +240,8 @@ def trima(real: IntoExpr, timeperiod: int = 30, *, by: IntoExpr | None = None) -
     timeperiod
         Number of bars, from 1 to 100000 (TA-Lib's range); TA-Lib's default 30.
     by
-        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
-        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
+        Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
+        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
 
     Returns
     -------
@@ -283,8 +283,8 @@ def kama(real: IntoExpr, timeperiod: int = 30, *, by: IntoExpr | None = None) ->
     timeperiod
         Number of bars, from 1 to 100000 (TA-Lib's range); TA-Lib's default 30.
     by
-        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
-        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
+        Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
+        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
 
     Returns
     -------
@@ -339,8 +339,8 @@ def bbands(
     matype
         TA-Lib moving-average type: 0 SMA, 1 EMA, 2 WMA, 3 DEMA, 4 TEMA, 5 TRIMA, 6 KAMA; default 0.
     by
-        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
-        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
+        Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
+        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
 
     Returns
     -------

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias, cast
 
+import polars as pl
 from polars.plugins import register_plugin_function
 
 if TYPE_CHECKING:
-    import polars as pl
-    from polars._typing import IntoExpr
+    from polars._typing import IntoExpr, WindowMappingStrategy
 
 #: Directory holding the compiled plugin (``_internal.*.so``).
 PLUGIN_PATH = Path(__file__).parent
@@ -58,18 +58,116 @@ def check_float(function: str, name: str, value: float) -> None:
         raise ValueError(msg)
 
 
+#: The keys of a grouped call, outermost first.
+GroupKeys: TypeAlias = "Sequence[IntoExpr]"
+
+
+def key_list(keys: IntoExpr | Iterable[IntoExpr] | None) -> list[IntoExpr]:
+    """``by=``/``.over`` keys as a list: none, one column name or expression, or a list of them."""
+    if keys is None:
+        return []
+    if isinstance(keys, str | pl.Expr | pl.Series) or not isinstance(keys, Iterable):
+        return [keys]
+    return list(keys)
+
+
+def group_key(keys: GroupKeys) -> IntoExpr | None:
+    """The one column the plugin groups by: the key itself, or a Struct of several keys."""
+    if not keys:
+        return None
+    if len(keys) == 1:
+        return keys[0]
+    return pl.struct([_as_expr(key).alias(f"key{i}") for i, key in enumerate(keys)])
+
+
+def _as_expr(key: IntoExpr) -> pl.Expr:
+    if isinstance(key, pl.Expr):
+        return key
+    return pl.col(key) if isinstance(key, str) else pl.lit(key)
+
+
+class IndicatorExpr(pl.Expr):
+    """An indicator expression whose ``.over(keys)`` computes every group in one plugin call.
+
+    Inside ``.over`` Polars calls a plugin once per group, gathering each group's rows before the call and
+    scattering the results after it; that costs more than the indicator itself. The plugin groups rows
+    itself when given the keys (``by=``), with the same semantics (each key's rows in row order, nulls a
+    group of their own) and the same values, on all cores. So ``.over`` with plain partition keys routes
+    there; with ``order_by`` or another ``mapping_strategy`` it is Polars' own ``.over``. The routing
+    survives ``.alias``; any other method gives a plain expression.
+    """
+
+    _grouped: Callable[[GroupKeys], pl.Expr]
+
+    @classmethod
+    def wrap(cls, expr: pl.Expr, grouped: Callable[[GroupKeys], pl.Expr]) -> IndicatorExpr:
+        """``expr``, whose ``.over(keys)`` becomes ``grouped(keys)``."""
+        out = cast("IndicatorExpr", cls._from_pyexpr(expr._pyexpr))
+        out._grouped = grouped
+        return out
+
+    def alias(self, name: str) -> IndicatorExpr:
+        """Rename the expression, keeping the one-call ``.over``; see :meth:`polars.Expr.alias`."""
+        grouped = self._grouped
+        return IndicatorExpr.wrap(super().alias(name), lambda keys: grouped(keys).alias(name))
+
+    def over(
+        self,
+        partition_by: IntoExpr | Iterable[IntoExpr] | None = None,
+        *more_exprs: IntoExpr,
+        order_by: IntoExpr | Iterable[IntoExpr] | None = None,
+        descending: bool = False,
+        nulls_last: bool = False,
+        mapping_strategy: WindowMappingStrategy = "group_to_rows",
+    ) -> pl.Expr:
+        """Compute per group of ``partition_by``; see :meth:`polars.Expr.over` (same result, one call)."""
+        keys = [*key_list(partition_by), *more_exprs]
+        grouped = getattr(self, "_grouped", None)
+        if keys and grouped is not None and order_by is None and mapping_strategy == "group_to_rows":
+            return grouped(keys)
+        return super().over(
+            partition_by,
+            *more_exprs,
+            order_by=order_by,
+            descending=descending,
+            nulls_last=nulls_last,
+            mapping_strategy=mapping_strategy,
+        )
+
+
+def plugin_expr(
+    function: str,
+    inputs: Sequence[IntoExpr],
+    kwargs: dict[str, int | float] | None = None,
+    by: IntoExpr | Iterable[IntoExpr] | None = None,
+    name: str | None = None,
+) -> IndicatorExpr:
+    """The plugin expression for ``function`` on ``inputs``, grouped by ``by`` when given, named ``name``.
+
+    ``.over(keys)`` on it adds ``keys`` to ``by``: rows grouped by ``by`` within each ``keys`` group are
+    exactly the rows grouped by both.
+    """
+    given = key_list(by)
+
+    def build(keys: GroupKeys) -> pl.Expr:
+        key = group_key([*given, *keys])
+        expr = register_plugin_function(
+            plugin_path=PLUGIN_PATH,
+            function_name=function,
+            args=[*inputs] if key is None else [*inputs, key],
+            kwargs=kwargs or None,
+            is_elementwise=False,
+        )
+        return expr if name is None else expr.alias(name)
+
+    return IndicatorExpr.wrap(build([]), build)
+
+
 def call(
     function: str,
     inputs: Sequence[IntoExpr],
     kwargs: dict[str, int | float] | None = None,
-    by: IntoExpr | None = None,
-) -> pl.Expr:
-    """The plugin expression for ``function``; ``by`` is appended as the grouping column when given."""
-    args = [*inputs] if by is None else [*inputs, by]
-    return register_plugin_function(
-        plugin_path=PLUGIN_PATH,
-        function_name=function,
-        args=args,
-        kwargs=kwargs or None,
-        is_elementwise=False,
-    )
+    by: IntoExpr | Iterable[IntoExpr] | None = None,
+) -> IndicatorExpr:
+    """The plugin expression for ``function``, named after its first input; see :func:`plugin_expr`."""
+    return plugin_expr(function, inputs, kwargs, by)

@@ -48,8 +48,8 @@ def stoch(
     slowd_matype
         TA-Lib moving-average type: 0 SMA, 1 EMA, 2 WMA, 3 DEMA, 4 TEMA, 5 TRIMA, 6 KAMA; default 0.
     by
-        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
-        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
+        Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
+        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
 
     Returns
     -------
@@ -125,8 +125,8 @@ def stochf(
     fastd_matype
         TA-Lib moving-average type: 0 SMA, 1 EMA, 2 WMA, 3 DEMA, 4 TEMA, 5 TRIMA, 6 KAMA; default 0.
     by
-        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
-        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
+        Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
+        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
 
     Returns
     -------
@@ -191,8 +191,8 @@ def stochrsi(
     fastd_matype
         TA-Lib moving-average type: 0 SMA, 1 EMA, 2 WMA, 3 DEMA, 4 TEMA, 5 TRIMA, 6 KAMA; default 0.
     by
-        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
-        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
+        Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
+        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
 
     Returns
     -------
@@ -253,8 +253,8 @@ def willr(
     timeperiod
         Number of bars, from 2 to 100000 (TA-Lib's range); TA-Lib's default 14.
     by
-        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
-        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
+        Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
+        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
 
     Returns
     -------
@@ -300,8 +300,8 @@ def aroon(high: IntoExpr, low: IntoExpr, timeperiod: int = 14, *, by: IntoExpr |
     timeperiod
         Number of bars, from 2 to 100000 (TA-Lib's range); TA-Lib's default 14.
     by
-        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
-        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
+        Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
+        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
 
     Returns
     -------
@@ -346,8 +346,8 @@ def aroonosc(high: IntoExpr, low: IntoExpr, timeperiod: int = 14, *, by: IntoExp
     timeperiod
         Number of bars, from 2 to 100000 (TA-Lib's range); TA-Lib's default 14.
     by
-        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
-        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
+        Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
+        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
 
     Returns
     -------

@@ -31,8 +31,8 @@ def atr(
     timeperiod
         Number of bars, from 1 to 100000 (TA-Lib's range); TA-Lib's default 14.
     by
-        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
-        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
+        Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
+        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
 
     Returns
     -------
@@ -81,8 +81,8 @@ def natr(
     timeperiod
         Number of bars, from 1 to 100000 (TA-Lib's range); TA-Lib's default 14.
     by
-        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
-        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
+        Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
+        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
 
     Returns
     -------
@@ -128,8 +128,8 @@ def trange(high: IntoExpr, low: IntoExpr, close: IntoExpr, *, by: IntoExpr | Non
         The close column name or expression.
 
     by
-        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
-        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
+        Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
+        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
 
     Returns
     -------

@@ -148,10 +148,10 @@ def all_patterns(
     open, high, low, close
         Price columns, as names or expressions; any numeric dtype (computed in Float64).
     by
-        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
-        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
+        Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
+        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
     over
-        Optional grouping column for data in any order: each pattern becomes ``pattern.over(over)``.
+        The same grouping spelled as ``pattern.over(over)`` for each pattern (it routes to ``by``).
 
     Returns
     -------
@@ -186,7 +186,7 @@ def all_patterns(
     └──────────────┴─────────┘
     """
     if by is not None and over is not None:
-        msg = "all_patterns: pass either by= (rows sorted by symbol) or over= (any order), not both"
+        msg = "all_patterns: pass either by= or over= (the same grouping), not both"
         raise ValueError(msg)
     expressions = [function(open, high, low, close, by=by) for function in PATTERNS.values()]
     if over is None:

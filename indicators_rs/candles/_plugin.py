@@ -5,9 +5,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from polars.plugins import register_plugin_function
-
-from indicators_rs._plugin import PLUGIN_PATH
+from indicators_rs._plugin import plugin_expr
 
 if TYPE_CHECKING:
     import polars as pl
@@ -68,11 +66,4 @@ def pattern_with_penetration(
 def _register(
     function: str, prices: list[IntoExpr], kwargs: dict[str, float] | None, by: IntoExpr | None
 ) -> pl.Expr:
-    args = prices if by is None else [*prices, by]
-    return register_plugin_function(
-        plugin_path=PLUGIN_PATH,
-        function_name=function,
-        args=args,
-        kwargs=kwargs,
-        is_elementwise=False,
-    ).alias(function)
+    return plugin_expr(function, prices, kwargs, by, name=function)

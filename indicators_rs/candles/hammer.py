@@ -28,8 +28,8 @@ def cdlhammer(
     open, high, low, close
         Price columns, as names or expressions; any numeric dtype (computed in Float64).
     by
-        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
-        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
+        Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
+        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
 
     Returns
     -------
@@ -65,8 +65,8 @@ def cdlhangingman(
     open, high, low, close
         Price columns, as names or expressions; any numeric dtype (computed in Float64).
     by
-        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
-        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
+        Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
+        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
 
     Returns
     -------
@@ -102,8 +102,8 @@ def cdlinvertedhammer(
     open, high, low, close
         Price columns, as names or expressions; any numeric dtype (computed in Float64).
     by
-        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
-        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
+        Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
+        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
 
     Returns
     -------
@@ -139,8 +139,8 @@ def cdlshootingstar(
     open, high, low, close
         Price columns, as names or expressions; any numeric dtype (computed in Float64).
     by
-        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
-        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
+        Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
+        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
 
     Returns
     -------

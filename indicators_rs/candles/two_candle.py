@@ -28,8 +28,8 @@ def cdlengulfing(
     open, high, low, close
         Price columns, as names or expressions; any numeric dtype (computed in Float64).
     by
-        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
-        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
+        Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
+        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
 
     Returns
     -------
@@ -66,8 +66,8 @@ def cdlharami(
     open, high, low, close
         Price columns, as names or expressions; any numeric dtype (computed in Float64).
     by
-        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
-        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
+        Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
+        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
 
     Returns
     -------
@@ -103,8 +103,8 @@ def cdlharamicross(
     open, high, low, close
         Price columns, as names or expressions; any numeric dtype (computed in Float64).
     by
-        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
-        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
+        Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
+        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
 
     Returns
     -------
@@ -141,8 +141,8 @@ def cdlpiercing(
     open, high, low, close
         Price columns, as names or expressions; any numeric dtype (computed in Float64).
     by
-        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
-        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
+        Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
+        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
 
     Returns
     -------
@@ -182,8 +182,8 @@ def cdldarkcloudcover(
         How far below the first close the second must close, as a fraction of the first real body;
         TA-Lib's default 0.5.
     by
-        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
-        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
+        Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
+        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
 
     Returns
     -------
@@ -218,8 +218,8 @@ def cdlkicking(
     open, high, low, close
         Price columns, as names or expressions; any numeric dtype (computed in Float64).
     by
-        Optional symbol column of data sorted by symbol: each block of equal keys is computed on its own
-        in one call (faster than ``.over``, same result when each symbol's rows are contiguous).
+        Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
+        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
 
     Returns
     -------

@@ -11,7 +11,7 @@ use polars::prelude::*;
 use pyo3_polars::export::polars_arrow::bitmap::MutableBitmap;
 
 use crate::candles::Ohlc;
-use crate::columns::segment_bounds;
+use crate::grouping::{gather, groups, scatter, Groups};
 use crate::segments::{thread_count, MIN_ROWS_PER_THREAD};
 
 /// Names of the four price inputs, in the order the Python wrappers pass them.
@@ -143,9 +143,10 @@ fn block_cuts(bounds: &[usize], threads: usize) -> Vec<usize> {
     cuts
 }
 
-/// Runs `kernel` over each `by` segment's runs of valid bars (the whole column is one segment without
-/// `by`) and returns Int32: the kernel's values where it wrote, null on missing bars and on the first
-/// `lookback` bars of each run. A panic in a kernel becomes a Polars error instead of crossing into Python.
+/// Runs `kernel` over each `by` group's runs of valid bars (the whole column is one group without `by`;
+/// see `grouping`) and returns Int32: the kernel's values where it wrote, null on missing bars and on the
+/// first `lookback` bars of each run. A panic in a kernel becomes a Polars error instead of crossing into
+/// Python.
 pub fn apply_pattern<K>(
     function: &str,
     inputs: &[Series],
@@ -156,21 +157,55 @@ where
     K: Fn(&Ohlc, &mut [i32]) + Sync,
 {
     let columns = price_columns(function, inputs)?;
-    let [open, high, low, close] = [0, 1, 2, 3].map(|k| values_with_nan(&columns[k]));
-    let bars = Ohlc::new(&open, &high, &low, &close);
-    let n = bars.len();
-    let (bounds, threads) = match inputs.get(4) {
-        Some(by) => (
-            segment_bounds(function, by)?,
-            thread_count().clamp(1, (n / MIN_ROWS_PER_THREAD).max(1)),
-        ),
-        None => (vec![0, n], 1),
+    let prices = [0, 1, 2, 3].map(|k| values_with_nan(&columns[k]));
+    let n = prices[0].len();
+    let groups = match inputs.get(4) {
+        Some(by) => groups(function, by)?,
+        None => Groups::whole(n),
     };
+    let threads = match inputs.get(4) {
+        Some(_) => thread_count().clamp(1, (n / MIN_ROWS_PER_THREAD).max(1)),
+        None => 1,
+    };
+    let (out, validity) = match groups {
+        Groups::Contiguous(bounds) => {
+            let bars = Ohlc::new(&prices[0], &prices[1], &prices[2], &prices[3]);
+            run_pattern(function, bars, &bounds, threads, lookback, &kernel)?
+        }
+        Groups::Gathered { order, bounds } => {
+            let gathered = prices.map(|column| gather(&order, &column));
+            let bars = Ohlc::new(&gathered[0], &gathered[1], &gathered[2], &gathered[3]);
+            let (out, validity) = run_pattern(function, bars, &bounds, threads, lookback, &kernel)?;
+            let mut scattered = MutableBitmap::from_len_zeroed(n);
+            for (k, &row) in order.iter().enumerate() {
+                scattered.set(row as usize, validity.get(k));
+            }
+            (scatter(&order, &out), scattered)
+        }
+    };
+    let name = inputs[0].name().clone();
+    Ok(Int32Chunked::from_vec_validity(name, out, Some(validity.into())).into_series())
+}
+
+/// Runs `kernel` on the valid runs of every segment `bounds[s]..bounds[s + 1]` of `bars`, the segments
+/// spread over `threads` threads; returns the values and their validity.
+fn run_pattern<K>(
+    function: &str,
+    bars: Ohlc,
+    bounds: &[usize],
+    threads: usize,
+    lookback: usize,
+    kernel: &K,
+) -> PolarsResult<(Vec<i32>, MutableBitmap)>
+where
+    K: Fn(&Ohlc, &mut [i32]) + Sync,
+{
+    let n = bars.len();
     let mut out = vec![0i32; n];
     let walked = catch_unwind(AssertUnwindSafe(|| {
-        let cuts = block_cuts(&bounds, threads);
+        let cuts = block_cuts(bounds, threads);
         if cuts.len() <= 2 {
-            return walk_segments(bars, &mut out, &bounds, 0, lookback, &kernel);
+            return walk_segments(bars, &mut out, bounds, 0, lookback, kernel);
         }
         thread::scope(|scope| {
             let mut rest: &mut [i32] = &mut out;
@@ -181,7 +216,6 @@ where
                 rest = others;
                 let block_bounds = &bounds[block[0]..=block[1]];
                 let block_bars = bars.slice(first..last);
-                let kernel = &kernel;
                 handles.push(scope.spawn(move || {
                     walk_segments(block_bars, mine, block_bounds, first, lookback, kernel)
                 }));
@@ -202,8 +236,7 @@ where
         validity.extend_constant(run.end - first_output, true);
     }
     validity.extend_constant(n - validity.len(), false);
-    let name = inputs[0].name().clone();
-    Ok(Int32Chunked::from_vec_validity(name, out, Some(validity.into())).into_series())
+    Ok((out, validity))
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use polars::prelude::*;
 use pyo3_polars::export::polars_arrow::bitmap::{Bitmap, MutableBitmap};
 
+use crate::grouping::{gather, groups, scatter, Groups};
 use crate::segments::{find_first, run_segments, thread_count};
 
 /// Largest period TA-Lib accepts, in bars.
@@ -179,7 +180,8 @@ fn output_buffer(n: usize) -> Vec<f64> {
 
 /// Runs `kernel` over the first `I` inputs, cast to Float64, and returns `O` Float64 columns.
 ///
-/// An extra last input is the `by` column: the kernel then restarts at every change of its value. Bars
+/// An extra last input is the `by` column: each group of equal keys is then computed on its own, in row
+/// order, as `.over` would (see `grouping`). Bars
 /// where any input is null or non-finite are missing bars (see `segments`). A panic in a kernel becomes a
 /// Polars error instead of crossing into Python.
 pub fn compute<const I: usize, const O: usize, K>(
@@ -207,22 +209,49 @@ where
         .map(|s| float_input(function, s))
         .collect::<PolarsResult<Vec<_>>>()?;
     let values: Vec<Cow<'_, [f64]>> = columns.iter().map(values_with_nan).collect();
-    let (bounds, threads) = match inputs.get(I) {
-        Some(by) => (segment_bounds(function, by)?, thread_count()),
-        None => (vec![0, n], thread_count()),
+    let groups = match inputs.get(I) {
+        Some(by) => groups(function, by)?,
+        None => Groups::whole(n),
     };
+    let outs = match groups {
+        Groups::Contiguous(bounds) => {
+            let ins: [&[f64]; I] = std::array::from_fn(|k| &values[k][..]);
+            run_kernel(function, ins, &bounds, &kernel)?
+        }
+        Groups::Gathered { order, bounds } => {
+            let gathered: Vec<Vec<f64>> = values.iter().map(|v| gather(&order, v)).collect();
+            let ins: [&[f64]; I] = std::array::from_fn(|k| &gathered[k][..]);
+            let outs = run_kernel(function, ins, &bounds, &kernel)?;
+            drop(gathered);
+            outs.map(|out| scatter(&order, &out))
+        }
+    };
+    let name = inputs[0].name().clone();
+    Ok(outs.map(|values| into_column(name.clone(), values)))
+}
+
+/// Runs `kernel` over each segment `bounds[s]..bounds[s + 1]` of `ins` on fresh output buffers, turning a
+/// panic into a Polars error.
+fn run_kernel<const I: usize, const O: usize, K>(
+    function: &str,
+    ins: [&[f64]; I],
+    bounds: &[usize],
+    kernel: &K,
+) -> PolarsResult<[Vec<f64>; O]>
+where
+    K: Fn([&[f64]; I], [&mut [f64]; O]) + Sync,
+{
+    let n = bounds.last().copied().unwrap_or(0);
     let mut outs: [Vec<f64>; O] = std::array::from_fn(|_| output_buffer(n));
     let result = catch_unwind(AssertUnwindSafe(|| {
-        let ins: [&[f64]; I] = std::array::from_fn(|k| &values[k][..]);
         let outs_mut = outs.each_mut().map(|o| &mut o[..]);
-        run_segments(ins, outs_mut, &bounds, threads, &kernel);
+        run_segments(ins, outs_mut, bounds, thread_count(), kernel);
     }));
     if result.is_err() {
         polars_bail!(ComputeError:
             "{function}: internal error in the indicator kernel; please report it with the input that caused it");
     }
-    let name = inputs[0].name().clone();
-    Ok(outs.map(|values| into_column(name.clone(), values)))
+    Ok(outs)
 }
 
 /// Packs several Float64 columns into one Struct column named after the first input.

@@ -11,6 +11,7 @@ mod columns;
 pub mod directional;
 mod dispatch;
 mod expressions;
+mod grouping;
 pub mod momentum;
 pub mod oscillators;
 pub mod overlap;

@@ -241,9 +241,12 @@ def check_bars_with_gaps(case: Case, frame: pl.DataFrame) -> None:
 
 
 def check_real_bars_per_symbol(case: Case, daily_bars: pl.DataFrame) -> None:
-    """``.over("symbol")`` and ``by="symbol"`` both equal TA-Lib called on each symbol's bars."""
+    """``.over("symbol")``, ``by="symbol"`` and Polars' own window machinery all equal TA-Lib called on each
+    symbol's bars."""
     over = daily_bars.with_columns(case.expr().over("symbol"))
     grouped = daily_bars.with_columns(case.expr(by="symbol"))
+    native = daily_bars.with_columns(pl.Expr.over(case.expr(), "symbol"))
     assert over["out"].equals(grouped["out"]), "by= differs from .over()"
+    assert over["out"].equals(native["out"]), ".over() differs from Polars' own window"
     for (_symbol,), bars in over.partition_by("symbol", as_dict=True, maintain_order=True).items():
         assert_case_equals_talib(case, bars, bars)

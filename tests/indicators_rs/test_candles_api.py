@@ -157,7 +157,7 @@ def test_non_numeric_penetration_raises_a_type_error(penetration: object) -> Non
 def _raw(function_name: str, args: list[pl.Expr], kwargs: dict[str, object] | None = None) -> pl.Expr:
     """The plugin function without the Python wrapper's checks."""
     return register_plugin_function(
-        plugin_path=ta.candles._plugin.PLUGIN_PATH,
+        plugin_path=ta._plugin.PLUGIN_PATH,
         function_name=function_name,
         args=args,
         kwargs=kwargs,
@@ -203,6 +203,7 @@ def test_by_equals_over_for_contiguous_symbols_with_missing_bars(
     by = frame.select(ta.all_patterns(by="symbol"))
     over = frame.select(ta.all_patterns(over="symbol"))
     assert_frame_equal(by, over)
+    assert_frame_equal(by, frame.select([pl.Expr.over(e, "symbol") for e in ta.all_patterns()]))
 
 
 def test_by_over_many_symbols_uses_threads_and_still_equals_over() -> None:
@@ -211,10 +212,11 @@ def test_by_over_many_symbols_uses_threads_and_still_equals_over() -> None:
     frame = bars.with_columns(symbol=pl.int_range(pl.len()) // rows_per_symbol)
     assert frame.height >= 2 * 64 * 1024
     assert_frame_equal(
-        frame.select(ta.all_patterns(by="symbol")), frame.select(ta.all_patterns(over="symbol"))
+        frame.select(ta.all_patterns(by="symbol")),
+        frame.select([pl.Expr.over(e, "symbol") for e in ta.all_patterns()]),
     )
 
 
 def test_all_patterns_refuses_both_by_and_over() -> None:
-    with pytest.raises(ValueError, match=r"all_patterns: pass either by= .* or over= .*not both"):
+    with pytest.raises(ValueError, match=r"all_patterns: pass either by= or over= .*not both"):
         ta.all_patterns(by="symbol", over="symbol")

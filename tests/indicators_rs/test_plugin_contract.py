@@ -67,12 +67,6 @@ def test_by_symbol_equals_over_symbol_and_talib_when_segments_are_spread_over_th
         offset += part.height
 
 
-def test_by_treats_each_contiguous_block_of_a_key_as_one_series() -> None:
-    frame = pl.DataFrame({"symbol": ["A", "A", "B", "B", "A", "A"], "close": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]})
-    result = frame.select(ta.sma("close", 2, by="symbol"))["close"].to_list()
-    assert result == [None, 1.5, None, 3.5, None, 5.5]
-
-
 @pytest.mark.parametrize("key", [pl.Int64, pl.UInt32, pl.Categorical, pl.String, pl.Float64], ids=str)
 def test_by_accepts_integer_string_categorical_and_other_keys(key: type[pl.DataType]) -> None:
     frame = pl.DataFrame({"symbol": [1, 1, 1, 2, 2, 2], "close": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]})
