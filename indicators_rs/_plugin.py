@@ -122,7 +122,7 @@ class IndicatorExpr(pl.Expr):
     ) -> pl.Expr:
         """Compute per group of ``partition_by``; see :meth:`polars.Expr.over` (same result, one call)."""
         keys = [*key_list(partition_by), *more_exprs]
-        grouped = getattr(self, "_grouped", None)
+        grouped: Callable[[GroupKeys], pl.Expr] | None = getattr(self, "_grouped", None)
         if keys and grouped is not None and order_by is None and mapping_strategy == "group_to_rows":
             return grouped(keys)
         return super().over(

@@ -32,7 +32,9 @@ def interleaved_bars(symbols: int = 4, bars: int = 60, seed: int = 3) -> pl.Data
         n = bars + 7 * s
         close = 50 + np.cumsum(rng.normal(0, 1, n))
         frame = bars_frame(close, rng.random(n), rng.integers(1, 1000, n).astype(np.float64))
-        parts.append(frame.with_columns(symbol=pl.lit(None if s == 1 else f"S{s}", pl.String), t=pl.int_range(n)))
+        parts.append(
+            frame.with_columns(symbol=pl.lit(None if s == 1 else f"S{s}", pl.String), t=pl.int_range(n))
+        )
     return pl.concat(parts).sample(fraction=1.0, shuffle=True, seed=seed).sort("t", maintain_order=True)
 
 
@@ -87,7 +89,9 @@ def test_several_keys_and_by_plus_over_group_by_every_key() -> None:
     assert_frame_equal(frame.select(ta.macd("close", 3, 6, 2).over(["symbol", "venue"])), want)
     assert_frame_equal(frame.select(ta.macd("close", 3, 6, 2, by=["symbol", "venue"])), want)
     assert_frame_equal(frame.select(ta.macd("close", 3, 6, 2, by="symbol").over("venue")), want)
-    assert_frame_equal(frame.select(ta.macd("close", 3, 6, 2, by=pl.col("symbol")).over(pl.col("venue"))), want)
+    assert_frame_equal(
+        frame.select(ta.macd("close", 3, 6, 2, by=pl.col("symbol")).over(pl.col("venue"))), want
+    )
 
 
 def test_by_groups_a_symbol_whose_rows_are_not_contiguous_like_over() -> None:
@@ -101,7 +105,9 @@ KEYS = {
     "enum": pl.col("symbol").cast(pl.Enum(["S0", "S2", "S3"])),
     "int64": pl.col("symbol").str.slice(1).cast(pl.Int64),
     "uint64 max": pl.when(pl.col("symbol") == "S0").then(pl.lit(2**64 - 1, pl.UInt64)).otherwise(7),
-    "float with nan and -0.0": pl.col("symbol").replace_strict({"S0": 0.0, "S2": -0.0, "S3": float("nan")}, default=1.5),
+    "float with nan and -0.0": pl.col("symbol").replace_strict(
+        {"S0": 0.0, "S2": -0.0, "S3": float("nan")}, default=1.5
+    ),
     "date": pl.col("symbol").str.slice(1).cast(pl.Int32).cast(pl.Date),
     "datetime": pl.col("symbol").str.slice(1).cast(pl.Int64).cast(pl.Datetime("us")),
     "boolean": pl.col("symbol") == "S2",
@@ -119,7 +125,8 @@ def test_every_key_dtype_groups_like_polars_over(key: pl.Expr) -> None:
 
 def test_a_struct_key_groups_like_polars_over() -> None:
     frame = interleaved_bars().with_columns(
-        key=pl.struct(pl.col("symbol"), venue=pl.col("t") % 2), date=dt.date(2026, 1, 1) + pl.duration(days="t")
+        key=pl.struct(pl.col("symbol"), venue=pl.col("t") % 2),
+        date=dt.date(2026, 1, 1) + pl.duration(days="t"),
     )
     expr = ta.atr("high", "low", "close", 4)
     assert_frame_equal(frame.select(expr.over("key")), frame.select(native_over(expr, "key")))
@@ -135,7 +142,9 @@ def test_a_key_of_an_unsupported_dtype_names_the_fix() -> None:
 def test_lazy_engines_route_over_too(engine: str) -> None:
     frame = interleaved_bars()
     exprs = [ta.bbands("close", 5).over("symbol").alias("bb"), ta.cdldoji().over("symbol")]
-    want = frame.with_columns(native_over(ta.bbands("close", 5), "symbol").alias("bb"), native_over(ta.cdldoji(), "symbol"))
+    want = frame.with_columns(
+        native_over(ta.bbands("close", 5), "symbol").alias("bb"), native_over(ta.cdldoji(), "symbol")
+    )
     assert_frame_equal(frame.lazy().with_columns(exprs).collect(engine=engine), want)  # type: ignore[call-overload]
 
 
