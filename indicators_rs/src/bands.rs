@@ -1,39 +1,108 @@
 //! Bollinger bands (`TA_BBANDS`) as a pure kernel on slices: a moving average and the population
 //! standard deviation computed the way TA-Lib 0.8.1 does.
 
+use std::thread;
+
 use crate::dispatch::fma_kernel;
 use crate::overlap::{ma, ma_lookback, too_short, MaType};
+use crate::segments;
 
-fma_kernel! {
 /// Bollinger bands (`TA_BBANDS`): `middle` is the moving average, the bands add and subtract `nbdev`
 /// population standard deviations.
-#[allow(clippy::too_many_arguments)]
-pub fn bbands(
-    input: &[f64],
-    period: usize,
-    nbdevup: f64,
-    nbdevdn: f64,
-    matype: MaType,
-    upper: &mut [f64],
-    middle: &mut [f64],
-    lower: &mut [f64],
-) {
-    let lookback = ma_lookback(period, matype).max(period - 1);
-    ma(input, period, matype, middle);
-    if too_short(upper, lookback) {
-        middle.fill(f64::NAN);
-        lower.fill(f64::NAN);
-        return;
+pub fn bbands(input: &[f64], params: Bands, [upper, middle, lower]: [&mut [f64]; 3]) {
+    ma(input, params.period, params.matype, middle);
+    if let Some(lookback) = params.prepare(upper, middle, lower) {
+        // TA-Lib starts the deviation's sums where the average's first output needs them.
+        let start = lookback + 1 - params.period;
+        shifted_stddev(&input[start..], params.period, &mut lower[start..]);
+        params.combine(
+            &middle[lookback..],
+            &mut upper[lookback..],
+            &mut lower[lookback..],
+        );
     }
-    middle[..lookback].fill(f64::NAN);
-    lower[..lookback].fill(f64::NAN);
-    // The standard deviation goes into `lower` first, then both bands are derived from it.
-    shifted_stddev(input, period, &mut lower[lookback + 1 - period..]);
-    for i in lookback..input.len() {
-        let sd = lower[i];
-        let m = middle[i];
-        upper[i] = sd.mul_add(nbdevup, m);
-        lower[i] = m - sd * nbdevdn;
+}
+
+/// [`bbands`] of one long series on two threads: the moving average on one, the standard deviation on
+/// the other. Returns false, the outputs unspecified, when some bar is missing.
+pub fn bbands_split(input: &[f64], params: Bands, [upper, middle, lower]: [&mut [f64]; 3]) -> bool {
+    let n = input.len();
+    let (all_valid, ()) = thread::scope(|scope| {
+        let average = scope.spawn(|| ma(input, params.period, params.matype, middle));
+        let all_valid = segments::all_valid(&[input], 0, n);
+        let lookback = params.lookback();
+        if all_valid && n > lookback {
+            let start = lookback + 1 - params.period;
+            shifted_stddev(&input[start..], params.period, &mut lower[start..]);
+        }
+        let joined = average
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (all_valid, joined)
+    });
+    if !all_valid {
+        return false;
+    }
+    // The standard deviation fills `lower` from the lookback on; the warm-up rows become NaN.
+    let Some(lookback) = params.prepare(upper, middle, lower) else {
+        return true;
+    };
+    let half = lookback + (n - lookback) / 2;
+    let (upper_head, upper_tail) = upper.split_at_mut(half);
+    let (lower_head, lower_tail) = lower.split_at_mut(half);
+    thread::scope(|scope| {
+        let middle = &*middle;
+        scope.spawn(move || params.combine(&middle[half..], upper_tail, lower_tail));
+        params.combine(
+            &middle[lookback..half],
+            &mut upper_head[lookback..],
+            &mut lower_head[lookback..],
+        );
+    });
+    true
+}
+
+/// The parameters of a BBANDS call.
+#[derive(Clone, Copy, Debug)]
+pub struct Bands {
+    pub period: usize,
+    pub nbdevup: f64,
+    pub nbdevdn: f64,
+    pub matype: MaType,
+}
+
+impl Bands {
+    /// Rows without output: the longer of the average's and the standard deviation's warm-up.
+    pub fn lookback(&self) -> usize {
+        ma_lookback(self.period, self.matype).max(self.period - 1)
+    }
+
+    /// Writes the warm-up NaNs once the average is in `middle`; returns the lookback, or `None` when there
+    /// are too few rows for any output (every output is then NaN).
+    fn prepare(&self, upper: &mut [f64], middle: &mut [f64], lower: &mut [f64]) -> Option<usize> {
+        let lookback = self.lookback();
+        if too_short(upper, lookback) {
+            middle.fill(f64::NAN);
+            lower.fill(f64::NAN);
+            return None;
+        }
+        middle[..lookback].fill(f64::NAN);
+        lower[..lookback].fill(f64::NAN);
+        Some(lookback)
+    }
+
+    /// The bands from the average and, in `lower` on entry, the standard deviation.
+    fn combine(&self, middle: &[f64], upper: &mut [f64], lower: &mut [f64]) {
+        combine_bands(middle, upper, lower, self.nbdevup, self.nbdevdn);
+    }
+}
+
+fma_kernel! {
+fn combine_bands(middle: &[f64], upper: &mut [f64], lower: &mut [f64], nbdevup: f64, nbdevdn: f64) {
+    for ((u, l), &m) in upper.iter_mut().zip(lower.iter_mut()).zip(middle) {
+        let sd = *l;
+        *u = sd.mul_add(nbdevup, m);
+        *l = m - sd * nbdevdn;
     }
 }
 }
@@ -116,7 +185,13 @@ mod tests {
     fn bbands_of_a_constant_collapse_onto_the_middle() {
         let input = [3.0; 10];
         let (mut up, mut mid, mut lo) = ([0.0; 10], [0.0; 10], [0.0; 10]);
-        bbands(&input, 5, 2.0, 2.0, MaType::Sma, &mut up, &mut mid, &mut lo);
+        let params = Bands {
+            period: 5,
+            nbdevup: 2.0,
+            nbdevdn: 2.0,
+            matype: MaType::Sma,
+        };
+        bbands(&input, params, [&mut up, &mut mid, &mut lo]);
         assert!(up[..4].iter().all(|v| v.is_nan()));
         assert_eq!(&up[4..], &[3.0; 6]);
         assert_eq!(&lo[4..], &[3.0; 6]);

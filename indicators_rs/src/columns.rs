@@ -8,7 +8,8 @@ use polars::prelude::*;
 use pyo3_polars::export::polars_arrow::bitmap::{Bitmap, MutableBitmap};
 
 use crate::grouping::{gather, groups, scatter, Groups};
-use crate::segments::{find_first, run_segments, thread_count};
+use crate::recurrence::{self, Recurrence};
+use crate::segments::{find_first, run_checked, run_segments, thread_count, LongRun};
 
 /// Largest period TA-Lib accepts, in bars.
 pub const MAX_PERIOD: i64 = 100_000;
@@ -192,6 +193,55 @@ pub fn compute<const I: usize, const O: usize, K>(
 where
     K: Fn([&[f64]; I], [&mut [f64]; O]) + Sync,
 {
+    compute_with(function, inputs, &kernel, None)
+}
+
+/// [`compute`] with a second way to run one long series over several threads: `split` computes the whole
+/// series and returns true, or returns false (outputs unspecified) when some bar is missing.
+pub fn compute_split<const I: usize, const O: usize, K, L>(
+    function: &str,
+    inputs: &[Series],
+    kernel: K,
+    split: L,
+) -> PolarsResult<[Float64Chunked; O]>
+where
+    K: Fn([&[f64]; I], [&mut [f64]; O]) + Sync,
+    L: Fn([&[f64]; I], [&mut [f64]; O]) -> bool + Sync,
+{
+    compute_with(function, inputs, &kernel, Some(&split))
+}
+
+/// [`compute`] for a kernel written as a [`Recurrence`]: one long series then runs on two cores (see
+/// `recurrence`), with the same result.
+pub fn compute_recurrence<const I: usize, const O: usize, const S: usize, R>(
+    function: &str,
+    inputs: &[Series],
+    r: &R,
+) -> PolarsResult<[Float64Chunked; O]>
+where
+    R: Recurrence<I, O, S>,
+{
+    let kernel = |ins: [&[f64]; I], outs: [&mut [f64]; O]| recurrence::run(r, ins, outs);
+    let split = |ins: [&[f64]; I], outs: [&mut [f64]; O]| {
+        let n = ins.first().map_or(0, |c| c.len());
+        if recurrence::worth_splitting(r, n) {
+            recurrence::run_split(r, ins, outs)
+        } else {
+            run_checked(ins, outs, &kernel)
+        }
+    };
+    compute_split(function, inputs, kernel, split)
+}
+
+fn compute_with<const I: usize, const O: usize, K>(
+    function: &str,
+    inputs: &[Series],
+    kernel: &K,
+    long: Option<LongRun<'_, I, O>>,
+) -> PolarsResult<[Float64Chunked; O]>
+where
+    K: Fn([&[f64]; I], [&mut [f64]; O]) + Sync,
+{
     if inputs.len() != I && inputs.len() != I + 1 {
         polars_bail!(InvalidOperation:
             "{function}: expected {I} input column(s) (plus an optional `by` column), got {}; call it through indicators_rs", inputs.len());
@@ -216,12 +266,12 @@ where
     let outs = match groups {
         Groups::Contiguous(bounds) => {
             let ins: [&[f64]; I] = std::array::from_fn(|k| &values[k][..]);
-            run_kernel(function, ins, &bounds, &kernel)?
+            run_kernel(function, ins, &bounds, kernel, long)?
         }
         Groups::Gathered { order, bounds } => {
             let gathered: Vec<Vec<f64>> = values.iter().map(|v| gather(&order, v)).collect();
             let ins: [&[f64]; I] = std::array::from_fn(|k| &gathered[k][..]);
-            let outs = run_kernel(function, ins, &bounds, &kernel)?;
+            let outs = run_kernel(function, ins, &bounds, kernel, long)?;
             drop(gathered);
             outs.map(|out| scatter(&order, &out))
         }
@@ -237,6 +287,7 @@ fn run_kernel<const I: usize, const O: usize, K>(
     ins: [&[f64]; I],
     bounds: &[usize],
     kernel: &K,
+    long: Option<LongRun<'_, I, O>>,
 ) -> PolarsResult<[Vec<f64>; O]>
 where
     K: Fn([&[f64]; I], [&mut [f64]; O]) + Sync,
@@ -245,7 +296,7 @@ where
     let mut outs: [Vec<f64>; O] = std::array::from_fn(|_| output_buffer(n));
     let result = catch_unwind(AssertUnwindSafe(|| {
         let outs_mut = outs.each_mut().map(|o| &mut o[..]);
-        run_segments(ins, outs_mut, bounds, thread_count(), kernel);
+        run_segments(ins, outs_mut, bounds, thread_count(), kernel, long);
     }));
     if result.is_err() {
         polars_bail!(ComputeError:

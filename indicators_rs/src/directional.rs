@@ -3,6 +3,7 @@
 #![allow(clippy::needless_range_loop)]
 
 use crate::overlap::{is_zero, too_short};
+use crate::recurrence::{self, settle_bars, Recurrence};
 use crate::volatility::true_range;
 
 /// Today's +DM and -DM from the change of high and low (only the larger move counts, ties count nothing).
@@ -152,32 +153,70 @@ fn dx((plus_dm, minus_dm, tr): (f64, f64, f64)) -> Option<f64> {
 
 /// Average directional index (`TA_ADX`): Wilder average of DX; lookback `2 * period - 1`.
 pub fn adx(high: &[f64], low: &[f64], close: &[f64], period: usize, out: &mut [f64]) {
-    let lookback = 2 * period - 1;
-    if too_short(out, lookback) {
-        return;
-    }
-    let p = period as f64;
-    let p1 = (period - 1) as f64;
-    let bars = (high, low, close);
-    let mut state = (0.0, 0.0, 0.0);
-    for today in 1..period {
-        state = dm_tr_step(state, bars, today, p, false);
-    }
-    let mut sum_dx = 0.0;
-    for today in period..2 * period {
-        state = dm_tr_step(state, bars, today, p, true);
-        if let Some(v) = dx(state) {
-            sum_dx += v;
+    recurrence::run(&Adx::new(period), [high, low, close], [out]);
+}
+
+/// ADX as a [`Recurrence`]: the state is Wilder's running +DM, -DM and true range, and the ADX.
+pub struct Adx {
+    period: usize,
+    p: f64,
+    p1: f64,
+}
+
+impl Adx {
+    pub fn new(period: usize) -> Self {
+        Self {
+            period,
+            p: period as f64,
+            p1: (period - 1) as f64,
         }
     }
-    let mut prev_adx = sum_dx / p;
-    out[lookback] = prev_adx;
-    for today in 2 * period..close.len() {
-        state = dm_tr_step(state, bars, today, p, true);
-        if let Some(v) = dx(state) {
-            prev_adx = (prev_adx * p1 + v) / p;
+}
+
+impl Recurrence<3, 1, 4> for Adx {
+    fn lookback(&self) -> usize {
+        2 * self.period - 1
+    }
+
+    fn settle(&self) -> usize {
+        settle_bars(self.p1 / self.p)
+    }
+
+    fn seed(&self, [high, low, close]: [&[f64]; 3], [out]: [&mut [f64]; 1]) -> [f64; 4] {
+        let (period, p) = (self.period, self.p);
+        let lookback = self.lookback();
+        out[..lookback].fill(f64::NAN);
+        let bars = (high, low, close);
+        let mut state = (0.0, 0.0, 0.0);
+        for today in 1..period {
+            state = dm_tr_step(state, bars, today, p, false);
         }
-        out[today] = prev_adx;
+        let mut sum_dx = 0.0;
+        for today in period..2 * period {
+            state = dm_tr_step(state, bars, today, p, true);
+            if let Some(v) = dx(state) {
+                sum_dx += v;
+            }
+        }
+        let prev_adx = sum_dx / p;
+        out[lookback] = prev_adx;
+        [state.0, state.1, state.2, prev_adx]
+    }
+
+    fn guess(&self, [high, low, _]: [&[f64]; 3], at: usize) -> [f64; 4] {
+        [0.0, 0.0, (high[at - 1] - low[at - 1]) * self.p, 0.0]
+    }
+
+    #[inline(always)]
+    fn step(&self, state: &mut [f64; 4], [high, low, close]: [&[f64]; 3], i: usize) -> [f64; 1] {
+        let [plus_dm, minus_dm, tr, prev_adx] = *state;
+        let moved = dm_tr_step((plus_dm, minus_dm, tr), (high, low, close), i, self.p, true);
+        let adx = match dx(moved) {
+            Some(v) => (prev_adx * self.p1 + v) / self.p,
+            None => prev_adx,
+        };
+        *state = [moved.0, moved.1, moved.2, adx];
+        [adx]
     }
 }
 

@@ -6,8 +6,12 @@ use polars::prelude::*;
 use pyo3_polars::derive::polars_expr;
 use serde::Deserialize;
 
-use crate::columns::{check_finite, check_period, compute, into_struct, struct_field};
+use crate::columns::{
+    check_finite, check_period, compute, compute_recurrence, compute_split, into_struct,
+    struct_field,
+};
 use crate::directional;
+use crate::momentum::Macd;
 use crate::overlap::{self, MaType};
 use crate::{bands, momentum, oscillators, stochastic, volatility, volume};
 
@@ -124,21 +128,41 @@ macro_rules! hlc_period {
 }
 
 single_period!(sma, 1, overlap::sma);
-single_period!(ema, 1, overlap::ema);
+/// Wraps a one-output kernel whose steady state is a `Recurrence`: `$recurrence(period)` builds it for
+/// periods of 2 and more (one long series then runs on two cores), `$kernel` computes period 1.
+macro_rules! recurrence_period {
+    ($name:ident, $min:expr, $kernel:expr, $recurrence:expr, [$($input:ident),+; $n:literal]) => {
+        #[polars_expr(output_type=Float64)]
+        fn $name(inputs: &[Series], kwargs: TimePeriodKwargs) -> PolarsResult<Series> {
+            let function = stringify!($name);
+            let period = check_period(function, "timeperiod", kwargs.timeperiod, $min)?;
+            let [out] = if period >= 2 {
+                compute_recurrence(function, inputs, &($recurrence)(period))?
+            } else {
+                compute(function, inputs, |[$($input),+]: [&[f64]; $n], [o]: [&mut [f64]; 1]| {
+                    $kernel($($input,)+ period, o)
+                })?
+            };
+            Ok(out.into_series())
+        }
+    };
+}
+
+recurrence_period!(ema, 1, overlap::ema, overlap::Ema::new, [x; 1]);
+recurrence_period!(rsi, 2, momentum::rsi, momentum::Rsi::new, [x; 1]);
+recurrence_period!(adx, 2, directional::adx, directional::Adx::new, [h, l, c; 3]);
+recurrence_period!(atr, 1, volatility::atr, |p| volatility::Atr::new(p, false), [h, l, c; 3]);
+recurrence_period!(natr, 1, volatility::natr, |p| volatility::Atr::new(p, true), [h, l, c; 3]);
 single_period!(wma, 1, overlap::wma);
 single_period!(dema, 1, overlap::dema);
 single_period!(tema, 1, overlap::tema);
 single_period!(trima, 1, overlap::trima);
 single_period!(kama, 1, overlap::kama);
-single_period!(rsi, 2, momentum::rsi);
 single_period!(mom, 1, momentum::mom);
 single_period!(roc, 1, momentum::roc);
 
 hlc_period!(willr, 2, stochastic::willr);
 hlc_period!(cci, 2, oscillators::cci);
-hlc_period!(adx, 2, directional::adx);
-hlc_period!(atr, 1, volatility::atr);
-hlc_period!(natr, 1, volatility::natr);
 hlc_period!(plus_di, 1, directional::plus_di);
 hlc_period!(minus_di, 1, directional::minus_di);
 
@@ -153,9 +177,18 @@ fn bbands(inputs: &[Series], kwargs: BbandsKwargs) -> PolarsResult<Series> {
     let up = check_finite(f, "nbdevup", kwargs.nbdevup)?;
     let dn = check_finite(f, "nbdevdn", kwargs.nbdevdn)?;
     let matype = check_matype(f, "matype", kwargs.matype)?;
-    let [u, m, l] = compute(f, inputs, |[x]: [&[f64]; 1], [u, m, l]: [&mut [f64]; 3]| {
-        bands::bbands(x, period, up, dn, matype, u, m, l)
-    })?;
+    let params = bands::Bands {
+        period,
+        nbdevup: up,
+        nbdevdn: dn,
+        matype,
+    };
+    let [u, m, l] = compute_split(
+        f,
+        inputs,
+        |[x]: [&[f64]; 1], outs: [&mut [f64]; 3]| bands::bbands(x, params, outs),
+        |[x]: [&[f64]; 1], outs: [&mut [f64]; 3]| bands::bbands_split(x, params, outs),
+    )?;
     into_struct(
         inputs[0].name().clone(),
         &[("upperband", u), ("middleband", m), ("lowerband", l)],
@@ -172,9 +205,7 @@ fn macd(inputs: &[Series], kwargs: MacdKwargs) -> PolarsResult<Series> {
     let fast = check_period(f, "fastperiod", kwargs.fastperiod, 2)?;
     let slow = check_period(f, "slowperiod", kwargs.slowperiod, 2)?;
     let signal = check_period(f, "signalperiod", kwargs.signalperiod, 1)?;
-    let [m, s, h] = compute(f, inputs, |[x]: [&[f64]; 1], outs: [&mut [f64]; 3]| {
-        momentum::macd(x, fast, slow, signal, outs)
-    })?;
+    let [m, s, h] = compute_recurrence(f, inputs, &Macd::from_periods(fast, slow, signal))?;
     into_struct(
         inputs[0].name().clone(),
         &[("macd", m), ("macdsignal", s), ("macdhist", h)],
@@ -185,9 +216,7 @@ fn macd(inputs: &[Series], kwargs: MacdKwargs) -> PolarsResult<Series> {
 fn macdfix(inputs: &[Series], kwargs: MacdFixKwargs) -> PolarsResult<Series> {
     let f = "macdfix";
     let signal = check_period(f, "signalperiod", kwargs.signalperiod, 1)?;
-    let [m, s, h] = compute(f, inputs, |[x]: [&[f64]; 1], outs: [&mut [f64]; 3]| {
-        momentum::macdfix(x, signal, outs)
-    })?;
+    let [m, s, h] = compute_recurrence(f, inputs, &Macd::fixed(signal))?;
     into_struct(
         inputs[0].name().clone(),
         &[("macd", m), ("macdsignal", s), ("macdhist", h)],

@@ -15,6 +15,7 @@ mod grouping;
 pub mod momentum;
 pub mod oscillators;
 pub mod overlap;
+pub mod recurrence;
 pub mod segments;
 mod sqlite_read;
 pub mod stochastic;

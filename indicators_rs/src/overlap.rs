@@ -7,6 +7,7 @@
 #![allow(clippy::needless_range_loop)]
 
 use crate::dispatch::fma_kernel;
+use crate::recurrence::{self, settle_bars, Recurrence};
 
 /// TA-Lib's moving-average types (`matype`), in TA-Lib's numbering.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,27 +82,56 @@ pub fn ema(input: &[f64], period: usize, out: &mut [f64]) {
         out.copy_from_slice(input);
         return;
     }
-    ema_with_k(input, period, 2.0 / (period as f64 + 1.0), out);
+    recurrence::run(&Ema::new(period), [input], [out]);
 }
 
-fma_kernel! {
-/// EMA with an explicit smoothing factor `k` (TA-Lib's `TA_INT_EMA`).
-pub(crate) fn ema_with_k(input: &[f64], period: usize, k: f64, out: &mut [f64]) {
-    let lookback = period - 1;
-    if too_short(out, lookback) {
-        return;
-    }
-    let mut total = 0.0;
-    for &x in &input[..period] {
-        total += x;
-    }
-    let mut prev = total / period as f64;
-    out[lookback] = prev;
-    for i in period..input.len() {
-        prev = (input[i] - prev).mul_add(k, prev);
-        out[i] = prev;
+/// EMA as a [`Recurrence`] (the state is the average).
+pub struct Ema {
+    period: usize,
+    k: f64,
+}
+
+impl Ema {
+    /// TA-Lib's EMA of `period` bars (2 or more; a one-bar EMA is the input).
+    pub fn new(period: usize) -> Self {
+        debug_assert!(period >= 2, "a one-bar EMA is the input");
+        Self {
+            period,
+            k: 2.0 / (period as f64 + 1.0),
+        }
     }
 }
+
+impl Recurrence<1, 1, 1> for Ema {
+    fn lookback(&self) -> usize {
+        self.period - 1
+    }
+
+    fn settle(&self) -> usize {
+        settle_bars(1.0 - self.k)
+    }
+
+    fn seed(&self, [input]: [&[f64]; 1], [out]: [&mut [f64]; 1]) -> [f64; 1] {
+        let lookback = self.period - 1;
+        out[..lookback].fill(f64::NAN);
+        let mut total = 0.0;
+        for &x in &input[..self.period] {
+            total += x;
+        }
+        let prev = total / self.period as f64;
+        out[lookback] = prev;
+        [prev]
+    }
+
+    fn guess(&self, [input]: [&[f64]; 1], at: usize) -> [f64; 1] {
+        [input[at - 1]]
+    }
+
+    #[inline(always)]
+    fn step(&self, [prev]: &mut [f64; 1], [input]: [&[f64]; 1], i: usize) -> [f64; 1] {
+        *prev = (input[i] - *prev).mul_add(self.k, *prev);
+        [*prev]
+    }
 }
 
 /// Weighted moving average (`TA_WMA`): weights 1..=period, newest heaviest, with running sums.

@@ -135,16 +135,24 @@ fn split_outputs<'a, const O: usize>(
     (heads, tails)
 }
 
+/// How one long series runs on several threads: it computes the whole series when no bar is missing and
+/// returns true, or returns false (outputs unspecified) when some bar is missing.
+pub type LongRun<'a, const I: usize, const O: usize> =
+    &'a (dyn Fn([&[f64]; I], [&mut [f64]; O]) -> bool + Sync);
+
 /// Runs `kernel` over each segment `bounds[s]..bounds[s + 1]` on its own (see [`run_valid`]).
 ///
 /// `bounds` starts at 0, ends at the number of rows and never decreases. Segments are shared out over at
 /// most `threads` threads in contiguous blocks of roughly equal rows; the result does not depend on it.
+/// A single long segment goes to `long` when given, else runs as in [`run_checked`]; a missing bar then
+/// sends it back run by run through `kernel`.
 pub fn run_segments<const I: usize, const O: usize, K>(
     inputs: [&[f64]; I],
-    outs: [&mut [f64]; O],
+    mut outs: [&mut [f64]; O],
     bounds: &[usize],
     threads: usize,
     kernel: &K,
+    long: Option<LongRun<'_, I, O>>,
 ) where
     K: Fn([&[f64]; I], [&mut [f64]; O]) + Sync,
 {
@@ -155,7 +163,14 @@ pub fn run_segments<const I: usize, const O: usize, K>(
         return;
     }
     if bounds.len() == 2 {
-        run_single_speculatively(inputs, outs, kernel);
+        let reborrowed = outs.each_mut().map(|out| &mut **out);
+        let all_valid = match long {
+            Some(long) => long(inputs, reborrowed),
+            None => run_checked(inputs, reborrowed, kernel),
+        };
+        if !all_valid {
+            run_valid(inputs, outs, kernel);
+        }
         return;
     }
     // Cut the segment list into `threads` blocks of about n / threads rows, at segment boundaries.
@@ -188,26 +203,29 @@ pub fn run_segments<const I: usize, const O: usize, K>(
 }
 
 /// One long series on two cores: the kernel runs over every bar as if none were missing while a second
-/// thread checks that assumption; only if a bar turns out to be missing is the series redone run by run.
+/// thread checks that assumption; returns whether it held (if not, the outputs are to be redone).
 ///
 /// Scanning the inputs for missing bars reads them once more, which costs about as much as a simple
 /// kernel; overlapping the two hides it for the usual gap-free series.
-fn run_single_speculatively<const I: usize, const O: usize, K>(
+pub fn run_checked<const I: usize, const O: usize, K>(
     inputs: [&[f64]; I],
-    mut outs: [&mut [f64]; O],
+    outs: [&mut [f64]; O],
     kernel: &K,
-) where
+) -> bool
+where
     K: Fn([&[f64]; I], [&mut [f64]; O]) + Sync,
 {
     let n = outs.first().map_or(0, |o| o.len());
-    let all_valid = thread::scope(|scope| {
-        let check = scope.spawn(|| run_end(&inputs, 0, n) == n);
-        kernel(inputs, outs.each_mut().map(|out| &mut **out));
+    thread::scope(|scope| {
+        let check = scope.spawn(|| all_valid(&inputs, 0, n));
+        kernel(inputs, outs);
         check.join().unwrap_or(false)
-    });
-    if !all_valid {
-        run_valid(inputs, outs, kernel);
-    }
+    })
+}
+
+/// Whether every input is finite on rows `start..end`.
+pub fn all_valid<const I: usize>(inputs: &[&[f64]; I], start: usize, end: usize) -> bool {
+    run_end(&inputs.map(|column| &column[..end]), start, end) == end
 }
 
 /// Walks consecutive segments whose bounds are absolute rows; `base` is the row where these slices start.
@@ -301,7 +319,14 @@ mod tests {
         let bounds = [0, 5, MIN_ROWS_PER_THREAD, 2 * MIN_ROWS_PER_THREAD + 3, n];
         for threads in [1, 2, 3, 8] {
             let mut out = vec![0.0; n];
-            run_segments([&close, &close], [&mut out], &bounds, threads, &run_lengths);
+            run_segments(
+                [&close, &close],
+                [&mut out],
+                &bounds,
+                threads,
+                &run_lengths,
+                None,
+            );
             for segment in bounds.windows(2) {
                 let len = (segment[1] - segment[0]) as f64;
                 assert!(out[segment[0]..segment[1]].iter().all(|&v| v == len));
@@ -315,10 +340,24 @@ mod tests {
         let mut close = vec![1.0; n];
         let volume = vec![1.0; n];
         let mut out = vec![0.0; n];
-        run_segments([&close, &volume], [&mut out], &[0, n], 2, &run_lengths);
+        run_segments(
+            [&close, &volume],
+            [&mut out],
+            &[0, n],
+            2,
+            &run_lengths,
+            None,
+        );
         assert!(out.iter().all(|&v| v == n as f64));
         close[10] = f64::NAN;
-        run_segments([&close, &volume], [&mut out], &[0, n], 2, &run_lengths);
+        run_segments(
+            [&close, &volume],
+            [&mut out],
+            &[0, n],
+            2,
+            &run_lengths,
+            None,
+        );
         assert_eq!(out[0], 10.0);
         assert!(out[10].is_nan());
         assert_eq!(out[11], (n - 11) as f64);
@@ -327,10 +366,24 @@ mod tests {
     #[test]
     fn empty_input_and_empty_segments_are_fine() {
         let mut out: Vec<f64> = Vec::new();
-        run_segments([&[][..], &[][..]], [&mut out[..]], &[0], 2, &run_lengths);
+        run_segments(
+            [&[][..], &[][..]],
+            [&mut out[..]],
+            &[0],
+            2,
+            &run_lengths,
+            None,
+        );
         let close = [1.0, 2.0];
         let mut out = [0.0; 2];
-        run_segments([&close, &close], [&mut out], &[0, 0, 2, 2], 2, &run_lengths);
+        run_segments(
+            [&close, &close],
+            [&mut out],
+            &[0, 0, 2, 2],
+            2,
+            &run_lengths,
+            None,
+        );
         assert_eq!(out, [2.0, 2.0]);
     }
 }

@@ -2,7 +2,7 @@
 // Index loops mirror TA-Lib's C, which reads several arrays at the same and at earlier bars.
 #![allow(clippy::needless_range_loop)]
 
-use crate::dispatch::fma_kernel;
+use crate::recurrence::{self, settle_bars, Recurrence};
 
 use crate::overlap::too_short;
 
@@ -43,7 +43,6 @@ pub fn natr(high: &[f64], low: &[f64], close: &[f64], period: usize, out: &mut [
     average_true_range(high, low, close, period, true, out);
 }
 
-fma_kernel! {
 fn average_true_range(
     high: &[f64],
     low: &[f64],
@@ -54,34 +53,77 @@ fn average_true_range(
 ) {
     if period <= 1 {
         trange(high, low, close, out);
-        return;
-    }
-    if too_short(out, period) {
-        return;
-    }
-    let p = period as f64;
-    let alpha = (period - 1) as f64 / p;
-    let beta = 1.0 - alpha;
-    let mut total = 0.0;
-    for i in 1..=period {
-        total += true_range(high[i], low[i], close[i - 1]);
-    }
-    let mut prev = total / p;
-    let emit = |prev: f64, i: usize| {
-        if !normalize {
-            prev
-        } else if close[i] == 0.0 {
-            0.0
-        } else {
-            prev / close[i] * 100.0
-        }
-    };
-    out[period] = emit(prev, period);
-    for i in period + 1..close.len() {
-        prev = prev.mul_add(alpha, true_range(high[i], low[i], close[i - 1]) * beta);
-        out[i] = emit(prev, i);
+    } else {
+        recurrence::run(&Atr::new(period, normalize), [high, low, close], [out]);
     }
 }
+
+/// ATR or NATR as a [`Recurrence`] (the state is the average true range), for periods of 2 and more.
+pub struct Atr {
+    period: usize,
+    alpha: f64,
+    beta: f64,
+    normalize: bool,
+}
+
+impl Atr {
+    /// ATR, or NATR when `normalize`.
+    pub fn new(period: usize, normalize: bool) -> Self {
+        debug_assert!(period >= 2, "a one-bar ATR is the true range");
+        let alpha = (period - 1) as f64 / period as f64;
+        Self {
+            period,
+            alpha,
+            beta: 1.0 - alpha,
+            normalize,
+        }
+    }
+
+    #[inline(always)]
+    fn emit(&self, atr: f64, close: f64) -> f64 {
+        if !self.normalize {
+            atr
+        } else if close == 0.0 {
+            0.0
+        } else {
+            atr / close * 100.0
+        }
+    }
+}
+
+impl Recurrence<3, 1, 1> for Atr {
+    fn lookback(&self) -> usize {
+        self.period
+    }
+
+    fn settle(&self) -> usize {
+        settle_bars(self.alpha)
+    }
+
+    fn seed(&self, [high, low, close]: [&[f64]; 3], [out]: [&mut [f64]; 1]) -> [f64; 1] {
+        let period = self.period;
+        out[..period].fill(f64::NAN);
+        let mut total = 0.0;
+        for i in 1..=period {
+            total += true_range(high[i], low[i], close[i - 1]);
+        }
+        let prev = total / period as f64;
+        out[period] = self.emit(prev, close[period]);
+        [prev]
+    }
+
+    fn guess(&self, [high, low, _]: [&[f64]; 3], at: usize) -> [f64; 1] {
+        [high[at - 1] - low[at - 1]]
+    }
+
+    #[inline(always)]
+    fn step(&self, [prev]: &mut [f64; 1], [high, low, close]: [&[f64]; 3], i: usize) -> [f64; 1] {
+        *prev = prev.mul_add(
+            self.alpha,
+            true_range(high[i], low[i], close[i - 1]) * self.beta,
+        );
+        [self.emit(*prev, close[i])]
+    }
 }
 
 #[cfg(test)]

@@ -73,6 +73,9 @@ CASES = [
     Case("_overlap", "bbands", C, {"timeperiod": 5}, ("upperband", "middleband", "lowerband")),
     Case("_overlap", "bbands", C, {"timeperiod": 4, "nbdevup": 1.5, "nbdevdn": 1.0, "matype": 1},
          ("upperband", "middleband", "lowerband")),
+    # Averages whose warm-up outlasts the deviation's: TA-Lib starts the deviation's sums later.
+    *(Case("_overlap", "bbands", C, {"timeperiod": 5, "nbdevup": 2.0, "nbdevdn": 1.5, "matype": m},
+           ("upperband", "middleband", "lowerband")) for m in (2, 3, 4, 5, 6)),
     Case("_momentum", "rsi", C, {"timeperiod": 14}),
     Case("_momentum", "rsi", C, {"timeperiod": 2}),
     Case("_momentum", "macd", C, {"fastperiod": 12, "slowperiod": 26, "signalperiod": 9},

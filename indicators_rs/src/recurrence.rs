@@ -1,0 +1,334 @@
+//! Kernels whose steady state is a contracting recurrence (EMA and Wilder smoothing), and how one long
+//! series of them runs on two cores with the exact result.
+//!
+//! Such a kernel forgets its past geometrically: two walks over the same bars from different states draw
+//! together by a constant factor per bar until, in floating point, they hold the very same bits, and from
+//! then on they are the same computation. So the second half of a series starts from a guessed state
+//! [`Recurrence::settle`] bars early, while the first thread computes the first half exactly; the first
+//! thread then walks on from the split, comparing its exact state with the second thread's state at the
+//! same bar, until the two are equal bit for bit. Every output before that bar is rewritten from the exact
+//! walk and every output after it already is exact. Should the states never meet (a series that never
+//! forgets, such as a long flat stretch), the first thread simply finishes the series alone: the result
+//! is always what the sequential kernel gives, only the time varies.
+
+use std::thread;
+
+use crate::segments::all_valid;
+
+/// A kernel with `I` inputs, `O` outputs and an `S`-value state, written as a seed and a step.
+pub trait Recurrence<const I: usize, const O: usize, const S: usize>: Sync {
+    /// Rows of warm-up: `seed` writes the outputs of rows `0..=lookback()`, `step` each later row.
+    fn lookback(&self) -> usize;
+
+    /// Bars a guessed state takes to become the exact one, usually (a margin over the contraction).
+    fn settle(&self) -> usize;
+
+    /// Seeds from the first bars, writes outputs `0..=lookback()` (NaN for the warm-up) and returns the
+    /// state after row `lookback()`. Only called with more than `lookback()` rows.
+    fn seed(&self, ins: [&[f64]; I], outs: [&mut [f64]; O]) -> [f64; S];
+
+    /// Some state before row `at` (`at > lookback()`); any state converges, a plausible one sooner.
+    fn guess(&self, ins: [&[f64]; I], at: usize) -> [f64; S];
+
+    /// Row `i`: updates the state and returns the row's outputs.
+    fn step(&self, state: &mut [f64; S], ins: [&[f64]; I], i: usize) -> [f64; O];
+}
+
+/// Bars a state that contracts by `decay` per bar (0 < decay < 1) needs to forget a difference as large as
+/// itself down to below one unit in the last place, with a margin for the bars rounding keeps two walks one
+/// unit apart. `usize::MAX` when it never forgets.
+pub fn settle_bars(decay: f64) -> usize {
+    let bars = 1.25 * (54.0 * std::f64::consts::LN_2) / -decay.ln() + 64.0;
+    if bars.is_finite() && bars > 0.0 {
+        bars as usize
+    } else {
+        usize::MAX
+    }
+}
+
+/// Whether two states hold the same bits (so 0.0 and -0.0 differ, and a NaN equals itself).
+fn same<const S: usize>(a: &[f64; S], b: &[f64; S]) -> bool {
+    a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
+}
+
+/// Steps rows `from..to`, writing the outputs at `row - offset`.
+#[inline(always)]
+fn walk<R, const I: usize, const O: usize, const S: usize>(
+    r: &R,
+    state: &mut [f64; S],
+    ins: [&[f64]; I],
+    outs: &mut [&mut [f64]; O],
+    from: usize,
+    to: usize,
+    offset: usize,
+) where
+    R: Recurrence<I, O, S>,
+{
+    for out in outs.iter() {
+        assert!(to - offset <= out.len());
+    }
+    for i in from..to {
+        let values = r.step(state, ins, i);
+        for (out, value) in outs.iter_mut().zip(values) {
+            out[i - offset] = value;
+        }
+    }
+}
+
+/// The same walk compiled with fused multiply-add enabled, so `f64::mul_add` in `step` is one instruction.
+///
+/// # Safety
+/// The CPU must support the `fma` target feature.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "fma")]
+unsafe fn walk_fma<R, const I: usize, const O: usize, const S: usize>(
+    r: &R,
+    state: &mut [f64; S],
+    ins: [&[f64]; I],
+    outs: &mut [&mut [f64]; O],
+    from: usize,
+    to: usize,
+    offset: usize,
+) where
+    R: Recurrence<I, O, S>,
+{
+    walk(r, state, ins, outs, from, to, offset);
+}
+
+/// [`walk`] on the fastest code the CPU runs; both give the same bits.
+fn steps<R, const I: usize, const O: usize, const S: usize>(
+    r: &R,
+    state: &mut [f64; S],
+    ins: [&[f64]; I],
+    outs: &mut [&mut [f64]; O],
+    (from, to): (usize, usize),
+    offset: usize,
+) where
+    R: Recurrence<I, O, S>,
+{
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("fma") {
+        // SAFETY: the CPU was just checked to support `fma`.
+        return unsafe { walk_fma(r, state, ins, outs, from, to, offset) };
+    }
+    walk(r, state, ins, outs, from, to, offset);
+}
+
+/// Runs the kernel over one run of valid bars on the calling thread.
+pub fn run<R, const I: usize, const O: usize, const S: usize>(
+    r: &R,
+    ins: [&[f64]; I],
+    mut outs: [&mut [f64]; O],
+) where
+    R: Recurrence<I, O, S>,
+{
+    let n = ins.first().map_or(0, |c| c.len());
+    if n <= r.lookback() {
+        for out in outs.iter_mut() {
+            out.fill(f64::NAN);
+        }
+        return;
+    }
+    let mut state = r.seed(ins, outs.each_mut().map(|o| &mut **o));
+    steps(r, &mut state, ins, &mut outs, (r.lookback() + 1, n), 0);
+}
+
+/// Whether a series of `n` rows is long enough to be worth splitting over two threads.
+pub fn worth_splitting<R, const I: usize, const O: usize, const S: usize>(r: &R, n: usize) -> bool
+where
+    R: Recurrence<I, O, S>,
+{
+    n >= crate::segments::MIN_ROWS_PER_THREAD.max(r.settle().saturating_mul(16))
+        && n > 4 * (r.lookback() + 1)
+}
+
+/// Runs the kernel over one long series on two threads, with the result of [`run`], and returns true; or
+/// returns false, the outputs unspecified, when some bar is missing (a non-finite input).
+///
+/// Call it only when [`worth_splitting`] says so.
+pub fn run_split<R, const I: usize, const O: usize, const S: usize>(
+    r: &R,
+    ins: [&[f64]; I],
+    outs: [&mut [f64]; O],
+) -> bool
+where
+    R: Recurrence<I, O, S>,
+{
+    let n = ins.first().map_or(0, |c| c.len());
+    let settle = r.settle();
+    // The second thread walks `settle` extra bars, so it takes the shorter share.
+    let split = (n + settle) / 2;
+    let first_guessed = split - settle;
+    let mut heads: [&mut [f64]; O] = std::array::from_fn(|_| <&mut [f64]>::default());
+    let mut tails: [&mut [f64]; O] = std::array::from_fn(|_| <&mut [f64]>::default());
+    for (k, out) in outs.into_iter().enumerate() {
+        let (head, tail) = out.split_at_mut(split);
+        heads[k] = head;
+        tails[k] = tail;
+    }
+    let (exact, guessed) = thread::scope(|scope| {
+        let tails = &mut tails;
+        let second = scope.spawn(move || {
+            if !all_valid(&ins, first_guessed, n) {
+                return None;
+            }
+            let mut state = r.guess(ins, first_guessed);
+            // The warm-up rows of the guess are stepped for their state only.
+            let mut scratch: [Vec<f64>; O] = std::array::from_fn(|_| vec![0.0; settle]);
+            let mut scratch_outs = scratch.each_mut().map(|s| &mut s[..]);
+            steps(
+                r,
+                &mut state,
+                ins,
+                &mut scratch_outs,
+                (first_guessed, split),
+                first_guessed,
+            );
+            // States after rows split - 1, split, ..., kept for the first thread to compare with.
+            let mut history = Vec::with_capacity(settle + 1);
+            history.push(state);
+            let checked_end = (split + settle).min(n);
+            for i in split..checked_end {
+                let mut one: [&mut [f64]; O] =
+                    tails.each_mut().map(|t| &mut t[i - split..=i - split]);
+                steps(r, &mut state, ins, &mut one, (i, i + 1), i);
+                history.push(state);
+            }
+            steps(r, &mut state, ins, tails, (checked_end, n), split);
+            Some(history)
+        });
+        let exact = all_valid(&ins, 0, split).then(|| {
+            let mut state = r.seed(ins, heads.each_mut().map(|h| &mut **h));
+            steps(r, &mut state, ins, &mut heads, (r.lookback() + 1, split), 0);
+            state
+        });
+        let guessed = second
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (exact, guessed)
+    });
+    let (Some(mut exact), Some(guessed)) = (exact, guessed) else {
+        return false;
+    };
+    for (i, state) in (split..n).zip(&guessed) {
+        if same(&exact, state) {
+            return true;
+        }
+        steps(r, &mut exact, ins, &mut tails, (i, i + 1), split);
+    }
+    // The states never met: the exact walk finishes the series.
+    steps(
+        r,
+        &mut exact,
+        ins,
+        &mut tails,
+        ((split + guessed.len()).min(n), n),
+        split,
+    );
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An EMA whose settle can be set, to force the fallback.
+    struct Ema {
+        period: usize,
+        settle: usize,
+    }
+
+    impl Recurrence<1, 1, 1> for Ema {
+        fn lookback(&self) -> usize {
+            self.period - 1
+        }
+        fn settle(&self) -> usize {
+            self.settle
+        }
+        fn seed(&self, [x]: [&[f64]; 1], [out]: [&mut [f64]; 1]) -> [f64; 1] {
+            let p = self.period;
+            out[..p - 1].fill(f64::NAN);
+            let seed = x[..p].iter().sum::<f64>() / p as f64;
+            out[p - 1] = seed;
+            [seed]
+        }
+        fn guess(&self, [x]: [&[f64]; 1], at: usize) -> [f64; 1] {
+            [x[at] * 3.0]
+        }
+        fn step(&self, [prev]: &mut [f64; 1], [x]: [&[f64]; 1], i: usize) -> [f64; 1] {
+            let k = 2.0 / (self.period as f64 + 1.0);
+            *prev = (x[i] - *prev).mul_add(k, *prev);
+            [*prev]
+        }
+    }
+
+    fn walk_of(n: usize) -> Vec<f64> {
+        let mut x = 100.0;
+        (0..n)
+            .map(|i| {
+                x += ((i * 7919 % 1000) as f64 - 499.5) * 1e-3;
+                x
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_split_series_equals_the_sequential_walk_bit_for_bit() {
+        let x = walk_of(300_000);
+        for (period, settle) in [(10, 1_000), (200, 10_000)] {
+            let r = Ema { period, settle };
+            let mut want = vec![0.0; x.len()];
+            run(&r, [&x], [&mut want]);
+            let mut got = vec![0.0; x.len()];
+            assert!(run_split(&r, [&x], [&mut got]));
+            let same_bits = want
+                .iter()
+                .zip(&got)
+                .all(|(a, b)| a.to_bits() == b.to_bits());
+            assert!(same_bits, "period {period}");
+        }
+    }
+
+    #[test]
+    fn states_that_never_meet_fall_back_to_the_exact_walk() {
+        // Far too short a settle for a 5,000-bar EMA: the guess has not converged at the split.
+        let x = walk_of(200_000);
+        let r = Ema {
+            period: 5_000,
+            settle: 2,
+        };
+        let mut want = vec![0.0; x.len()];
+        run(&r, [&x], [&mut want]);
+        let mut got = vec![0.0; x.len()];
+        assert!(run_split(&r, [&x], [&mut got]));
+        assert!(want
+            .iter()
+            .zip(&got)
+            .all(|(a, b)| a.to_bits() == b.to_bits()));
+    }
+
+    #[test]
+    fn a_missing_bar_in_either_half_is_reported() {
+        let r = Ema {
+            period: 10,
+            settle: 1_000,
+        };
+        for at in [5, 150_000, 299_999] {
+            let mut x = walk_of(300_000);
+            x[at] = f64::NAN;
+            let mut out = vec![0.0; x.len()];
+            assert!(!run_split(&r, [&x], [&mut out]), "missing bar at {at}");
+        }
+    }
+
+    #[test]
+    fn short_series_are_all_warm_up() {
+        let r = Ema {
+            period: 5,
+            settle: 10,
+        };
+        let mut out = [0.0; 4];
+        run(&r, [&[1.0, 2.0, 3.0, 4.0]], [&mut out]);
+        assert!(out.iter().all(|v| v.is_nan()));
+    }
+}
