@@ -27,7 +27,7 @@ pub fn bbands(input: &[f64], params: Bands, [upper, middle, lower]: [&mut [f64];
 /// the other. Returns false, the outputs unspecified, when some bar is missing.
 pub fn bbands_split(input: &[f64], params: Bands, [upper, middle, lower]: [&mut [f64]; 3]) -> bool {
     let n = input.len();
-    let (all_valid, ()) = thread::scope(|scope| {
+    let all_valid = thread::scope(|scope| {
         let average = scope.spawn(|| ma(input, params.period, params.matype, middle));
         let all_valid = segments::all_valid(&[input], 0, n);
         let lookback = params.lookback();
@@ -35,10 +35,10 @@ pub fn bbands_split(input: &[f64], params: Bands, [upper, middle, lower]: [&mut 
             let start = lookback + 1 - params.period;
             shifted_stddev(&input[start..], params.period, &mut lower[start..]);
         }
-        let joined = average
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (all_valid, joined)
+        if let Err(panic) = average.join() {
+            std::panic::resume_unwind(panic);
+        }
+        all_valid
     });
     if !all_valid {
         return false;
