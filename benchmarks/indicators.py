@@ -124,7 +124,9 @@ def grouped(symbols: int, per_symbol: int) -> list[tuple[str, float, float, floa
     n = symbols * per_symbol
     arrays = bars(n, seed=11)
     names = [f"S{i:04d}" for i in range(symbols)]
-    frame = pl.DataFrame(arrays).with_columns(symbol=pl.Series(np.repeat(names, per_symbol)))
+    # Sorted by symbol, as ``sort("symbol", "date")`` leaves bars: Polars then knows each symbol's rows are
+    # contiguous (an unsorted key column costs one more read of it, about 1 ns per bar here).
+    frame = pl.DataFrame(arrays).with_columns(symbol=pl.Series(np.repeat(names, per_symbol))).sort("symbol")
     bounds = [(i * per_symbol, (i + 1) * per_symbol) for i in range(symbols)]
     results = []
     for spec in specs()[:7]:

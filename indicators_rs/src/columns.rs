@@ -9,7 +9,7 @@ use pyo3_polars::export::polars_arrow::bitmap::{Bitmap, MutableBitmap};
 
 use crate::grouping::{gather, groups, scatter, Groups};
 use crate::recurrence::{self, Recurrence};
-use crate::segments::{find_first, run_checked, run_segments, thread_count, LongRun};
+use crate::segments::{push_nan_runs, run_checked, run_segments, thread_count, LongRun, NanRuns};
 
 /// Largest period TA-Lib accepts, in bars.
 pub const MAX_PERIOD: i64 = 100_000;
@@ -54,115 +54,32 @@ fn values_with_nan(ca: &Float64Chunked) -> Cow<'_, [f64]> {
     Cow::Owned(ca.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
 }
 
-/// Start rows of each block of equal consecutive keys in `by`, followed by its length.
-pub(crate) fn segment_bounds(function: &str, by: &Series) -> PolarsResult<Vec<usize>> {
-    let n = by.len();
-    let mut bounds = vec![0];
-    if n == 0 {
-        return Ok(bounds);
-    }
-    let by = by.to_physical_repr().rechunk();
-    if let Ok(keys) = by.str() {
-        if keys.null_count() == 0 && keys.chunks().len() == 1 {
-            string_bounds(keys, &mut bounds);
-        } else {
-            return generic_bounds(function, &by);
-        }
-    } else if let Ok(keys) = by.cast(&DataType::Int64).and_then(|s| s.i64().cloned()) {
-        if let (true, Ok(slice)) = (
-            by.dtype().is_integer() && by.null_count() == 0,
-            keys.cont_slice(),
-        ) {
-            for i in 1..slice.len() {
-                if slice[i] != slice[i - 1] {
-                    bounds.push(i);
-                }
-            }
-        } else if by.dtype().is_integer() && keys.null_count() == by.null_count() {
-            let mut prev = keys.get(0);
-            for (i, key) in keys.iter().enumerate().skip(1) {
-                if key != prev {
-                    bounds.push(i);
-                    prev = key;
-                }
-            }
-        } else {
-            return generic_bounds(function, &by);
-        }
-    } else {
-        return generic_bounds(function, &by);
-    }
-    bounds.push(n);
-    Ok(bounds)
-}
-
-/// Segment starts of a single-chunk String column without nulls, comparing the 16-byte views.
-///
-/// A string of up to 12 bytes lives entirely in its view, so equal views mean equal strings; longer
-/// strings with the same length and prefix but different storage are compared byte for byte.
-fn string_bounds(keys: &StringChunked, bounds: &mut Vec<usize>) {
-    let Some(array) = keys.downcast_iter().next() else {
-        return;
-    };
-    let views = array.views();
-    for i in 1..views.len() {
-        let (a, b) = (views[i - 1], views[i]);
-        let same_view = a.length == b.length
-            && a.prefix == b.prefix
-            && a.buffer_idx == b.buffer_idx
-            && a.offset == b.offset;
-        let same = same_view
-            || (a.length == b.length
-                && a.length > 12
-                && a.prefix == b.prefix
-                && array.value(i - 1) == array.value(i));
-        if !same {
-            bounds.push(i);
-        }
-    }
-}
-
-/// Segment starts for any other key dtype, by comparing each key with the one before it.
-fn generic_bounds(function: &str, by: &Series) -> PolarsResult<Vec<usize>> {
-    let changed = by
-        .not_equal_missing(&by.shift(1))
-        .map_err(|e| polars_err!(InvalidOperation: "{function}: cannot group by column '{}' of dtype {} ({e}); pass a string or integer symbol column", by.name(), by.dtype()))?;
-    let mut bounds = vec![0];
-    for (i, flag) in changed.iter().enumerate().skip(1) {
-        if flag.unwrap_or(false) {
-            bounds.push(i);
-        }
-    }
-    bounds.push(by.len());
-    Ok(bounds)
-}
-
 /// The validity mask of a kernel output: false where it is NaN; none when nothing is NaN.
 ///
-/// Built run by run (warm-up and gaps come in runs), so a clean output costs one scan and no bitmap.
-fn validity(values: &[f64]) -> Option<Bitmap> {
+/// `runs` are the output's NaN rows when the walk noted them; otherwise the output is scanned, run by run
+/// (warm-up and gaps come in runs), so a clean output costs one scan and no bitmap.
+fn validity(values: &[f64], runs: Option<NanRuns>) -> Option<Bitmap> {
     let n = values.len();
-    let first = find_first(values, f64::is_nan)?;
-    let mut mask = MutableBitmap::with_capacity(n);
-    mask.extend_constant(first, true);
-    let mut i = first;
-    while i < n {
-        let missing = values[i..]
-            .iter()
-            .position(|v| !v.is_nan())
-            .unwrap_or(n - i);
-        mask.extend_constant(missing, false);
-        i += missing;
-        let present = find_first(&values[i..], f64::is_nan).unwrap_or(n - i);
-        mask.extend_constant(present, true);
-        i += present;
+    let runs = runs.unwrap_or_else(|| {
+        let mut runs = Vec::new();
+        push_nan_runs(values, 0, &mut runs);
+        runs
+    });
+    if runs.is_empty() {
+        return None;
     }
+    let mut mask = MutableBitmap::with_capacity(n);
+    for run in runs {
+        mask.extend_constant(run.start - mask.len(), true);
+        mask.extend_constant(run.len(), false);
+    }
+    mask.extend_constant(n - mask.len(), true);
     Some(mask.into())
 }
 
 /// Turns a kernel output (NaN for warm-up and missing bars) into a Float64 column with nulls there.
-fn into_column(name: PlSmallStr, values: Vec<f64>) -> Float64Chunked {
-    let mask = validity(&values);
+fn into_column(name: PlSmallStr, values: Vec<f64>, runs: Option<NanRuns>) -> Float64Chunked {
+    let mask = validity(&values, runs);
     Float64Chunked::from_vec_validity(name, values, mask)
 }
 
@@ -263,7 +180,7 @@ where
         Some(by) => groups(function, by)?,
         None => Groups::whole(n),
     };
-    let outs = match groups {
+    let (outs, runs) = match groups {
         Groups::Contiguous(bounds) => {
             let ins: [&[f64]; I] = std::array::from_fn(|k| &values[k][..]);
             run_kernel(function, ins, &bounds, kernel, long)?
@@ -271,13 +188,17 @@ where
         Groups::Gathered { order, bounds } => {
             let gathered: Vec<Vec<f64>> = values.iter().map(|v| gather(&order, v)).collect();
             let ins: [&[f64]; I] = std::array::from_fn(|k| &gathered[k][..]);
-            let outs = run_kernel(function, ins, &bounds, kernel, long)?;
+            let (outs, _) = run_kernel(function, ins, &bounds, kernel, long)?;
             drop(gathered);
-            outs.map(|out| scatter(&order, &out))
+            (outs.map(|out| scatter(&order, &out)), None)
         }
     };
     let name = inputs[0].name().clone();
-    Ok(outs.map(|values| into_column(name.clone(), values)))
+    let mut noted = runs.map(|runs| runs.into_iter());
+    Ok(outs.map(|values| {
+        let runs = noted.as_mut().and_then(Iterator::next);
+        into_column(name.clone(), values, runs)
+    }))
 }
 
 /// Runs `kernel` over each segment `bounds[s]..bounds[s + 1]` of `ins` on fresh output buffers, turning a
@@ -288,7 +209,7 @@ fn run_kernel<const I: usize, const O: usize, K>(
     bounds: &[usize],
     kernel: &K,
     long: Option<LongRun<'_, I, O>>,
-) -> PolarsResult<[Vec<f64>; O]>
+) -> PolarsResult<([Vec<f64>; O], Option<[NanRuns; O]>)>
 where
     K: Fn([&[f64]; I], [&mut [f64]; O]) + Sync,
 {
@@ -296,13 +217,13 @@ where
     let mut outs: [Vec<f64>; O] = std::array::from_fn(|_| output_buffer(n));
     let result = catch_unwind(AssertUnwindSafe(|| {
         let outs_mut = outs.each_mut().map(|o| &mut o[..]);
-        run_segments(ins, outs_mut, bounds, thread_count(), kernel, long);
+        run_segments(ins, outs_mut, bounds, thread_count(), kernel, long)
     }));
-    if result.is_err() {
+    let Ok(runs) = result else {
         polars_bail!(ComputeError:
             "{function}: internal error in the indicator kernel; please report it with the input that caused it");
-    }
-    Ok(outs)
+    };
+    Ok((outs, runs))
 }
 
 /// Packs several Float64 columns into one Struct column named after the first input.

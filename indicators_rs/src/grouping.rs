@@ -9,7 +9,7 @@ use std::hash::Hash;
 
 use polars::prelude::*;
 
-use crate::columns::segment_bounds;
+use crate::blocks::segment_bounds;
 
 /// How the rows of a `by` column fall into groups.
 #[derive(Debug, PartialEq, Eq)]

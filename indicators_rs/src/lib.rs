@@ -4,6 +4,7 @@
 //! know nothing of Polars.
 
 pub mod bands;
+mod blocks;
 mod candle_columns;
 mod candle_expressions;
 pub mod candles;

@@ -522,3 +522,48 @@ mod tests {
         }
     }
 }
+#[cfg(test)]
+mod speed_probe {
+    #[test]
+    #[ignore]
+    fn probe() {
+        let n = 1_000_000;
+        let mut x = 100.0;
+        let input: Vec<f64> = (0..n)
+            .map(|i| {
+                x += ((i * 7919 % 1000) as f64 - 499.5) * 1e-3;
+                x
+            })
+            .collect();
+        let mut out = vec![0.0; n];
+        for _ in 0..3 {
+            super::sma(&input, 30, &mut out);
+        }
+        let t = std::time::Instant::now();
+        for _ in 0..50 {
+            super::sma(&input, 30, &mut out);
+        }
+        eprintln!(
+            "sma {:.3} ns/bar",
+            t.elapsed().as_secs_f64() / 50.0 / n as f64 * 1e9
+        );
+        let t = std::time::Instant::now();
+        for _ in 0..50 {
+            super::ema(&input, 30, &mut out);
+        }
+        eprintln!(
+            "ema {:.3} ns/bar",
+            t.elapsed().as_secs_f64() / 50.0 / n as f64 * 1e9
+        );
+        let mut runs = Vec::new();
+        let t = std::time::Instant::now();
+        for _ in 0..50 {
+            runs.clear();
+            crate::segments::push_nan_runs(&out, 0, &mut runs);
+        }
+        eprintln!(
+            "nan scan {:.3} ns/bar",
+            t.elapsed().as_secs_f64() / 50.0 / n as f64 * 1e9
+        );
+    }
+}

@@ -8,6 +8,7 @@
 //! The grouped walk applies the same rule inside each segment of a `by` column (one segment per symbol),
 //! so a kernel never sees bars of two symbols at once, and spreads the segments over a few threads.
 
+use std::ops::Range;
 use std::thread;
 
 /// Fewest rows worth a thread of their own; below this the spawn costs more than it saves.
@@ -146,6 +147,9 @@ pub type LongRun<'a, const I: usize, const O: usize> =
 /// most `threads` threads in contiguous blocks of roughly equal rows; the result does not depend on it.
 /// A single long segment goes to `long` when given, else runs as in [`run_checked`]; a missing bar then
 /// sends it back run by run through `kernel`.
+///
+/// Returns the runs of NaN rows of each output, found segment by segment while the segment is still in
+/// cache, or `None` for a single long segment (the caller then scans the outputs).
 pub fn run_segments<const I: usize, const O: usize, K>(
     inputs: [&[f64]; I],
     mut outs: [&mut [f64]; O],
@@ -153,14 +157,14 @@ pub fn run_segments<const I: usize, const O: usize, K>(
     threads: usize,
     kernel: &K,
     long: Option<LongRun<'_, I, O>>,
-) where
+) -> Option<[NanRuns; O]>
+where
     K: Fn([&[f64]; I], [&mut [f64]; O]) + Sync,
 {
     let n = bounds.last().copied().unwrap_or(0);
     let threads = threads.clamp(1, (n / MIN_ROWS_PER_THREAD).max(1));
     if threads == 1 {
-        walk_segments(inputs, outs, bounds, 0, kernel);
-        return;
+        return Some(walk_segments(inputs, outs, bounds, 0, kernel));
     }
     if bounds.len() == 2 {
         let reborrowed = outs.each_mut().map(|out| &mut **out);
@@ -171,7 +175,7 @@ pub fn run_segments<const I: usize, const O: usize, K>(
         if !all_valid {
             run_valid(inputs, outs, kernel);
         }
-        return;
+        return None;
     }
     // Cut the segment list into `threads` blocks of about n / threads rows, at segment boundaries.
     let mut cuts = vec![0usize];
@@ -185,9 +189,10 @@ pub fn run_segments<const I: usize, const O: usize, K>(
         }
     }
     cuts.push(bounds.len() - 1);
-    thread::scope(|scope| {
+    let blocks: Vec<[NanRuns; O]> = thread::scope(|scope| {
         let mut rest = outs;
         let mut offset = 0;
+        let mut handles = Vec::new();
         for block in cuts.windows(2) {
             let (first, last) = (block[0], block[1]);
             let rows = bounds[last] - bounds[first];
@@ -196,10 +201,26 @@ pub fn run_segments<const I: usize, const O: usize, K>(
             let block_bounds = &bounds[first..=last];
             let block_inputs = inputs.map(|column| &column[offset..offset + rows]);
             let base = offset;
-            scope.spawn(move || walk_segments(block_inputs, mine, block_bounds, base, kernel));
+            handles.push(
+                scope.spawn(move || walk_segments(block_inputs, mine, block_bounds, base, kernel)),
+            );
             offset += rows;
         }
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
     });
+    let mut runs: [NanRuns; O] = std::array::from_fn(|_| Vec::new());
+    for block in blocks {
+        for (all, mine) in runs.iter_mut().zip(block) {
+            all.extend(mine);
+        }
+    }
+    Some(runs)
 }
 
 /// One long series on two cores: the kernel runs over every bar as if none were missing while a second
@@ -229,22 +250,50 @@ pub fn all_valid<const I: usize>(inputs: &[&[f64]; I], start: usize, end: usize)
 }
 
 /// Walks consecutive segments whose bounds are absolute rows; `base` is the row where these slices start.
+/// Returns each output's runs of NaN rows (absolute), noted right after each segment is computed.
 fn walk_segments<const I: usize, const O: usize, K>(
     inputs: [&[f64]; I],
     mut outs: [&mut [f64]; O],
     bounds: &[usize],
     base: usize,
     kernel: &K,
-) where
+) -> [NanRuns; O]
+where
     K: Fn([&[f64]; I], [&mut [f64]; O]),
 {
+    let mut runs: [NanRuns; O] = std::array::from_fn(|_| Vec::new());
     for segment in bounds.windows(2) {
         let (start, end) = (segment[0] - base, segment[1] - base);
         if end > start {
             let segment_inputs = inputs.map(|column| &column[start..end]);
             let segment_outs = outs.each_mut().map(|out| &mut out[start..end]);
             run_valid(segment_inputs, segment_outs, kernel);
+            for (out, runs) in outs.iter().zip(runs.iter_mut()) {
+                push_nan_runs(&out[start..end], base + start, runs);
+            }
         }
+    }
+    runs
+}
+
+/// Rows of an output that are NaN (warm-up and missing bars), as sorted, disjoint ranges of rows.
+pub type NanRuns = Vec<Range<usize>>;
+
+/// Appends the runs of NaN in `values` (whose first row is row `base`) to `runs`.
+///
+/// Runs come at the start of a segment (warm-up) and at gaps, so this skips from run to run with the
+/// vectorised [`find_first`].
+pub fn push_nan_runs(values: &[f64], base: usize, runs: &mut NanRuns) {
+    let n = values.len();
+    let mut i = 0;
+    while let Some(first) = find_first(&values[i..], f64::is_nan) {
+        let start = i + first;
+        let len = values[start..]
+            .iter()
+            .position(|v| !v.is_nan())
+            .unwrap_or(n - start);
+        runs.push(base + start..base + start + len);
+        i = start + len;
     }
 }
 
