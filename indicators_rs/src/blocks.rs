@@ -169,7 +169,7 @@ mod tests {
             let keys: Vec<u32> = sizes
                 .iter()
                 .enumerate()
-                .flat_map(|(k, &size)| std::iter::repeat(k as u32).take(size))
+                .flat_map(|(k, &size)| std::iter::repeat_n(k as u32, size))
                 .collect();
             let got = bounds_where(keys.len(), true, &|i, j| keys[i] == keys[j]);
             assert_eq!(got, naive(&keys), "{sizes:?}");

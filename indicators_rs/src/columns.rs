@@ -201,6 +201,9 @@ where
     }))
 }
 
+/// Kernel outputs, and each one's NaN rows when the walk noted them.
+type Computed<const O: usize> = ([Vec<f64>; O], Option<[NanRuns; O]>);
+
 /// Runs `kernel` over each segment `bounds[s]..bounds[s + 1]` of `ins` on fresh output buffers, turning a
 /// panic into a Polars error.
 fn run_kernel<const I: usize, const O: usize, K>(
@@ -209,7 +212,7 @@ fn run_kernel<const I: usize, const O: usize, K>(
     bounds: &[usize],
     kernel: &K,
     long: Option<LongRun<'_, I, O>>,
-) -> PolarsResult<([Vec<f64>; O], Option<[NanRuns; O]>)>
+) -> PolarsResult<Computed<O>>
 where
     K: Fn([&[f64]; I], [&mut [f64]; O]) + Sync,
 {
