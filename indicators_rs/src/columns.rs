@@ -9,7 +9,7 @@ use pyo3_polars::export::polars_arrow::bitmap::{Bitmap, MutableBitmap};
 
 use crate::grouping::{gather, groups, scatter, Groups};
 use crate::recurrence::{self, Recurrence};
-use crate::segments::{push_nan_runs, run_checked, run_segments, thread_count, LongRun, NanRuns};
+use crate::segments::{push_nan_runs, run_segments, thread_count, LongOutcome, LongRun, NanRuns};
 
 /// Largest period TA-Lib accepts, in bars.
 pub const MAX_PERIOD: i64 = 100_000;
@@ -113,8 +113,8 @@ where
     compute_with(function, inputs, &kernel, None)
 }
 
-/// [`compute`] with a second way to run one long series over several threads: `split` computes the whole
-/// series and returns true, or returns false (outputs unspecified) when some bar is missing.
+/// [`compute`] with another way to run one long series (over several threads, or with its checks fused
+/// into the kernel): `split` computes the whole series, or reports a missing bar (outputs unspecified).
 pub fn compute_split<const I: usize, const O: usize, K, L>(
     function: &str,
     inputs: &[Series],
@@ -123,7 +123,7 @@ pub fn compute_split<const I: usize, const O: usize, K, L>(
 ) -> PolarsResult<[Float64Chunked; O]>
 where
     K: Fn([&[f64]; I], [&mut [f64]; O]) + Sync,
-    L: Fn([&[f64]; I], [&mut [f64]; O]) -> bool + Sync,
+    L: Fn([&[f64]; I], [&mut [f64]; O]) -> LongOutcome<O> + Sync,
 {
     compute_with(function, inputs, &kernel, Some(&split))
 }
@@ -144,7 +144,7 @@ where
         if recurrence::worth_splitting(r, n) {
             recurrence::run_split(r, ins, outs)
         } else {
-            run_checked(ins, outs, &kernel)
+            recurrence::run_checked(r, ins, outs)
         }
     };
     compute_split(function, inputs, kernel, split)

@@ -13,6 +13,7 @@ use crate::columns::{
 use crate::directional;
 use crate::momentum::Macd;
 use crate::overlap::{self, MaType};
+use crate::segments::LongOutcome;
 use crate::{bands, momentum, oscillators, stochastic, volatility, volume};
 
 /// Keyword arguments of single-period indicators (`timeperiod` as in TA-Lib).
@@ -127,7 +128,6 @@ macro_rules! hlc_period {
     };
 }
 
-single_period!(sma, 1, overlap::sma);
 /// Wraps a one-output kernel whose steady state is a `Recurrence`: `$recurrence(period)` builds it for
 /// periods of 2 and more (one long series then runs on two cores), `$kernel` computes period 1.
 macro_rules! recurrence_period {
@@ -148,6 +148,13 @@ macro_rules! recurrence_period {
     };
 }
 
+recurrence_period!(
+    sma,
+    1,
+    overlap::sma,
+    |period| overlap::Sma { period },
+    [x; 1]
+);
 recurrence_period!(ema, 1, overlap::ema, overlap::Ema::new, [x; 1]);
 recurrence_period!(rsi, 2, momentum::rsi, momentum::Rsi::new, [x; 1]);
 recurrence_period!(adx, 2, directional::adx, directional::Adx::new, [h, l, c; 3]);
@@ -187,7 +194,13 @@ fn bbands(inputs: &[Series], kwargs: BbandsKwargs) -> PolarsResult<Series> {
         f,
         inputs,
         |[x]: [&[f64]; 1], outs: [&mut [f64]; 3]| bands::bbands(x, params, outs),
-        |[x]: [&[f64]; 1], outs: [&mut [f64]; 3]| bands::bbands_split(x, params, outs),
+        |[x]: [&[f64]; 1], outs: [&mut [f64]; 3]| {
+            if bands::bbands_split(x, params, outs) {
+                LongOutcome::Done(None)
+            } else {
+                LongOutcome::Missing
+            }
+        },
     )?;
     into_struct(
         inputs[0].name().clone(),

@@ -58,21 +58,46 @@ pub fn sma_lookback(period: usize) -> usize {
 /// TA-Lib keeps a running total: it sums the first `period - 1` bars, then for each output adds the newest
 /// bar, divides, and subtracts the oldest. The same order of additions gives the same rounding.
 pub fn sma(input: &[f64], period: usize, out: &mut [f64]) {
-    debug_assert_eq!(input.len(), out.len());
-    let lookback = sma_lookback(period);
-    if too_short(out, lookback) {
-        return;
+    recurrence::run(&Sma { period }, [input], [out]);
+}
+
+/// SMA as a [`Recurrence`] whose state is TA-Lib's running total. The total never forgets its rounding, so
+/// a series is never split over threads; the form still fuses the missing-bar and NaN checks into the loop.
+pub struct Sma {
+    pub period: usize,
+}
+
+impl Recurrence<1, 1, 1> for Sma {
+    fn lookback(&self) -> usize {
+        sma_lookback(self.period)
     }
-    let divisor = period as f64;
-    let mut total = 0.0;
-    for &x in &input[..lookback] {
-        total += x;
+
+    fn settle(&self) -> usize {
+        usize::MAX
     }
-    for (i, o) in out.iter_mut().enumerate().skip(lookback) {
-        total += input[i];
-        let current = total;
-        total -= input[i - lookback];
-        *o = current / divisor;
+
+    fn seed(&self, [input]: [&[f64]; 1], [out]: [&mut [f64]; 1]) -> [f64; 1] {
+        let lookback = self.lookback();
+        out[..lookback].fill(f64::NAN);
+        let mut total = 0.0;
+        for &x in &input[..lookback] {
+            total += x;
+        }
+        let mut state = [total];
+        out[lookback] = self.step(&mut state, [input], lookback)[0];
+        state
+    }
+
+    fn guess(&self, _: [&[f64]; 1], _: usize) -> [f64; 1] {
+        [0.0]
+    }
+
+    #[inline(always)]
+    fn step(&self, [total]: &mut [f64; 1], [input]: [&[f64]; 1], i: usize) -> [f64; 1] {
+        *total += input[i];
+        let current = *total;
+        *total -= input[i - self.lookback()];
+        [current / self.period as f64]
     }
 }
 

@@ -13,7 +13,7 @@
 
 use std::thread;
 
-use crate::segments::all_valid;
+use crate::segments::{all_valid, LongOutcome};
 
 /// A kernel with `I` inputs, `O` outputs and an `S`-value state, written as a seed and a step.
 pub trait Recurrence<const I: usize, const O: usize, const S: usize>: Sync {
@@ -51,7 +51,24 @@ fn same<const S: usize>(a: &[f64; S], b: &[f64; S]) -> bool {
     a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
 }
 
-/// Steps rows `from..to`, writing the outputs at `row - offset`.
+/// What a walk noticed on the way: an input that is not finite (a missing bar), an output that is NaN.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Seen {
+    pub missing: bool,
+    pub nan: bool,
+}
+
+impl Seen {
+    fn and(self, other: Seen) -> Seen {
+        Seen {
+            missing: self.missing | other.missing,
+            nan: self.nan | other.nan,
+        }
+    }
+}
+
+/// Steps rows `from..to`, writing the outputs at `row - offset`, and notes whether any input of those rows
+/// is not finite and any output NaN (both off the critical path of the recurrence, so nearly free).
 #[inline(always)]
 fn walk<R, const I: usize, const O: usize, const S: usize>(
     r: &R,
@@ -61,18 +78,28 @@ fn walk<R, const I: usize, const O: usize, const S: usize>(
     from: usize,
     to: usize,
     offset: usize,
-) where
+) -> Seen
+where
     R: Recurrence<I, O, S>,
 {
     for out in outs.iter() {
         assert!(to - offset <= out.len());
     }
+    for column in ins {
+        assert!(to <= column.len());
+    }
+    let (mut missing, mut nan) = (false, false);
     for i in from..to {
+        for column in ins {
+            missing |= !column[i].is_finite();
+        }
         let values = r.step(state, ins, i);
         for (out, value) in outs.iter_mut().zip(values) {
+            nan |= value.is_nan();
             out[i - offset] = value;
         }
     }
+    Seen { missing, nan }
 }
 
 /// The same walk compiled with fused multiply-add enabled, so `f64::mul_add` in `step` is one instruction.
@@ -89,10 +116,11 @@ unsafe fn walk_fma<R, const I: usize, const O: usize, const S: usize>(
     from: usize,
     to: usize,
     offset: usize,
-) where
+) -> Seen
+where
     R: Recurrence<I, O, S>,
 {
-    walk(r, state, ins, outs, from, to, offset);
+    walk(r, state, ins, outs, from, to, offset)
 }
 
 /// [`walk`] on the fastest code the CPU runs; both give the same bits.
@@ -103,7 +131,8 @@ fn steps<R, const I: usize, const O: usize, const S: usize>(
     outs: &mut [&mut [f64]; O],
     (from, to): (usize, usize),
     offset: usize,
-) where
+) -> Seen
+where
     R: Recurrence<I, O, S>,
 {
     #[cfg(target_arch = "x86_64")]
@@ -111,7 +140,65 @@ fn steps<R, const I: usize, const O: usize, const S: usize>(
         // SAFETY: the CPU was just checked to support `fma`.
         return unsafe { walk_fma(r, state, ins, outs, from, to, offset) };
     }
-    walk(r, state, ins, outs, from, to, offset);
+    walk(r, state, ins, outs, from, to, offset)
+}
+
+/// Seeds on rows `0..=lookback()`, noting what the seed rows hold.
+fn seeded<R, const I: usize, const O: usize, const S: usize>(
+    r: &R,
+    ins: [&[f64]; I],
+    outs: &mut [&mut [f64]; O],
+) -> ([f64; S], Seen)
+where
+    R: Recurrence<I, O, S>,
+{
+    let lookback = r.lookback();
+    let missing = !all_valid(&ins, 0, lookback + 1);
+    let state = r.seed(ins, outs.each_mut().map(|o| &mut **o));
+    let nan = outs.iter().any(|out| out[lookback].is_nan());
+    (state, Seen { missing, nan })
+}
+
+/// The outcome of a walk over `n` rows with `lookback` warm-up rows that noticed `seen`: without a NaN
+/// output past the warm-up, each output's NaN rows are just the warm-up.
+fn outcome<const O: usize>(seen: Seen, lookback: usize, n: usize) -> LongOutcome<O> {
+    if seen.missing {
+        LongOutcome::Missing
+    } else if seen.nan {
+        LongOutcome::Done(None)
+    } else {
+        let warm_up = lookback.min(n);
+        let runs = if warm_up == 0 {
+            vec![]
+        } else {
+            vec![0..warm_up]
+        };
+        LongOutcome::Done(Some(std::array::from_fn(|_| runs.clone())))
+    }
+}
+
+/// Runs the kernel over one long series on the calling thread, checking for missing bars on the way (no
+/// separate pass over the inputs or outputs).
+pub fn run_checked<R, const I: usize, const O: usize, const S: usize>(
+    r: &R,
+    ins: [&[f64]; I],
+    mut outs: [&mut [f64]; O],
+) -> LongOutcome<O>
+where
+    R: Recurrence<I, O, S>,
+{
+    let n = ins.first().map_or(0, |c| c.len());
+    if n <= r.lookback() {
+        run(r, ins, outs);
+        let seen = Seen {
+            missing: !all_valid(&ins, 0, n),
+            nan: true,
+        };
+        return outcome(seen, r.lookback(), n);
+    }
+    let (mut state, seed) = seeded(r, ins, &mut outs);
+    let seen = steps(r, &mut state, ins, &mut outs, (r.lookback() + 1, n), 0);
+    outcome(seed.and(seen), r.lookback(), n)
 }
 
 /// Runs the kernel over one run of valid bars on the calling thread.
@@ -142,15 +229,15 @@ where
         && n > 4 * (r.lookback() + 1)
 }
 
-/// Runs the kernel over one long series on two threads, with the result of [`run`], and returns true; or
-/// returns false, the outputs unspecified, when some bar is missing (a non-finite input).
+/// Runs the kernel over one long series on two threads, with the result of [`run`]; reports a missing bar
+/// as [`run_checked`] does.
 ///
 /// Call it only when [`worth_splitting`] says so.
 pub fn run_split<R, const I: usize, const O: usize, const S: usize>(
     r: &R,
     ins: [&[f64]; I],
     outs: [&mut [f64]; O],
-) -> bool
+) -> LongOutcome<O>
 where
     R: Recurrence<I, O, S>,
 {
@@ -166,17 +253,14 @@ where
         heads[k] = head;
         tails[k] = tail;
     }
-    let (exact, guessed) = thread::scope(|scope| {
+    let ((mut exact, head_seen), (guessed, tail_seen)) = thread::scope(|scope| {
         let tails = &mut tails;
         let second = scope.spawn(move || {
-            if !all_valid(&ins, first_guessed, n) {
-                return None;
-            }
             let mut state = r.guess(ins, first_guessed);
             // The warm-up rows of the guess are stepped for their state only.
             let mut scratch: [Vec<f64>; O] = std::array::from_fn(|_| vec![0.0; settle]);
             let mut scratch_outs = scratch.each_mut().map(|s| &mut s[..]);
-            steps(
+            let mut seen = steps(
                 r,
                 &mut state,
                 ins,
@@ -184,6 +268,7 @@ where
                 (first_guessed, split),
                 first_guessed,
             );
+            seen.nan = false;
             // States after rows split - 1, split, ..., kept for the first thread to compare with.
             let mut history = Vec::with_capacity(settle + 1);
             history.push(state);
@@ -191,41 +276,37 @@ where
             for i in split..checked_end {
                 let mut one: [&mut [f64]; O] =
                     tails.each_mut().map(|t| &mut t[i - split..=i - split]);
-                steps(r, &mut state, ins, &mut one, (i, i + 1), i);
+                seen = seen.and(steps(r, &mut state, ins, &mut one, (i, i + 1), i));
                 history.push(state);
             }
-            steps(r, &mut state, ins, tails, (checked_end, n), split);
-            Some(history)
+            seen = seen.and(steps(r, &mut state, ins, tails, (checked_end, n), split));
+            (history, seen)
         });
-        let exact = all_valid(&ins, 0, split).then(|| {
-            let mut state = r.seed(ins, heads.each_mut().map(|h| &mut **h));
-            steps(r, &mut state, ins, &mut heads, (r.lookback() + 1, split), 0);
-            state
-        });
+        let (mut state, seed) = seeded(r, ins, &mut heads);
+        let seen = steps(r, &mut state, ins, &mut heads, (r.lookback() + 1, split), 0);
         let guessed = second
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (exact, guessed)
+        ((state, seed.and(seen)), guessed)
     });
-    let (Some(mut exact), Some(guessed)) = (exact, guessed) else {
-        return false;
-    };
+    let mut seen = head_seen.and(tail_seen);
+    if seen.missing {
+        return LongOutcome::Missing;
+    }
+    let mut met = false;
     for (i, state) in (split..n).zip(&guessed) {
         if same(&exact, state) {
-            return true;
+            met = true;
+            break;
         }
-        steps(r, &mut exact, ins, &mut tails, (i, i + 1), split);
+        seen = seen.and(steps(r, &mut exact, ins, &mut tails, (i, i + 1), split));
     }
-    // The states never met: the exact walk finishes the series.
-    steps(
-        r,
-        &mut exact,
-        ins,
-        &mut tails,
-        ((split + guessed.len()).min(n), n),
-        split,
-    );
-    true
+    if !met {
+        // The states never met: the exact walk finishes the series.
+        let from = (split + guessed.len()).min(n);
+        seen = seen.and(steps(r, &mut exact, ins, &mut tails, (from, n), split));
+    }
+    outcome(seen, r.lookback(), n)
 }
 
 #[cfg(test)]
@@ -280,7 +361,10 @@ mod tests {
             let mut want = vec![0.0; x.len()];
             run(&r, [&x], [&mut want]);
             let mut got = vec![0.0; x.len()];
-            assert!(run_split(&r, [&x], [&mut got]));
+            assert_eq!(
+                run_split(&r, [&x], [&mut got]),
+                outcome(Seen::default(), period - 1, x.len())
+            );
             let same_bits = want
                 .iter()
                 .zip(&got)
@@ -300,7 +384,7 @@ mod tests {
         let mut want = vec![0.0; x.len()];
         run(&r, [&x], [&mut want]);
         let mut got = vec![0.0; x.len()];
-        assert!(run_split(&r, [&x], [&mut got]));
+        assert_ne!(run_split(&r, [&x], [&mut got]), LongOutcome::Missing);
         assert!(want
             .iter()
             .zip(&got)
@@ -317,7 +401,16 @@ mod tests {
             let mut x = walk_of(300_000);
             x[at] = f64::NAN;
             let mut out = vec![0.0; x.len()];
-            assert!(!run_split(&r, [&x], [&mut out]), "missing bar at {at}");
+            assert_eq!(
+                run_split(&r, [&x], [&mut out]),
+                LongOutcome::Missing,
+                "missing bar at {at}"
+            );
+            assert_eq!(
+                run_checked(&r, [&x], [&mut out]),
+                LongOutcome::Missing,
+                "missing bar at {at}"
+            );
         }
     }
 

@@ -139,7 +139,15 @@ fn split_outputs<'a, const O: usize>(
 /// How one long series runs on several threads: it computes the whole series when no bar is missing and
 /// returns true, or returns false (outputs unspecified) when some bar is missing.
 pub type LongRun<'a, const I: usize, const O: usize> =
-    &'a (dyn Fn([&[f64]; I], [&mut [f64]; O]) -> bool + Sync);
+    &'a (dyn Fn([&[f64]; I], [&mut [f64]; O]) -> LongOutcome<O> + Sync);
+
+/// How one long series went: a bar was missing (the outputs are to be redone run by run), or it is done,
+/// with each output's NaN rows when they are known without a scan.
+#[derive(Debug, PartialEq, Eq)]
+pub enum LongOutcome<const O: usize> {
+    Missing,
+    Done(Option<[NanRuns; O]>),
+}
 
 /// Runs `kernel` over each segment `bounds[s]..bounds[s + 1]` on its own (see [`run_valid`]).
 ///
@@ -149,7 +157,7 @@ pub type LongRun<'a, const I: usize, const O: usize> =
 /// sends it back run by run through `kernel`.
 ///
 /// Returns the runs of NaN rows of each output, found segment by segment while the segment is still in
-/// cache, or `None` for a single long segment (the caller then scans the outputs).
+/// cache (or as `long` reports them), or `None` when the caller is to scan the outputs.
 pub fn run_segments<const I: usize, const O: usize, K>(
     inputs: [&[f64]; I],
     mut outs: [&mut [f64]; O],
@@ -168,14 +176,17 @@ where
     }
     if bounds.len() == 2 {
         let reborrowed = outs.each_mut().map(|out| &mut **out);
-        let all_valid = match long {
+        let outcome = match long {
             Some(long) => long(inputs, reborrowed),
             None => run_checked(inputs, reborrowed, kernel),
         };
-        if !all_valid {
-            run_valid(inputs, outs, kernel);
-        }
-        return None;
+        return match outcome {
+            LongOutcome::Done(runs) => runs,
+            LongOutcome::Missing => {
+                run_valid(inputs, outs, kernel);
+                None
+            }
+        };
     }
     // Cut the segment list into `threads` blocks of about n / threads rows, at segment boundaries.
     let mut cuts = vec![0usize];
@@ -224,7 +235,7 @@ where
 }
 
 /// One long series on two cores: the kernel runs over every bar as if none were missing while a second
-/// thread checks that assumption; returns whether it held (if not, the outputs are to be redone).
+/// thread checks that assumption.
 ///
 /// Scanning the inputs for missing bars reads them once more, which costs about as much as a simple
 /// kernel; overlapping the two hides it for the usual gap-free series.
@@ -232,16 +243,21 @@ pub fn run_checked<const I: usize, const O: usize, K>(
     inputs: [&[f64]; I],
     outs: [&mut [f64]; O],
     kernel: &K,
-) -> bool
+) -> LongOutcome<O>
 where
     K: Fn([&[f64]; I], [&mut [f64]; O]) + Sync,
 {
     let n = outs.first().map_or(0, |o| o.len());
-    thread::scope(|scope| {
+    let all_valid = thread::scope(|scope| {
         let check = scope.spawn(|| all_valid(&inputs, 0, n));
         kernel(inputs, outs);
         check.join().unwrap_or(false)
-    })
+    });
+    if all_valid {
+        LongOutcome::Done(None)
+    } else {
+        LongOutcome::Missing
+    }
 }
 
 /// Whether every input is finite on rows `start..end`.
