@@ -28,10 +28,7 @@ pub(crate) fn segment_bounds(function: &str, by: &Series) -> PolarsResult<Vec<us
                     let (a, b) = (views[i], views[j]);
                     // A string of up to 12 bytes lives entirely in its view; longer ones may differ only
                     // in storage, so they are compared byte for byte.
-                    (a.length == b.length
-                        && a.prefix == b.prefix
-                        && a.buffer_idx == b.buffer_idx
-                        && a.offset == b.offset)
+                    a.as_u128() == b.as_u128()
                         || (a.length == b.length
                             && a.length > 12
                             && a.prefix == b.prefix
@@ -110,7 +107,13 @@ where
     F: Fn(usize, usize) -> bool + Sync,
 {
     let starts_in = |from: usize, to: usize| -> Vec<usize> {
-        (from.max(1)..to).filter(|&i| !same(i - 1, i)).collect()
+        let mut starts = Vec::new();
+        for i in from.max(1)..to {
+            if !same(i - 1, i) {
+                starts.push(i);
+            }
+        }
+        starts
     };
     let threads = thread_count().clamp(1, (n / MIN_ROWS_PER_THREAD).max(1));
     let mut bounds = vec![0];

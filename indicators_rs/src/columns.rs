@@ -9,7 +9,7 @@ use pyo3_polars::export::polars_arrow::bitmap::{Bitmap, MutableBitmap};
 
 use crate::grouping::{gather, groups, scatter, Groups};
 use crate::recurrence::{self, Recurrence};
-use crate::segments::{push_nan_runs, run_segments, thread_count, LongOutcome, LongRun, NanRuns};
+use crate::segments::{push_nan_runs, run_segments, thread_count, Fused, LongOutcome, NanRuns};
 
 /// Largest period TA-Lib accepts, in bars.
 pub const MAX_PERIOD: i64 = 100_000;
@@ -110,7 +110,7 @@ pub fn compute<const I: usize, const O: usize, K>(
 where
     K: Fn([&[f64]; I], [&mut [f64]; O]) + Sync,
 {
-    compute_with(function, inputs, &kernel, None)
+    compute_with(function, inputs, &kernel, Fused::default())
 }
 
 /// [`compute`] with another way to run one long series (over several threads, or with its checks fused
@@ -125,7 +125,11 @@ where
     K: Fn([&[f64]; I], [&mut [f64]; O]) + Sync,
     L: Fn([&[f64]; I], [&mut [f64]; O]) -> LongOutcome<O> + Sync,
 {
-    compute_with(function, inputs, &kernel, Some(&split))
+    let fused = Fused {
+        checked: None,
+        long: Some(&split),
+    };
+    compute_with(function, inputs, &kernel, fused)
 }
 
 /// [`compute`] for a kernel written as a [`Recurrence`]: one long series then runs on two cores (see
@@ -139,7 +143,8 @@ where
     R: Recurrence<I, O, S>,
 {
     let kernel = |ins: [&[f64]; I], outs: [&mut [f64]; O]| recurrence::run(r, ins, outs);
-    let split = |ins: [&[f64]; I], outs: [&mut [f64]; O]| {
+    let checked = |ins: [&[f64]; I], outs: [&mut [f64]; O]| recurrence::run_checked(r, ins, outs);
+    let long = |ins: [&[f64]; I], outs: [&mut [f64]; O]| {
         let n = ins.first().map_or(0, |c| c.len());
         if recurrence::worth_splitting(r, n) {
             recurrence::run_split(r, ins, outs)
@@ -147,14 +152,18 @@ where
             recurrence::run_checked(r, ins, outs)
         }
     };
-    compute_split(function, inputs, kernel, split)
+    let fused = Fused {
+        checked: Some(&checked),
+        long: Some(&long),
+    };
+    compute_with(function, inputs, &kernel, fused)
 }
 
 fn compute_with<const I: usize, const O: usize, K>(
     function: &str,
     inputs: &[Series],
     kernel: &K,
-    long: Option<LongRun<'_, I, O>>,
+    fused: Fused<'_, I, O>,
 ) -> PolarsResult<[Float64Chunked; O]>
 where
     K: Fn([&[f64]; I], [&mut [f64]; O]) + Sync,
@@ -183,12 +192,12 @@ where
     let (outs, runs) = match groups {
         Groups::Contiguous(bounds) => {
             let ins: [&[f64]; I] = std::array::from_fn(|k| &values[k][..]);
-            run_kernel(function, ins, &bounds, kernel, long)?
+            run_kernel(function, ins, &bounds, kernel, fused)?
         }
         Groups::Gathered { order, bounds } => {
             let gathered: Vec<Vec<f64>> = values.iter().map(|v| gather(&order, v)).collect();
             let ins: [&[f64]; I] = std::array::from_fn(|k| &gathered[k][..]);
-            let (outs, _) = run_kernel(function, ins, &bounds, kernel, long)?;
+            let (outs, _) = run_kernel(function, ins, &bounds, kernel, fused)?;
             drop(gathered);
             (outs.map(|out| scatter(&order, &out)), None)
         }
@@ -211,7 +220,7 @@ fn run_kernel<const I: usize, const O: usize, K>(
     ins: [&[f64]; I],
     bounds: &[usize],
     kernel: &K,
-    long: Option<LongRun<'_, I, O>>,
+    fused: Fused<'_, I, O>,
 ) -> PolarsResult<Computed<O>>
 where
     K: Fn([&[f64]; I], [&mut [f64]; O]) + Sync,
@@ -220,7 +229,7 @@ where
     let mut outs: [Vec<f64>; O] = std::array::from_fn(|_| output_buffer(n));
     let result = catch_unwind(AssertUnwindSafe(|| {
         let outs_mut = outs.each_mut().map(|o| &mut o[..]);
-        run_segments(ins, outs_mut, bounds, thread_count(), kernel, long)
+        run_segments(ins, outs_mut, bounds, thread_count(), kernel, fused)
     }));
     let Ok(runs) = result else {
         polars_bail!(ComputeError:

@@ -171,7 +171,7 @@ fn outcome<const O: usize>(seen: Seen, lookback: usize, n: usize) -> LongOutcome
         let runs = if warm_up == 0 {
             vec![]
         } else {
-            vec![0..warm_up]
+            std::iter::once(0..warm_up).collect()
         };
         LongOutcome::Done(Some(std::array::from_fn(|_| runs.clone())))
     }

@@ -141,6 +141,15 @@ fn split_outputs<'a, const O: usize>(
 pub type LongRun<'a, const I: usize, const O: usize> =
     &'a (dyn Fn([&[f64]; I], [&mut [f64]; O]) -> LongOutcome<O> + Sync);
 
+/// The fused ways to run a kernel, when it has them: `checked` runs one segment assuming no bar is missing
+/// and says whether that held (checking on the way, with no separate pass); `long` runs one long series
+/// over several threads.
+#[derive(Clone, Copy, Default)]
+pub struct Fused<'a, const I: usize, const O: usize> {
+    pub checked: Option<LongRun<'a, I, O>>,
+    pub long: Option<LongRun<'a, I, O>>,
+}
+
 /// How one long series went: a bar was missing (the outputs are to be redone run by run), or it is done,
 /// with each output's NaN rows when they are known without a scan.
 #[derive(Debug, PartialEq, Eq)]
@@ -164,15 +173,16 @@ pub fn run_segments<const I: usize, const O: usize, K>(
     bounds: &[usize],
     threads: usize,
     kernel: &K,
-    long: Option<LongRun<'_, I, O>>,
+    fused: Fused<'_, I, O>,
 ) -> Option<[NanRuns; O]>
 where
     K: Fn([&[f64]; I], [&mut [f64]; O]) + Sync,
 {
+    let Fused { checked, long } = fused;
     let n = bounds.last().copied().unwrap_or(0);
     let threads = threads.clamp(1, (n / MIN_ROWS_PER_THREAD).max(1));
     if threads == 1 {
-        return Some(walk_segments(inputs, outs, bounds, 0, kernel));
+        return Some(walk_segments(inputs, outs, bounds, 0, kernel, checked));
     }
     if bounds.len() == 2 {
         let reborrowed = outs.each_mut().map(|out| &mut **out);
@@ -212,9 +222,9 @@ where
             let block_bounds = &bounds[first..=last];
             let block_inputs = inputs.map(|column| &column[offset..offset + rows]);
             let base = offset;
-            handles.push(
-                scope.spawn(move || walk_segments(block_inputs, mine, block_bounds, base, kernel)),
-            );
+            handles.push(scope.spawn(move || {
+                walk_segments(block_inputs, mine, block_bounds, base, kernel, checked)
+            }));
             offset += rows;
         }
         handles
@@ -273,6 +283,7 @@ fn walk_segments<const I: usize, const O: usize, K>(
     bounds: &[usize],
     base: usize,
     kernel: &K,
+    checked: Option<LongRun<'_, I, O>>,
 ) -> [NanRuns; O]
 where
     K: Fn([&[f64]; I], [&mut [f64]; O]),
@@ -280,12 +291,32 @@ where
     let mut runs: [NanRuns; O] = std::array::from_fn(|_| Vec::new());
     for segment in bounds.windows(2) {
         let (start, end) = (segment[0] - base, segment[1] - base);
-        if end > start {
-            let segment_inputs = inputs.map(|column| &column[start..end]);
-            let segment_outs = outs.each_mut().map(|out| &mut out[start..end]);
-            run_valid(segment_inputs, segment_outs, kernel);
-            for (out, runs) in outs.iter().zip(runs.iter_mut()) {
-                push_nan_runs(&out[start..end], base + start, runs);
+        if end <= start {
+            continue;
+        }
+        let segment_inputs = inputs.map(|column| &column[start..end]);
+        let mut segment_outs = outs.each_mut().map(|out| &mut out[start..end]);
+        let outcome = match checked {
+            Some(checked) => checked(segment_inputs, segment_outs.each_mut().map(|o| &mut **o)),
+            None => LongOutcome::Missing,
+        };
+        match outcome {
+            LongOutcome::Done(Some(noted)) => {
+                for (runs, noted) in runs.iter_mut().zip(noted) {
+                    runs.extend(
+                        noted
+                            .into_iter()
+                            .map(|r| base + start + r.start..base + start + r.end),
+                    );
+                }
+            }
+            done_or_missing => {
+                if done_or_missing == LongOutcome::Missing {
+                    run_valid(segment_inputs, segment_outs, kernel);
+                }
+                for (out, runs) in outs.iter().zip(runs.iter_mut()) {
+                    push_nan_runs(&out[start..end], base + start, runs);
+                }
             }
         }
     }
