@@ -421,7 +421,7 @@ mod tests {
                 &bounds,
                 threads,
                 &run_lengths,
-                None,
+                Fused::default(),
             );
             for segment in bounds.windows(2) {
                 let len = (segment[1] - segment[0]) as f64;
@@ -442,7 +442,7 @@ mod tests {
             &[0, n],
             2,
             &run_lengths,
-            None,
+            Fused::default(),
         );
         assert!(out.iter().all(|&v| v == n as f64));
         close[10] = f64::NAN;
@@ -452,7 +452,7 @@ mod tests {
             &[0, n],
             2,
             &run_lengths,
-            None,
+            Fused::default(),
         );
         assert_eq!(out[0], 10.0);
         assert!(out[10].is_nan());
@@ -468,7 +468,7 @@ mod tests {
             &[0],
             2,
             &run_lengths,
-            None,
+            Fused::default(),
         );
         let close = [1.0, 2.0];
         let mut out = [0.0; 2];
@@ -478,7 +478,7 @@ mod tests {
             &[0, 0, 2, 2],
             2,
             &run_lengths,
-            None,
+            Fused::default(),
         );
         assert_eq!(out, [2.0, 2.0]);
     }
