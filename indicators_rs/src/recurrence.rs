@@ -13,7 +13,7 @@
 
 use std::thread;
 
-use crate::segments::{all_valid, LongOutcome};
+use crate::segments::{all_valid, find_first, LongOutcome};
 
 /// A kernel with `I` inputs, `O` outputs and an `S`-value state, written as a seed and a step.
 pub trait Recurrence<const I: usize, const O: usize, const S: usize>: Sync {
@@ -68,7 +68,7 @@ impl Seen {
 }
 
 /// Steps rows `from..to`, writing the outputs at `row - offset`, and notes whether any input of those rows
-/// is not finite and any output NaN (both off the critical path of the recurrence, so nearly free).
+/// is not finite and any output NaN.
 #[inline(always)]
 fn walk<R, const I: usize, const O: usize, const S: usize>(
     r: &R,
@@ -89,18 +89,45 @@ where
         assert!(to <= column.len());
     }
     let (mut missing, mut nan) = (false, false);
-    for i in from..to {
+    if I == 1 {
+        // One input: the checks ride along in the step loop, whose speed is set by the recurrence's
+        // chain of dependent operations, so they cost next to nothing.
+        for i in from..to {
+            for column in ins {
+                missing |= !column[i].is_finite();
+            }
+            let values = r.step(state, ins, i);
+            for (out, value) in outs.iter_mut().zip(values) {
+                nan |= value.is_nan();
+                out[i - offset] = value;
+            }
+        }
+        return Seen { missing, nan };
+    }
+    // Several inputs: a step is busy enough that the checks would slow it, so they are vectorised scans,
+    // block by block, of rows still in L1.
+    let mut block = from;
+    while block < to {
+        let end = (block + BLOCK).min(to);
         for column in ins {
-            missing |= !column[i].is_finite();
+            missing |= find_first(&column[block..end], |v| !v.is_finite()).is_some();
         }
-        let values = r.step(state, ins, i);
-        for (out, value) in outs.iter_mut().zip(values) {
-            nan |= value.is_nan();
-            out[i - offset] = value;
+        for i in block..end {
+            let values = r.step(state, ins, i);
+            for (out, value) in outs.iter_mut().zip(values) {
+                out[i - offset] = value;
+            }
         }
+        for out in outs.iter() {
+            nan |= find_first(&out[block - offset..end - offset], f64::is_nan).is_some();
+        }
+        block = end;
     }
     Seen { missing, nan }
 }
+
+/// Rows per block of a walk.
+const BLOCK: usize = 512;
 
 /// The same walk compiled with fused multiply-add enabled, so `f64::mul_add` in `step` is one instruction.
 ///
