@@ -163,10 +163,7 @@ where
         Some(by) => groups(function, by)?,
         None => Groups::whole(n),
     };
-    let threads = match inputs.get(4) {
-        Some(_) => thread_count().clamp(1, (n / MIN_ROWS_PER_THREAD).max(1)),
-        None => 1,
-    };
+    let threads = thread_count().clamp(1, (n / MIN_ROWS_PER_THREAD).max(1));
     let (out, validity) = match groups {
         Groups::Contiguous(bounds) => {
             let bars = Ohlc::new(&prices[0], &prices[1], &prices[2], &prices[3]);
@@ -203,6 +200,21 @@ where
     let n = bars.len();
     let mut out = vec![0i32; n];
     let walked = catch_unwind(AssertUnwindSafe(|| {
+        if bounds.len() == 2 && threads >= 2 {
+            // One long series: both halves are checked for missing bars side by side, then the pattern
+            // spreads the series over two threads. With a missing bar it goes run by run instead.
+            let half = n / 2;
+            let all_valid = thread::scope(|scope| {
+                let tail = scope.spawn(|| all_bars_valid(&bars.slice(half..n)));
+                let head = all_bars_valid(&bars.slice(0..half));
+                head & tail.join().unwrap_or(false)
+            });
+            if !all_valid {
+                return walk_segments(bars, &mut out, bounds, 0, lookback, kernel);
+            }
+            kernel(&bars.splittable(), &mut out);
+            return vec![0..n];
+        }
         let cuts = block_cuts(bounds, threads);
         if cuts.len() <= 2 {
             return walk_segments(bars, &mut out, bounds, 0, lookback, kernel);

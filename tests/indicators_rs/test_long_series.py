@@ -1,17 +1,21 @@
-"""One long series runs on two cores: for a recurrence (EMA, RSI, MACD, ATR, NATR, ADX) the second half
-starts from a guessed state and is checked bit for bit against the exact walk; BBANDS computes its average
-and its deviation side by side. Whatever the data does around the split, the result must still equal TA-Lib
-bit for bit."""
+"""One long series runs on two cores, and must still equal TA-Lib bit for bit whatever the data does around
+the split: a recurrence (EMA, RSI, MACD, ATR, NATR, ADX) starts its second half from a guessed state checked
+bit for bit against the exact walk; BBANDS computes its average and its deviation side by side; a candlestick
+pattern slides its running totals to the middle first."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 
 import numpy as np
 import polars as pl
 import pytest
 
+import indicators_rs as ta
 from tests.indicators_rs.cases import CASES, Case, assert_case_equals_talib, bars_frame, check_bars_with_gaps
+from tests.indicators_rs.talib_candles import assert_equals_talib as assert_pattern_equals_talib
+from tests.indicators_rs.talib_candles import candles_from, random_shapes
 
 #: Rows enough for the two-core path (it needs 65,536 and 16 times the indicator's settling bars).
 ROWS = 300_000
@@ -86,3 +90,25 @@ def test_the_long_path_does_not_depend_on_the_thread_cap(monkeypatch: pytest.Mon
     monkeypatch.setenv("POLARS_MAX_THREADS", "1")
     one = frame.select([case.expr().alias(str(case)) for case in RECURRENCES])
     assert both.equals(one)
+
+
+@cache
+def long_candles(missing_row: int | None = None) -> pl.DataFrame:
+    """Random candles, one long series; optionally one bar with a null low."""
+    bars = candles_from(random_shapes(np.random.default_rng(12), ROWS), 0.5, 100.0)
+    if missing_row is None:
+        return bars
+    return bars.with_columns(
+        pl.when(pl.int_range(pl.len()) == missing_row).then(None).otherwise(pl.col("low")).alias("low")
+    )
+
+
+@pytest.mark.parametrize("name", sorted(ta.PATTERNS))
+def test_a_long_candle_series_split_over_two_cores_equals_talib(name: str) -> None:
+    # The second half starts from the pattern's running totals slid to the middle: the same bits.
+    assert_pattern_equals_talib(name, long_candles())
+
+
+@pytest.mark.parametrize("name", ["cdlhammer", "cdlengulfing", "cdlmorningstar"])
+def test_a_missing_bar_in_a_long_candle_series_restarts_the_pattern_after_it(name: str) -> None:
+    assert_pattern_equals_talib(name, long_candles(ROWS // 2 + 7))

@@ -14,6 +14,7 @@ pub fn marubozu(bars: &Ohlc, out: &mut [i32]) {
         bars,
         out,
         MARUBOZU_LOOKBACK,
+        #[inline(always)]
         |i, (long, very_short): &(Total<BodyLong, 0>, Total<ShadowVeryShort, 0>)| {
             let very_short = very_short.average(bars, i);
             if bars.body(i) > long.average(bars, i)
@@ -35,6 +36,7 @@ pub fn spinning_top(bars: &Ohlc, out: &mut [i32]) {
         bars,
         out,
         SPINNING_TOP_LOOKBACK,
+        #[inline(always)]
         |i, short: &Total<BodyShort, 0>| {
             let body = bars.body(i);
             if bars.upper_shadow(i) > body

@@ -30,6 +30,7 @@ pub fn dragonfly_doji(bars: &Ohlc, out: &mut [i32]) {
         bars,
         out,
         SHADOWED_DOJI_LOOKBACK,
+        #[inline(always)]
         |i, (doji, very_short): &ShadowedDoji| {
             let very_short = very_short.average(bars, i);
             if bars.body(i) <= doji.average(bars, i)
@@ -50,6 +51,7 @@ pub fn gravestone_doji(bars: &Ohlc, out: &mut [i32]) {
         bars,
         out,
         SHADOWED_DOJI_LOOKBACK,
+        #[inline(always)]
         |i, (doji, very_short): &ShadowedDoji| {
             let very_short = very_short.average(bars, i);
             if bars.body(i) <= doji.average(bars, i)
@@ -70,6 +72,7 @@ pub fn long_legged_doji(bars: &Ohlc, out: &mut [i32]) {
         bars,
         out,
         LONG_LEGGED_DOJI_LOOKBACK,
+        #[inline(always)]
         |i, (doji, long): &(Total<BodyDoji, 0>, Total<ShadowLong, 0>)| {
             let long = long.average(bars, i);
             if bars.body(i) <= doji.average(bars, i)

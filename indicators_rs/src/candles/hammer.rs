@@ -30,6 +30,7 @@ pub fn hammer(bars: &Ohlc, out: &mut [i32]) {
         bars,
         out,
         HAMMER_LOOKBACK,
+        #[inline(always)]
         |i, (short, long, very_short, near): &HammerTotals| {
             if bars.body(i) < short.average(bars, i)
                 && bars.lower_shadow(i) > long.average(bars, i)
@@ -50,6 +51,7 @@ pub fn hanging_man(bars: &Ohlc, out: &mut [i32]) {
         bars,
         out,
         HAMMER_LOOKBACK,
+        #[inline(always)]
         |i, (short, long, very_short, near): &HammerTotals| {
             if bars.body(i) < short.average(bars, i)
                 && bars.lower_shadow(i) > long.average(bars, i)
@@ -71,6 +73,7 @@ pub fn inverted_hammer(bars: &Ohlc, out: &mut [i32]) {
         bars,
         out,
         INVERTED_HAMMER_LOOKBACK,
+        #[inline(always)]
         |i, (short, long, very_short): &InvertedTotals| {
             if bars.body_gap_down(i, i - 1)
                 && bars.body(i) < short.average(bars, i)
@@ -91,6 +94,7 @@ pub fn shooting_star(bars: &Ohlc, out: &mut [i32]) {
         bars,
         out,
         INVERTED_HAMMER_LOOKBACK,
+        #[inline(always)]
         |i, (short, long, very_short): &InvertedTotals| {
             if bars.body_gap_up(i, i - 1)
                 && bars.body(i) < short.average(bars, i)

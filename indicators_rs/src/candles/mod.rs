@@ -29,6 +29,8 @@ pub struct Ohlc<'a> {
     pub high: &'a [f64],
     pub low: &'a [f64],
     pub close: &'a [f64],
+    /// Whether a pattern may spread these bars over two threads (one long series, nothing else running).
+    pub split: bool,
 }
 
 impl<'a> Ohlc<'a> {
@@ -42,6 +44,15 @@ impl<'a> Ohlc<'a> {
             high,
             low,
             close,
+            split: false,
+        }
+    }
+
+    /// The same bars, which a pattern may spread over two threads.
+    pub fn splittable(self) -> Self {
+        Self {
+            split: true,
+            ..self
         }
     }
 
@@ -52,6 +63,7 @@ impl<'a> Ohlc<'a> {
             high: &self.high[range.clone()],
             low: &self.low[range.clone()],
             close: &self.close[range],
+            split: self.split,
         }
     }
 

@@ -19,6 +19,7 @@ fn bottom_star<Star: Setting>(bars: &Ohlc, penetration: f64, lookback: usize, ou
         bars,
         out,
         lookback,
+        #[inline(always)]
         |i, (long, star, not_short): &StarTotals<Star>| {
             if !bars.is_white(i - 2)
                 && bars.is_white(i)
@@ -43,6 +44,7 @@ fn top_star<Star: Setting>(bars: &Ohlc, penetration: f64, lookback: usize, out: 
         bars,
         out,
         lookback,
+        #[inline(always)]
         |i, (long, star, not_short): &StarTotals<Star>| {
             if bars.is_white(i - 2)
                 && !bars.is_white(i)
@@ -88,6 +90,7 @@ pub fn abandoned_baby(bars: &Ohlc, penetration: f64, out: &mut [i32]) {
         bars,
         out,
         DOJI_STAR_LOOKBACK,
+        #[inline(always)]
         |i, (long, doji, not_short): &StarTotals<BodyDoji>| {
             let reach = bars.body(i - 2) * penetration;
             let top = bars.is_white(i - 2)

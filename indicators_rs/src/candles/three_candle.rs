@@ -40,6 +40,7 @@ pub fn three_white_soldiers(bars: &Ohlc, out: &mut [i32]) {
         bars,
         out,
         THREE_WHITE_SOLDIERS_LOOKBACK,
+        #[inline(always)]
         |i, totals: &SoldierTotals| {
             let (short2, short1, short0, near2, near1, far2, far1, body_short) = totals;
             if bars.is_white(i - 2)
@@ -74,6 +75,7 @@ pub fn three_black_crows(bars: &Ohlc, out: &mut [i32]) {
         bars,
         out,
         THREE_BLACK_CROWS_LOOKBACK,
+        #[inline(always)]
         |i, (short2, short1, short0): &CrowTotals| {
             if bars.is_white(i - 3)
                 && !bars.is_white(i - 2)
@@ -106,6 +108,7 @@ pub fn three_inside(bars: &Ohlc, out: &mut [i32]) {
         bars,
         out,
         THREE_INSIDE_LOOKBACK,
+        #[inline(always)]
         |i, (long, short): &(Total<BodyLong, 2>, Total<BodyShort, 1>)| {
             let closes_out = bars.is_white(i - 2) && !bars.is_white(i) && c[i] < o[i - 2]
                 || !bars.is_white(i - 2) && bars.is_white(i) && c[i] > o[i - 2];

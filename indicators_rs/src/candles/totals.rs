@@ -1,15 +1,17 @@
 //! TA-Lib's running period totals and the loop every pattern kernel runs.
 
 use std::marker::PhantomData;
+use std::thread;
 
 use super::{Ohlc, Setting};
+use crate::segments::MIN_ROWS_PER_THREAD;
 
 /// TA-Lib's running total of setting `S`'s range over the `avg_period` bars before the candle judged at
 /// offset `K` (0 the current bar, 1 the one before, ...).
 #[derive(Debug)]
 pub struct Total<S, const K: usize> {
     sum: f64,
-    setting: PhantomData<S>,
+    setting: PhantomData<fn() -> S>,
 }
 
 impl<S, const K: usize> Clone for Total<S, K> {
@@ -105,18 +107,53 @@ tuple_totals!(A a, B b, C c, D d, E e, F f, G g, H h);
 
 /// Runs a pattern `rule` over every bar from `lookback` on, then slides the totals `T` after each bar;
 /// writes nothing when the run is no longer than the lookback.
+///
+/// On a long series of [`Ohlc::splittable`] bars, the second half runs on another thread: the totals are
+/// slid to the middle first (a few additions per bar, far cheaper than the rule), so that thread starts
+/// from exactly the totals the single walk would have there, and both halves give the same bits.
 #[inline(always)]
-pub fn scan<T: Totals, F>(bars: &Ohlc, out: &mut [i32], lookback: usize, mut rule: F)
+pub fn scan<T: Totals + Send, F>(bars: &Ohlc, out: &mut [i32], lookback: usize, rule: F)
 where
-    F: FnMut(usize, &T) -> i32,
+    F: Fn(usize, &T) -> i32 + Sync,
 {
     debug_assert_eq!(bars.len(), out.len());
-    if bars.len() <= lookback {
+    let n = bars.len();
+    if n <= lookback {
         return;
     }
     let mut totals = T::start(bars, lookback);
-    for (i, o) in out.iter_mut().enumerate().skip(lookback) {
-        *o = rule(i, &totals);
+    if !bars.split || n - lookback < 2 * MIN_ROWS_PER_THREAD {
+        walk(bars, out, lookback, n, 0, &mut totals, &rule);
+        return;
+    }
+    let middle = lookback + (n - lookback) / 2;
+    let mut at_middle = totals;
+    for i in lookback..middle {
+        at_middle.advance(bars, i);
+    }
+    let (head, tail) = out.split_at_mut(middle);
+    thread::scope(|scope| {
+        let rule = &rule;
+        scope.spawn(move || walk(bars, tail, middle, n, middle, &mut at_middle, rule));
+        walk(bars, head, lookback, middle, 0, &mut totals, rule);
+    });
+}
+
+/// Applies `rule` to bars `from..to`, writing at `bar - offset`, sliding `totals` after each bar.
+#[inline(always)]
+fn walk<T: Totals, F>(
+    bars: &Ohlc,
+    out: &mut [i32],
+    from: usize,
+    to: usize,
+    offset: usize,
+    totals: &mut T,
+    rule: &F,
+) where
+    F: Fn(usize, &T) -> i32,
+{
+    for (i, o) in (from..to).zip(&mut out[from - offset..to - offset]) {
+        *o = rule(i, totals);
         totals.advance(bars, i);
     }
 }

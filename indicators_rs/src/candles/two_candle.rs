@@ -64,6 +64,7 @@ pub fn harami(bars: &Ohlc, out: &mut [i32]) {
         bars,
         out,
         HARAMI_LOOKBACK,
+        #[inline(always)]
         |i, (long, short): &(Total<BodyLong, 1>, Total<BodyShort, 0>)| {
             if bars.body(i - 1) > long.average(bars, i) && bars.body(i) <= short.average(bars, i) {
                 inside_first_body(bars, i)
@@ -80,6 +81,7 @@ pub fn harami_cross(bars: &Ohlc, out: &mut [i32]) {
         bars,
         out,
         HARAMI_CROSS_LOOKBACK,
+        #[inline(always)]
         |i, (long, doji): &(Total<BodyLong, 1>, Total<BodyDoji, 0>)| {
             if bars.body(i - 1) > long.average(bars, i) && bars.body(i) <= doji.average(bars, i) {
                 inside_first_body(bars, i)
@@ -98,6 +100,7 @@ pub fn piercing(bars: &Ohlc, out: &mut [i32]) {
         bars,
         out,
         PIERCING_LOOKBACK,
+        #[inline(always)]
         |i, (first_long, second_long): &(Total<BodyLong, 1>, Total<BodyLong, 0>)| {
             if !bars.is_white(i - 1)
                 && bars.body(i - 1) > first_long.average(bars, i)
@@ -123,6 +126,7 @@ pub fn dark_cloud_cover(bars: &Ohlc, penetration: f64, out: &mut [i32]) {
         bars,
         out,
         PIERCING_LOOKBACK,
+        #[inline(always)]
         |i, long: &Total<BodyLong, 1>| {
             if bars.is_white(i - 1)
                 && bars.body(i - 1) > long.average(bars, i)
@@ -145,6 +149,7 @@ pub fn kicking(bars: &Ohlc, out: &mut [i32]) {
         bars,
         out,
         KICKING_LOOKBACK,
+        #[inline(always)]
         |i, (long1, short1, long2, short2): &KickingTotals| {
             let (very_short1, very_short2) = (short1.average(bars, i), short2.average(bars, i));
             let gapped = !bars.is_white(i - 1) && bars.gap_up(i, i - 1)
