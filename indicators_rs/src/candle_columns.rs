@@ -213,7 +213,7 @@ where
                 return walk_segments(bars, &mut out, bounds, 0, lookback, kernel);
             }
             kernel(&bars.splittable(), &mut out);
-            return vec![0..n];
+            return std::iter::once(0..n).collect();
         }
         let cuts = block_cuts(bounds, threads);
         if cuts.len() <= 2 {
