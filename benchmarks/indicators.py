@@ -3,17 +3,22 @@
 (a) One series of 1,000,000 bars, one indicator per call: ns per bar and minor page faults per call.
 (b) 2,000 symbols x 2,500 bars sorted by symbol: ``.over("symbol")`` and the grouped ``by="symbol"`` path
     vs a Python loop of TA-Lib calls over per-symbol numpy slices (and polars-talib with ``.over``).
+(c) The most memory the plugin holds during one call (output included, counted by the plugin's allocator)
+    against the size of the output.
 
 Each timing is the best of a few repeats. Prints a table, then the ratios as the last line (TA-Lib time /
 our time: above 1 means we are faster).
 
-    .venv/bin/python benchmarks/indicators.py [--rows 1000000] [--symbols 2000] [--bars 2500]
+    .venv/bin/python benchmarks/indicators.py [--rows 1000000] [--symbols 2000] [--bars 2500] [--no-memory]
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import resource
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +30,7 @@ import polars as pl
 import talib
 
 import indicators_rs as ta
+from indicators_rs._internal import allocated_bytes
 
 try:  # optional anchor; it registers its own ``.ta`` namespace, so only its functions are used here
     import polars_talib as plta
@@ -142,12 +148,67 @@ def grouped(symbols: int, per_symbol: int) -> list[tuple[str, float, float, floa
     return results
 
 
+def peak_above(run: Callable[[], pl.DataFrame]) -> tuple[float, float]:
+    """The most memory the plugin held during ``run()`` (its output included) above what it held before,
+    and the output's size. The plugin counts its allocations itself: the process's resident set would
+    also show pages the allocator kept from earlier work."""
+    gc.collect()
+    before, _ = allocated_bytes(reset=True)
+    result = run()
+    _, peak = allocated_bytes()
+    return peak - before, result.estimated_size()
+
+
+def memory_cases(symbols: int, per_symbol: int) -> dict[str, Callable[[], pl.DataFrame]]:
+    """The calls whose peak memory (c) measures, on 2,000 x 2,500 bars; the last on shuffled rows."""
+    n = symbols * per_symbol
+    frame = pl.DataFrame(bars(n, seed=13)).with_columns(
+        symbol=pl.Series(np.repeat([f"S{i:04d}" for i in range(symbols)], per_symbol))
+    )
+    shuffled = frame.sample(fraction=1.0, shuffle=True, seed=1)
+    return {
+        "RSI": lambda: frame.select(ta.rsi("close")),
+        "RSI .over": lambda: frame.select(ta.rsi("close").over("symbol")),
+        "MACD .over": lambda: frame.select(ta.macd("close").over("symbol")),
+        "BBANDS .over": lambda: frame.select(ta.bbands("close").over("symbol")),
+        "ATR .over": lambda: frame.select(ta.atr("high", "low", "close").over("symbol")),
+        "HAMMER": lambda: frame.select(ta.cdlhammer()),
+        "RSI .over, shuffled": lambda: shuffled.select(ta.rsi("close").over("symbol")),
+    }
+
+
+def measure_memory_case(name: str, symbols: int, per_symbol: int) -> None:
+    """Child process: one call of case ``name``."""
+    run = memory_cases(symbols, per_symbol)[name]
+    pl.DataFrame({"close": [1.0, 2.0]}).select(
+        ta.rsi("close", 2), ta.cdlhammer("close", "close", "close", "close")
+    )
+    extra, size = peak_above(run)
+    print(f"{extra} {size}")
+
+
+def memory(symbols: int, per_symbol: int) -> list[tuple[str, float, float]]:
+    """Peak memory of one call of each case, each in a fresh process."""
+    results = []
+    for name in memory_cases(1, 1):
+        command = [sys.executable, __file__, "--memory-case", name, "--symbols", str(symbols),
+                   "--bars", str(per_symbol)]  # fmt: skip
+        extra, size = subprocess.run(command, capture_output=True, text=True, check=True).stdout.split()
+        results.append((name, float(extra), float(size)))
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--symbols", type=int, default=2_000)
     parser.add_argument("--bars", type=int, default=2_500)
+    parser.add_argument("--no-memory", action="store_true", help="skip (c), the peak-memory table")
+    parser.add_argument("--memory-case", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.memory_case:
+        measure_memory_case(args.memory_case, args.symbols, args.bars)
+        return
     anchor = "polars-talib" if plta else "polars-talib (not installed)"
     print(f"(a) one series of {args.rows:,} bars, ns/bar (minor page faults per call)")
     print(f"{'indicator':<10} {'ours':>14} {'TA-Lib':>14} {anchor:>14}  TA-Lib/ours  plta/ours")
@@ -166,6 +227,13 @@ def main() -> None:
         print(
             f"{name:<10} {over:8.2f} {by:8.2f} {ref:12.2f} {other_text}  {ref / by:7.2f}  {ref / over:9.2f}"
         )
+    if not args.no_memory:
+        print(f"\n(c) peak memory the plugin holds during one call, {args.symbols * args.bars:,} bars")
+        print(f"{'call':<20} {'output MB':>10} {'peak MB':>9} {'peak/output':>12}")
+        for name, extra, size in memory(args.symbols, args.bars):
+            print(
+                f"{name:<20} {size / 2**20:10.1f} {max(extra, 0) / 2**20:9.1f} {max(extra, 0) / size:12.2f}"
+            )
     single_ratios = " ".join(f"{name}={ref / ours:.2f}" for name, ours, ref, *_ in single)
     group_ratios = " ".join(f"{name}={ref / by:.2f}" for name, _over, by, ref, _ in group)
     print(f"RATIOS TA-Lib/ours (a) {single_ratios} | (b) TA-Lib loop/by= {group_ratios}")

@@ -3,6 +3,7 @@
 //! `expressions` holds only the `#[polars_expr]` wrappers; the pure kernels live in per-family modules and
 //! know nothing of Polars.
 
+mod alloc;
 pub mod bands;
 mod blocks;
 mod candle_columns;
@@ -24,15 +25,12 @@ pub mod volatility;
 pub mod volume;
 
 use pyo3::prelude::*;
-use pyo3_polars::PolarsAllocator;
-
-#[global_allocator]
-static ALLOC: PolarsAllocator = PolarsAllocator::new();
 
 #[pymodule]
 fn _internal(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("SQLITE_FUNCTIONS", sqlite_read::FUNCTIONS.to_vec())?;
     m.add_function(wrap_pyfunction!(sqlite_read::read_sqlite_bars, m)?)?;
+    m.add_function(wrap_pyfunction!(alloc::allocated_bytes, m)?)?;
     Ok(())
 }
