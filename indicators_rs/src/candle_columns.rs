@@ -11,7 +11,7 @@ use polars::prelude::*;
 use pyo3_polars::export::polars_arrow::bitmap::MutableBitmap;
 
 use crate::candles::Ohlc;
-use crate::grouping::{gather, groups, scatter, Groups};
+use crate::grouping::{gather_into, groups, scatter_into, Groups};
 use crate::segments::{thread_count, MIN_ROWS_PER_THREAD};
 
 /// Names of the four price inputs, in the order the Python wrappers pass them.
@@ -170,14 +170,24 @@ where
             run_pattern(function, bars, &bounds, threads, lookback, &kernel)?
         }
         Groups::Gathered { order, bounds } => {
-            let gathered = prices.map(|column| gather(&order, &column));
-            let bars = Ohlc::new(&gathered[0], &gathered[1], &gathered[2], &gathered[3]);
-            let (out, validity) = run_pattern(function, bars, &bounds, threads, lookback, &kernel)?;
-            let mut scattered = MutableBitmap::from_len_zeroed(n);
-            for (k, &row) in order.iter().enumerate() {
-                scattered.set(row as usize, validity.get(k));
+            // Group by group through scratch columns, so memory stays near the output's size.
+            let mut out = vec![0i32; n];
+            let mut validity = MutableBitmap::from_len_zeroed(n);
+            let mut scratch: [Vec<f64>; 4] = std::array::from_fn(|_| Vec::new());
+            for group in bounds.windows(2) {
+                let rows = &order[group[0]..group[1]];
+                for (column, into) in prices.iter().zip(scratch.iter_mut()) {
+                    gather_into(rows, column, into);
+                }
+                let bars = Ohlc::new(&scratch[0], &scratch[1], &scratch[2], &scratch[3]);
+                let (values, valid) =
+                    run_pattern(function, bars, &[0, rows.len()], 1, lookback, &kernel)?;
+                scatter_into(rows, &values, &mut out);
+                for (k, &row) in rows.iter().enumerate() {
+                    validity.set(row as usize, valid.get(k));
+                }
             }
-            (scatter(&order, &out), scattered)
+            (out, validity)
         }
     };
     let name = inputs[0].name().clone();

@@ -7,9 +7,11 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use polars::prelude::*;
 use pyo3_polars::export::polars_arrow::bitmap::{Bitmap, MutableBitmap};
 
-use crate::grouping::{gather, groups, scatter, Groups};
+use crate::grouping::{gather_into, groups, scatter_into, Groups};
 use crate::recurrence::{self, Recurrence};
-use crate::segments::{push_nan_runs, run_segments, thread_count, Fused, LongOutcome, NanRuns};
+use crate::segments::{
+    push_nan_runs, run_segments, run_valid, thread_count, Fused, LongOutcome, NanRuns,
+};
 
 /// Largest period TA-Lib accepts, in bars.
 pub const MAX_PERIOD: i64 = 100_000;
@@ -194,13 +196,10 @@ where
             let ins: [&[f64]; I] = std::array::from_fn(|k| &values[k][..]);
             run_kernel(function, ins, &bounds, kernel, fused)?
         }
-        Groups::Gathered { order, bounds } => {
-            let gathered: Vec<Vec<f64>> = values.iter().map(|v| gather(&order, v)).collect();
-            let ins: [&[f64]; I] = std::array::from_fn(|k| &gathered[k][..]);
-            let (outs, _) = run_kernel(function, ins, &bounds, kernel, fused)?;
-            drop(gathered);
-            (outs.map(|out| scatter(&order, &out)), None)
-        }
+        Groups::Gathered { order, bounds } => (
+            run_gathered(function, &values, &order, &bounds, kernel)?,
+            None,
+        ),
     };
     let name = inputs[0].name().clone();
     let mut noted = runs.map(|runs| runs.into_iter());
@@ -208,6 +207,48 @@ where
         let runs = noted.as_mut().and_then(Iterator::next);
         into_column(name.clone(), values, runs)
     }))
+}
+
+/// Runs `kernel` group by group when some symbol's rows are spread over the frame: each group's rows are
+/// copied into scratch columns, computed there and written back, so memory stays near the output's size.
+fn run_gathered<const I: usize, const O: usize, K>(
+    function: &str,
+    values: &[Cow<'_, [f64]>],
+    order: &[IdxSize],
+    bounds: &[usize],
+    kernel: &K,
+) -> PolarsResult<[Vec<f64>; O]>
+where
+    K: Fn([&[f64]; I], [&mut [f64]; O]) + Sync,
+{
+    // Every row is written: `order` is a permutation of the rows.
+    let mut outs: [Vec<f64>; O] = std::array::from_fn(|_| output_buffer(order.len()));
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        let mut ins: [Vec<f64>; I] = std::array::from_fn(|_| Vec::new());
+        let mut results: [Vec<f64>; O] = std::array::from_fn(|_| Vec::new());
+        for group in bounds.windows(2) {
+            let rows = &order[group[0]..group[1]];
+            for (column, scratch) in values.iter().zip(ins.iter_mut()) {
+                gather_into(rows, column, scratch);
+            }
+            for scratch in results.iter_mut() {
+                scratch.resize(rows.len(), 0.0);
+            }
+            run_valid(
+                ins.each_ref().map(|c| &c[..]),
+                results.each_mut().map(|c| &mut c[..]),
+                kernel,
+            );
+            for (out, scratch) in outs.iter_mut().zip(&results) {
+                scatter_into(rows, scratch, out);
+            }
+        }
+    }));
+    if result.is_err() {
+        polars_bail!(ComputeError:
+            "{function}: internal error in the indicator kernel; please report it with the input that caused it");
+    }
+    Ok(outs)
 }
 
 /// Kernel outputs, and each one's NaN rows when the walk noted them.

@@ -40,6 +40,15 @@ pub fn groups(function: &str, by: &Series) -> PolarsResult<Groups> {
     if count <= 1 {
         return Ok(Groups::Contiguous(blocks));
     }
+    if count > by.len() / 16 {
+        // Rows interleaved (bars in time order): hash every row rather than copy a key per block.
+        let (group_of_row, groups) = dense_ids(function, by)?;
+        if groups == count {
+            return Ok(Groups::Contiguous(blocks));
+        }
+        drop(blocks);
+        return Ok(gather_rows(&group_of_row, groups));
+    }
     let starts: Vec<IdxSize> = blocks[..count].iter().map(|&b| b as IdxSize).collect();
     let (group_of_block, groups) = dense_ids(function, &by.take_slice(&starts)?)?;
     if groups == count {
@@ -69,18 +78,36 @@ fn gather_blocks(blocks: &[usize], group_of_block: &[u32], groups: usize) -> Gro
     Groups::Gathered { order, bounds }
 }
 
-/// The values of `column` in gathered order.
-pub fn gather<T: Copy>(order: &[IdxSize], column: &[T]) -> Vec<T> {
-    order.iter().map(|&row| column[row as usize]).collect()
+/// Lays the rows out group by group (a counting sort of their group ids), each group in row order.
+fn gather_rows(group_of_row: &[u32], groups: usize) -> Groups {
+    let mut bounds = vec![0usize; groups + 1];
+    for &group in group_of_row {
+        bounds[group as usize + 1] += 1;
+    }
+    for g in 0..groups {
+        bounds[g + 1] += bounds[g];
+    }
+    let mut cursor = bounds[..groups].to_vec();
+    let mut order = vec![0 as IdxSize; group_of_row.len()];
+    for (row, &group) in group_of_row.iter().enumerate() {
+        let at = &mut cursor[group as usize];
+        order[*at] = row as IdxSize;
+        *at += 1;
+    }
+    Groups::Gathered { order, bounds }
 }
 
-/// Puts gathered values back at their frame rows; `order` is a permutation, so every row is written.
-pub fn scatter<T: Copy + Default>(order: &[IdxSize], gathered: &[T]) -> Vec<T> {
-    let mut out = vec![T::default(); gathered.len()];
-    for (&row, &value) in order.iter().zip(gathered) {
+/// Copies the values of `column` at `rows` into `into` (cleared first).
+pub fn gather_into<T: Copy>(rows: &[IdxSize], column: &[T], into: &mut Vec<T>) {
+    into.clear();
+    into.extend(rows.iter().map(|&row| column[row as usize]));
+}
+
+/// Writes `values` back at their frame `rows` of `out`.
+pub fn scatter_into<T: Copy>(rows: &[IdxSize], values: &[T], out: &mut [T]) {
+    for (&row, &value) in rows.iter().zip(values) {
         out[row as usize] = value;
     }
-    out
 }
 
 /// Numbers the distinct keys 0, 1, ... in order of first appearance; returns each row's number and the count.
@@ -164,9 +191,24 @@ mod tests {
         assert_eq!(order, vec![0, 2, 1, 4, 3, 5]);
         assert_eq!(bounds, vec![0, 2, 4, 6]);
         let values = [10, 11, 12, 13, 14, 15];
-        let gathered = gather(&order, &values);
+        let mut gathered = Vec::new();
+        gather_into(&order, &values, &mut gathered);
         assert_eq!(gathered, vec![10, 12, 11, 14, 13, 15]);
-        assert_eq!(scatter(&order, &gathered), values.to_vec());
+        let mut back = [0; 6];
+        scatter_into(&order, &gathered, &mut back);
+        assert_eq!(back, values);
+    }
+
+    #[test]
+    fn interleaved_rows_are_hashed_row_by_row() {
+        let keys: Vec<String> = (0..64).map(|i| format!("S{}", i % 3)).collect();
+        let by = Series::new("symbol".into(), &keys);
+        let Groups::Gathered { order, bounds } = groups("t", &by).unwrap() else {
+            panic!("expected gathered groups");
+        };
+        assert_eq!(bounds, vec![0, 22, 43, 64]);
+        assert!(order[..22].iter().all(|&row| row % 3 == 0));
+        assert!(order[..22].windows(2).all(|w| w[0] < w[1]));
     }
 
     #[test]
