@@ -211,15 +211,8 @@ where
     let mut out = vec![0i32; n];
     let walked = catch_unwind(AssertUnwindSafe(|| {
         if bounds.len() == 2 && threads >= 2 {
-            // One long series: both halves are checked for missing bars side by side, then the pattern
-            // spreads the series over two threads. With a missing bar it goes run by run instead.
-            let half = n / 2;
-            let all_valid = thread::scope(|scope| {
-                let tail = scope.spawn(|| all_bars_valid(&bars.slice(half..n)));
-                let head = all_bars_valid(&bars.slice(0..half));
-                head & tail.join().unwrap_or(false)
-            });
-            if !all_valid {
+            // One long series: with no bar missing, the pattern may spread it over two threads.
+            if !all_bars_valid(&bars) {
                 return walk_segments(bars, &mut out, bounds, 0, lookback, kernel);
             }
             kernel(&bars.splittable(), &mut out);

@@ -15,13 +15,19 @@ pub const LONG_LEGGED_DOJI_LOOKBACK: usize = lookback(&[BODY_DOJI, SHADOW_LONG],
 
 /// `CDLDOJI`: a body no larger than the doji threshold; always 100 (it marks indecision, not a direction).
 pub fn doji(bars: &Ohlc, out: &mut [i32]) {
-    scan(bars, out, DOJI_LOOKBACK, |i, doji: &Total<BodyDoji, 0>| {
-        if bars.body(i) <= doji.average(bars, i) {
-            100
-        } else {
-            0
-        }
-    });
+    scan(
+        bars,
+        out,
+        DOJI_LOOKBACK,
+        #[inline(always)]
+        |i, doji: &Total<BodyDoji, 0>| {
+            if bars.body(i) <= doji.average(bars, i) {
+                100
+            } else {
+                0
+            }
+        },
+    );
 }
 
 /// `CDLDRAGONFLYDOJI`: a doji at the high of the bar with a lower shadow that is not very short; 100.

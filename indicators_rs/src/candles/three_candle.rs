@@ -130,23 +130,29 @@ pub fn three_inside(bars: &Ohlc, out: &mut [i32]) {
 /// outside up, -100 for three outside down.
 pub fn three_outside(bars: &Ohlc, out: &mut [i32]) {
     let (o, c) = (bars.open, bars.close);
-    scan(bars, out, THREE_OUTSIDE_LOOKBACK, |i, (): &()| {
-        let up = bars.is_white(i - 1)
-            && !bars.is_white(i - 2)
-            && c[i - 1] > o[i - 2]
-            && o[i - 1] < c[i - 2]
-            && c[i] > c[i - 1];
-        let down = !bars.is_white(i - 1)
-            && bars.is_white(i - 2)
-            && o[i - 1] > c[i - 2]
-            && c[i - 1] < o[i - 2]
-            && c[i] < c[i - 1];
-        if up || down {
-            bars.color(i - 1) * 100
-        } else {
-            0
-        }
-    });
+    scan(
+        bars,
+        out,
+        THREE_OUTSIDE_LOOKBACK,
+        #[inline(always)]
+        |i, (): &()| {
+            let up = bars.is_white(i - 1)
+                && !bars.is_white(i - 2)
+                && c[i - 1] > o[i - 2]
+                && o[i - 1] < c[i - 2]
+                && c[i] > c[i - 1];
+            let down = !bars.is_white(i - 1)
+                && bars.is_white(i - 2)
+                && o[i - 1] > c[i - 2]
+                && c[i - 1] < o[i - 2]
+                && c[i] < c[i - 1];
+            if up || down {
+                bars.color(i - 1) * 100
+            } else {
+                0
+            }
+        },
+    );
 }
 
 #[cfg(test)]

@@ -58,6 +58,8 @@ impl<S: Setting, const K: usize> Total<S, K> {
 
 /// The totals one pattern keeps: a [`Total`], or a tuple of them.
 pub trait Totals: Copy {
+    /// Whether there is nothing to slide (a pattern without totals, whose rule alone sets its speed).
+    const NONE: bool = false;
     /// Every total summed up to bar `start`.
     fn start(bars: &Ohlc, start: usize) -> Self;
     /// Slides every total after bar `i`.
@@ -65,6 +67,7 @@ pub trait Totals: Copy {
 }
 
 impl Totals for () {
+    const NONE: bool = true;
     #[inline(always)]
     fn start(_: &Ohlc, _: usize) -> Self {}
     #[inline(always)]
@@ -122,7 +125,8 @@ where
         return;
     }
     let mut totals = T::start(bars, lookback);
-    if !bars.split || n - lookback < 2 * MIN_ROWS_PER_THREAD {
+    // A pattern without totals is a cheap rule over bars read once: a second thread does not pay.
+    if T::NONE || !bars.split || n - lookback < 2 * MIN_ROWS_PER_THREAD {
         walk(bars, out, lookback, n, 0, &mut totals, &rule);
         return;
     }
@@ -152,7 +156,8 @@ fn walk<T: Totals, F>(
 ) where
     F: Fn(usize, &T) -> i32,
 {
-    for (i, o) in (from..to).zip(&mut out[from - offset..to - offset]) {
+    for (k, o) in out[from - offset..to - offset].iter_mut().enumerate() {
+        let i = from + k;
         *o = rule(i, totals);
         totals.advance(bars, i);
     }
@@ -196,10 +201,16 @@ mod tests {
         let cols = bars_from(&[(1.0, 2.0, 0.0, 1.5); 12]);
         let bars = Ohlc::new(&cols[0], &cols[1], &cols[2], &cols[3]);
         let mut out = [7; 12];
-        scan(&bars, &mut out, 10, |i, doji: &Total<BodyDoji, 0>| {
-            assert_eq!(doji.total(), 20.0);
-            i as i32
-        });
+        scan(
+            &bars,
+            &mut out,
+            10,
+            #[inline(always)]
+            |i, doji: &Total<BodyDoji, 0>| {
+                assert_eq!(doji.total(), 20.0);
+                i as i32
+            },
+        );
         assert_eq!(out, [7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 10, 11]);
         let short = Ohlc::new(&cols[0][..2], &cols[1][..2], &cols[2][..2], &cols[3][..2]);
         let mut out = [7; 2];

@@ -29,18 +29,24 @@ pub const KICKING_LOOKBACK: usize = lookback(&[BODY_LONG, SHADOW_VERY_SHORT], 1)
 /// avoids unpredictable branches (the result is the same).
 pub fn engulfing(bars: &Ohlc, out: &mut [i32]) {
     let (o, c) = (bars.open, bars.close);
-    scan(bars, out, ENGULFING_LOOKBACK, |i, (): &()| {
-        let (white, prior_white) = (bars.is_white(i), bars.is_white(i - 1));
-        let white_engulfs_black = white
-            & !prior_white
-            & ((c[i] >= o[i - 1]) & (o[i] < c[i - 1]) | (c[i] > o[i - 1]) & (o[i] <= c[i - 1]));
-        let black_engulfs_white = !white
-            & prior_white
-            & ((o[i] >= c[i - 1]) & (c[i] < o[i - 1]) | (o[i] > c[i - 1]) & (c[i] <= o[i - 1]));
-        let strict = (o[i] != c[i - 1]) & (c[i] != o[i - 1]);
-        let size = if strict { 100 } else { 80 };
-        i32::from(white_engulfs_black | black_engulfs_white) * bars.color(i) * size
-    });
+    scan(
+        bars,
+        out,
+        ENGULFING_LOOKBACK,
+        #[inline(always)]
+        |i, (): &()| {
+            let (white, prior_white) = (bars.is_white(i), bars.is_white(i - 1));
+            let white_engulfs_black = white
+                & !prior_white
+                & ((c[i] >= o[i - 1]) & (o[i] < c[i - 1]) | (c[i] > o[i - 1]) & (o[i] <= c[i - 1]));
+            let black_engulfs_white = !white
+                & prior_white
+                & ((o[i] >= c[i - 1]) & (c[i] < o[i - 1]) | (o[i] > c[i - 1]) & (c[i] <= o[i - 1]));
+            let strict = (o[i] != c[i - 1]) & (c[i] != o[i - 1]);
+            let size = if strict { 100 } else { 80 };
+            i32::from(white_engulfs_black | black_engulfs_white) * bars.color(i) * size
+        },
+    );
 }
 
 /// The harami test shared by [`harami`] and [`harami_cross`]: ±100 when the second body sits strictly
