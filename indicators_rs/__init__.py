@@ -12,9 +12,10 @@ complete bars is computed on its own, exactly as TA-Lib would compute that run a
 restarts after a gap, and the rows inside a gap and inside each warm-up are null. A frame that is empty, or
 shorter than the warm-up, gives an empty or all-null result; so does a column of dtype Null.
 
-Per symbol, use ``.over("symbol")``, or ``by="symbol"`` on data sorted by symbol: the plugin then walks
-each symbol's block itself in one call, on all cores. The single-series functions are also an expression
-namespace once this module is imported: ``pl.col("close").ta.sma(20)``.
+Per symbol, use ``.over("symbol")`` (or ``by="symbol"``, the same grouping): the plugin groups the rows
+itself in one call, on all cores, whatever the row order; Polars' own window machinery is used only with
+``order_by`` or another ``mapping_strategy``. The single-series functions are also an expression namespace
+once this module is imported: ``pl.col("close").ta.sma(20)``.
 """
 
 from __future__ import annotations
