@@ -101,9 +101,8 @@ fn output_buffer(n: usize) -> Vec<f64> {
 /// Runs `kernel` over the first `I` inputs, cast to Float64, and returns `O` Float64 columns.
 ///
 /// An extra last input is the `by` column: each group of equal keys is then computed on its own, in row
-/// order, as `.over` would (see `grouping`). Bars
-/// where any input is null or non-finite are missing bars (see `segments`). A panic in a kernel becomes a
-/// Polars error instead of crossing into Python.
+/// order, as `.over` would (see `grouping`). Bars where any input is null or non-finite are missing bars
+/// (see `segments`). A panic in a kernel becomes a Polars error instead of crossing into Python.
 pub fn compute<const I: usize, const O: usize, K>(
     function: &str,
     inputs: &[Series],
@@ -161,6 +160,7 @@ where
     compute_with(function, inputs, &kernel, fused)
 }
 
+/// [`compute`] with the kernel's fused ways to run, when it has them (see `segments::Fused`).
 fn compute_with<const I: usize, const O: usize, K>(
     function: &str,
     inputs: &[Series],
