@@ -10,7 +10,7 @@ use std::thread;
 use polars::prelude::*;
 use polars::series::IsSorted;
 
-use crate::segments::{thread_count, MIN_ROWS_PER_THREAD};
+use crate::segments::{join_all, thread_count, MIN_ROWS_PER_THREAD};
 
 /// Start rows of each block of equal consecutive keys in `by`, followed by its length.
 pub(crate) fn segment_bounds(function: &str, by: &Series) -> PolarsResult<Vec<usize>> {
@@ -128,13 +128,7 @@ where
                 scope.spawn(move || starts_in(from, to))
             })
             .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
+        join_all(handles)
     });
     bounds.extend(shares.into_iter().flatten());
     bounds

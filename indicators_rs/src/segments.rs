@@ -227,13 +227,7 @@ where
             }));
             offset += rows;
         }
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
+        join_all(handles)
     });
     let mut runs: [NanRuns; O] = std::array::from_fn(|_| Vec::new());
     for block in blocks {
@@ -342,6 +336,17 @@ pub fn push_nan_runs(values: &[f64], base: usize, runs: &mut NanRuns) {
         runs.push(base + start..base + start + len);
         i = start + len;
     }
+}
+
+/// The results of scoped threads, in order; a thread's panic goes on unwinding here.
+pub fn join_all<T>(handles: Vec<thread::ScopedJoinHandle<'_, T>>) -> Vec<T> {
+    handles
+        .into_iter()
+        .map(|h| {
+            h.join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })
+        .collect()
 }
 
 /// Threads to spread a grouped call over: `POLARS_MAX_THREADS` when set, else the available cores.
