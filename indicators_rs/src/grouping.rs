@@ -35,19 +35,23 @@ impl Groups {
 ///
 /// Only the first key of each block of equal consecutive keys is hashed, so sorted data costs one scan.
 pub fn groups(function: &str, by: &Series) -> PolarsResult<Groups> {
-    let blocks = segment_bounds(function, by)?;
+    let n = by.len();
+    let Some(blocks) = segment_bounds(function, by, (n / 16).max(16))? else {
+        // Rows interleaved (bars in time order): every row is hashed instead.
+        let (group_of_row, groups) = dense_ids(function, by)?;
+        let changes = group_of_row.windows(2).filter(|w| w[0] != w[1]).count();
+        if changes + 1 == groups {
+            // Still one block per group, only very many of them.
+            let mut bounds = vec![0];
+            bounds.extend((1..n).filter(|&i| group_of_row[i] != group_of_row[i - 1]));
+            bounds.push(n);
+            return Ok(Groups::Contiguous(bounds));
+        }
+        return Ok(gather_rows(&group_of_row, groups));
+    };
     let count = blocks.len().saturating_sub(1);
     if count <= 1 {
         return Ok(Groups::Contiguous(blocks));
-    }
-    if count > by.len() / 16 {
-        // Rows interleaved (bars in time order): hash every row rather than copy a key per block.
-        let (group_of_row, groups) = dense_ids(function, by)?;
-        if groups == count {
-            return Ok(Groups::Contiguous(blocks));
-        }
-        drop(blocks);
-        return Ok(gather_rows(&group_of_row, groups));
     }
     let starts: Vec<IdxSize> = blocks[..count].iter().map(|&b| b as IdxSize).collect();
     let (group_of_block, groups) = dense_ids(function, &by.take_slice(&starts)?)?;
