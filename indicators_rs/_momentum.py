@@ -26,7 +26,8 @@ def rsi(real: IntoExpr, timeperiod: int = 14, *, by: IntoExpr | None = None) -> 
         Number of bars, from 2 to 100000 (TA-Lib's range); TA-Lib's default 14.
     by
         Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
-        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
+        order, in one call (over all cores when each symbol's rows are contiguous); the same result as
+        ``.over(by)``, which routes here when the inputs and keys are plain columns.
 
     Returns
     -------
@@ -79,7 +80,8 @@ def macd(
         Number of bars, from 1 to 100000 (TA-Lib's range); TA-Lib's default 9.
     by
         Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
-        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
+        order, in one call (over all cores when each symbol's rows are contiguous); the same result as
+        ``.over(by)``, which routes here when the inputs and keys are plain columns.
 
     Returns
     -------
@@ -126,7 +128,8 @@ def macdfix(real: IntoExpr, signalperiod: int = 9, *, by: IntoExpr | None = None
         Number of bars, from 1 to 100000 (TA-Lib's range); TA-Lib's default 9.
     by
         Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
-        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
+        order, in one call (over all cores when each symbol's rows are contiguous); the same result as
+        ``.over(by)``, which routes here when the inputs and keys are plain columns.
 
     Returns
     -------
@@ -165,7 +168,8 @@ def mom(real: IntoExpr, timeperiod: int = 10, *, by: IntoExpr | None = None) -> 
         Number of bars, from 1 to 100000 (TA-Lib's range); TA-Lib's default 10.
     by
         Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
-        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
+        order, in one call (over all cores when each symbol's rows are contiguous); the same result as
+        ``.over(by)``, which routes here when the inputs and keys are plain columns.
 
     Returns
     -------
@@ -207,7 +211,8 @@ def roc(real: IntoExpr, timeperiod: int = 10, *, by: IntoExpr | None = None) -> 
         Number of bars, from 1 to 100000 (TA-Lib's range); TA-Lib's default 10.
     by
         Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
-        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
+        order, in one call (over all cores when each symbol's rows are contiguous); the same result as
+        ``.over(by)``, which routes here when the inputs and keys are plain columns.
 
     Returns
     -------
@@ -255,7 +260,8 @@ def apo(
         TA-Lib moving-average type: 0 SMA, 1 EMA, 2 WMA, 3 DEMA, 4 TEMA, 5 TRIMA, 6 KAMA; default 1.
     by
         Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
-        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
+        order, in one call (over all cores when each symbol's rows are contiguous); the same result as
+        ``.over(by)``, which routes here when the inputs and keys are plain columns.
 
     Returns
     -------
@@ -306,7 +312,8 @@ def ppo(
         TA-Lib moving-average type: 0 SMA, 1 EMA, 2 WMA, 3 DEMA, 4 TEMA, 5 TRIMA, 6 KAMA; default 1.
     by
         Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
-        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
+        order, in one call (over all cores when each symbol's rows are contiguous); the same result as
+        ``.over(by)``, which routes here when the inputs and keys are plain columns.
 
     Returns
     -------

@@ -26,7 +26,8 @@ def sma(real: IntoExpr, timeperiod: int = 30, *, by: IntoExpr | None = None) -> 
         Number of bars, from 1 to 100000 (TA-Lib's range); TA-Lib's default 30.
     by
         Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
-        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
+        order, in one call (over all cores when each symbol's rows are contiguous); the same result as
+        ``.over(by)``, which routes here when the inputs and keys are plain columns.
 
     Returns
     -------
@@ -69,7 +70,8 @@ def ema(real: IntoExpr, timeperiod: int = 30, *, by: IntoExpr | None = None) -> 
         Number of bars, from 1 to 100000 (TA-Lib's range); TA-Lib's default 30.
     by
         Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
-        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
+        order, in one call (over all cores when each symbol's rows are contiguous); the same result as
+        ``.over(by)``, which routes here when the inputs and keys are plain columns.
 
     Returns
     -------
@@ -112,7 +114,8 @@ def wma(real: IntoExpr, timeperiod: int = 30, *, by: IntoExpr | None = None) -> 
         Number of bars, from 1 to 100000 (TA-Lib's range); TA-Lib's default 30.
     by
         Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
-        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
+        order, in one call (over all cores when each symbol's rows are contiguous); the same result as
+        ``.over(by)``, which routes here when the inputs and keys are plain columns.
 
     Returns
     -------
@@ -155,7 +158,8 @@ def dema(real: IntoExpr, timeperiod: int = 30, *, by: IntoExpr | None = None) ->
         Number of bars, from 1 to 100000 (TA-Lib's range); TA-Lib's default 30.
     by
         Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
-        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
+        order, in one call (over all cores when each symbol's rows are contiguous); the same result as
+        ``.over(by)``, which routes here when the inputs and keys are plain columns.
 
     Returns
     -------
@@ -198,7 +202,8 @@ def tema(real: IntoExpr, timeperiod: int = 30, *, by: IntoExpr | None = None) ->
         Number of bars, from 1 to 100000 (TA-Lib's range); TA-Lib's default 30.
     by
         Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
-        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
+        order, in one call (over all cores when each symbol's rows are contiguous); the same result as
+        ``.over(by)``, which routes here when the inputs and keys are plain columns.
 
     Returns
     -------
@@ -241,7 +246,8 @@ def trima(real: IntoExpr, timeperiod: int = 30, *, by: IntoExpr | None = None) -
         Number of bars, from 1 to 100000 (TA-Lib's range); TA-Lib's default 30.
     by
         Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
-        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
+        order, in one call (over all cores when each symbol's rows are contiguous); the same result as
+        ``.over(by)``, which routes here when the inputs and keys are plain columns.
 
     Returns
     -------
@@ -284,7 +290,8 @@ def kama(real: IntoExpr, timeperiod: int = 30, *, by: IntoExpr | None = None) ->
         Number of bars, from 1 to 100000 (TA-Lib's range); TA-Lib's default 30.
     by
         Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
-        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
+        order, in one call (over all cores when each symbol's rows are contiguous); the same result as
+        ``.over(by)``, which routes here when the inputs and keys are plain columns.
 
     Returns
     -------
@@ -340,7 +347,8 @@ def bbands(
         TA-Lib moving-average type: 0 SMA, 1 EMA, 2 WMA, 3 DEMA, 4 TEMA, 5 TRIMA, 6 KAMA; default 0.
     by
         Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
-        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
+        order, in one call (over all cores when each symbol's rows are contiguous); the same result as
+        ``.over(by)``, which routes here when the inputs and keys are plain columns.
 
     Returns
     -------

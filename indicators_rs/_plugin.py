@@ -92,9 +92,11 @@ class IndicatorExpr(pl.Expr):
     Inside ``.over`` Polars calls a plugin once per group, gathering each group's rows before the call and
     scattering the results after it; that costs more than the indicator itself. The plugin groups rows
     itself when given the keys (``by=``), with the same semantics (each key's rows in row order, nulls a
-    group of their own) and the same values, on all cores. So ``.over`` with plain partition keys routes
-    there; with ``order_by`` or another ``mapping_strategy`` it is Polars' own ``.over``. The routing
-    survives ``.alias``; any other method gives a plain expression.
+    group of their own) and the same values, on all cores. So ``.over`` routes there when every input and
+    every key is a plain column: the inputs are then the same whether taken per group or whole. An input
+    such as ``pl.col("close").diff()`` or another indicator must be computed per group too, and a key may
+    be an expression of another length, so those, ``order_by`` and other ``mapping_strategy`` values get
+    Polars' own ``.over``. The routing survives ``.alias``; any other method gives a plain expression.
     """
 
     _grouped: Callable[[GroupKeys], pl.Expr]
@@ -106,10 +108,13 @@ class IndicatorExpr(pl.Expr):
         out._grouped = grouped
         return out
 
-    def alias(self, name: str) -> IndicatorExpr:
+    def alias(self, name: str) -> pl.Expr:
         """Rename the expression, keeping the one-call ``.over``; see :meth:`polars.Expr.alias`."""
-        grouped = self._grouped
-        return IndicatorExpr.wrap(super().alias(name), lambda keys: grouped(keys).alias(name))
+        renamed = super().alias(name)
+        grouped: Callable[[GroupKeys], pl.Expr] | None = getattr(self, "_grouped", None)
+        if grouped is None:  # e.g. after pickling, which keeps only the Polars expression
+            return renamed
+        return IndicatorExpr.wrap(renamed, lambda keys: grouped(keys).alias(name))
 
     def over(
         self,
@@ -123,7 +128,8 @@ class IndicatorExpr(pl.Expr):
         """Compute per group of ``partition_by``; see :meth:`polars.Expr.over` (same result, one call)."""
         keys = [*key_list(partition_by), *more_exprs]
         grouped: Callable[[GroupKeys], pl.Expr] | None = getattr(self, "_grouped", None)
-        if keys and grouped is not None and order_by is None and mapping_strategy == "group_to_rows":
+        plain = order_by is None and mapping_strategy == "group_to_rows"
+        if grouped is not None and plain and keys and all(is_column(key) for key in keys):
             return grouped(keys)
         return super().over(
             partition_by,
@@ -135,17 +141,23 @@ class IndicatorExpr(pl.Expr):
         )
 
 
+def is_column(value: IntoExpr) -> bool:
+    """Whether ``value`` names exactly one column of the frame, as is: a name or ``pl.col(name)``."""
+    return isinstance(value, str) or (isinstance(value, pl.Expr) and value.meta.is_column())
+
+
 def plugin_expr(
     function: str,
     inputs: Sequence[IntoExpr],
     kwargs: dict[str, int | float] | None = None,
     by: IntoExpr | Iterable[IntoExpr] | None = None,
     name: str | None = None,
-) -> IndicatorExpr:
+) -> pl.Expr:
     """The plugin expression for ``function`` on ``inputs``, grouped by ``by`` when given, named ``name``.
 
-    ``.over(keys)`` on it adds ``keys`` to ``by``: rows grouped by ``by`` within each ``keys`` group are
-    exactly the rows grouped by both.
+    When every input and ``by`` key is a plain column it is an :class:`IndicatorExpr`, whose ``.over(keys)``
+    adds ``keys`` to ``by``: rows grouped by ``by`` within each ``keys`` group are exactly the rows grouped
+    by both.
     """
     given = key_list(by)
 
@@ -160,7 +172,10 @@ def plugin_expr(
         )
         return expr if name is None else expr.alias(name)
 
-    return IndicatorExpr.wrap(build([]), build)
+    expr = build([])
+    if not all(is_column(value) for value in [*inputs, *given]):
+        return expr  # its inputs must be computed per group too: Polars' own .over does that
+    return IndicatorExpr.wrap(expr, build)
 
 
 def call(
@@ -168,6 +183,6 @@ def call(
     inputs: Sequence[IntoExpr],
     kwargs: dict[str, int | float] | None = None,
     by: IntoExpr | Iterable[IntoExpr] | None = None,
-) -> IndicatorExpr:
+) -> pl.Expr:
     """The plugin expression for ``function``, named after its first input; see :func:`plugin_expr`."""
     return plugin_expr(function, inputs, kwargs, by)

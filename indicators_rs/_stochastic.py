@@ -49,7 +49,8 @@ def stoch(
         TA-Lib moving-average type: 0 SMA, 1 EMA, 2 WMA, 3 DEMA, 4 TEMA, 5 TRIMA, 6 KAMA; default 0.
     by
         Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
-        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
+        order, in one call (over all cores when each symbol's rows are contiguous); the same result as
+        ``.over(by)``, which routes here when the inputs and keys are plain columns.
 
     Returns
     -------
@@ -126,7 +127,8 @@ def stochf(
         TA-Lib moving-average type: 0 SMA, 1 EMA, 2 WMA, 3 DEMA, 4 TEMA, 5 TRIMA, 6 KAMA; default 0.
     by
         Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
-        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
+        order, in one call (over all cores when each symbol's rows are contiguous); the same result as
+        ``.over(by)``, which routes here when the inputs and keys are plain columns.
 
     Returns
     -------
@@ -192,7 +194,8 @@ def stochrsi(
         TA-Lib moving-average type: 0 SMA, 1 EMA, 2 WMA, 3 DEMA, 4 TEMA, 5 TRIMA, 6 KAMA; default 0.
     by
         Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
-        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
+        order, in one call (over all cores when each symbol's rows are contiguous); the same result as
+        ``.over(by)``, which routes here when the inputs and keys are plain columns.
 
     Returns
     -------
@@ -254,7 +257,8 @@ def willr(
         Number of bars, from 2 to 100000 (TA-Lib's range); TA-Lib's default 14.
     by
         Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
-        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
+        order, in one call (over all cores when each symbol's rows are contiguous); the same result as
+        ``.over(by)``, which routes here when the inputs and keys are plain columns.
 
     Returns
     -------
@@ -301,7 +305,8 @@ def aroon(high: IntoExpr, low: IntoExpr, timeperiod: int = 14, *, by: IntoExpr |
         Number of bars, from 2 to 100000 (TA-Lib's range); TA-Lib's default 14.
     by
         Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
-        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
+        order, in one call (over all cores when each symbol's rows are contiguous); the same result as
+        ``.over(by)``, which routes here when the inputs and keys are plain columns.
 
     Returns
     -------
@@ -347,7 +352,8 @@ def aroonosc(high: IntoExpr, low: IntoExpr, timeperiod: int = 14, *, by: IntoExp
         Number of bars, from 2 to 100000 (TA-Lib's range); TA-Lib's default 14.
     by
         Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
-        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
+        order, in one call (over all cores when each symbol's rows are contiguous); the same result as
+        ``.over(by)``, which routes here when the inputs and keys are plain columns.
 
     Returns
     -------

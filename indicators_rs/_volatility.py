@@ -32,7 +32,8 @@ def atr(
         Number of bars, from 1 to 100000 (TA-Lib's range); TA-Lib's default 14.
     by
         Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
-        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
+        order, in one call (over all cores when each symbol's rows are contiguous); the same result as
+        ``.over(by)``, which routes here when the inputs and keys are plain columns.
 
     Returns
     -------
@@ -82,7 +83,8 @@ def natr(
         Number of bars, from 1 to 100000 (TA-Lib's range); TA-Lib's default 14.
     by
         Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
-        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
+        order, in one call (over all cores when each symbol's rows are contiguous); the same result as
+        ``.over(by)``, which routes here when the inputs and keys are plain columns.
 
     Returns
     -------
@@ -129,7 +131,8 @@ def trange(high: IntoExpr, low: IntoExpr, close: IntoExpr, *, by: IntoExpr | Non
 
     by
         Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
-        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
+        order, in one call (over all cores when each symbol's rows are contiguous); the same result as
+        ``.over(by)``, which routes here when the inputs and keys are plain columns.
 
     Returns
     -------

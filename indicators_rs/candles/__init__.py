@@ -149,7 +149,8 @@ def all_patterns(
         Price columns, as names or expressions; any numeric dtype (computed in Float64).
     by
         Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
-        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
+        order, in one call (over all cores when each symbol's rows are contiguous); the same result as
+        ``.over(by)``, which routes here when the inputs and keys are plain columns.
     over
         The same grouping spelled as ``pattern.over(over)`` for each pattern (it routes to ``by``).
 

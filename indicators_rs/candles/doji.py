@@ -29,7 +29,8 @@ def cdldoji(
         Price columns, as names or expressions; any numeric dtype (computed in Float64).
     by
         Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
-        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
+        order, in one call (over all cores when each symbol's rows are contiguous); the same result as
+        ``.over(by)``, which routes here when the inputs and keys are plain columns.
 
     Returns
     -------
@@ -66,7 +67,8 @@ def cdldragonflydoji(
         Price columns, as names or expressions; any numeric dtype (computed in Float64).
     by
         Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
-        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
+        order, in one call (over all cores when each symbol's rows are contiguous); the same result as
+        ``.over(by)``, which routes here when the inputs and keys are plain columns.
 
     Returns
     -------
@@ -103,7 +105,8 @@ def cdlgravestonedoji(
         Price columns, as names or expressions; any numeric dtype (computed in Float64).
     by
         Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
-        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
+        order, in one call (over all cores when each symbol's rows are contiguous); the same result as
+        ``.over(by)``, which routes here when the inputs and keys are plain columns.
 
     Returns
     -------
@@ -140,7 +143,8 @@ def cdllongleggeddoji(
         Price columns, as names or expressions; any numeric dtype (computed in Float64).
     by
         Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
-        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
+        order, in one call (over all cores when each symbol's rows are contiguous); the same result as
+        ``.over(by)``, which routes here when the inputs and keys are plain columns.
 
     Returns
     -------

@@ -29,7 +29,8 @@ def cdlengulfing(
         Price columns, as names or expressions; any numeric dtype (computed in Float64).
     by
         Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
-        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
+        order, in one call (over all cores when each symbol's rows are contiguous); the same result as
+        ``.over(by)``, which routes here when the inputs and keys are plain columns.
 
     Returns
     -------
@@ -67,7 +68,8 @@ def cdlharami(
         Price columns, as names or expressions; any numeric dtype (computed in Float64).
     by
         Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
-        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
+        order, in one call (over all cores when each symbol's rows are contiguous); the same result as
+        ``.over(by)``, which routes here when the inputs and keys are plain columns.
 
     Returns
     -------
@@ -104,7 +106,8 @@ def cdlharamicross(
         Price columns, as names or expressions; any numeric dtype (computed in Float64).
     by
         Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
-        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
+        order, in one call (over all cores when each symbol's rows are contiguous); the same result as
+        ``.over(by)``, which routes here when the inputs and keys are plain columns.
 
     Returns
     -------
@@ -142,7 +145,8 @@ def cdlpiercing(
         Price columns, as names or expressions; any numeric dtype (computed in Float64).
     by
         Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
-        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
+        order, in one call (over all cores when each symbol's rows are contiguous); the same result as
+        ``.over(by)``, which routes here when the inputs and keys are plain columns.
 
     Returns
     -------
@@ -183,7 +187,8 @@ def cdldarkcloudcover(
         TA-Lib's default 0.5.
     by
         Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
-        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
+        order, in one call (over all cores when each symbol's rows are contiguous); the same result as
+        ``.over(by)``, which routes here when the inputs and keys are plain columns.
 
     Returns
     -------
@@ -219,7 +224,8 @@ def cdlkicking(
         Price columns, as names or expressions; any numeric dtype (computed in Float64).
     by
         Optional symbol column (or list of columns): each symbol's rows are computed on their own, in row
-        order, in one call over all cores; the same result as ``.over(by)``, which routes here.
+        order, in one call (over all cores when each symbol's rows are contiguous); the same result as
+        ``.over(by)``, which routes here when the inputs and keys are plain columns.
 
     Returns
     -------

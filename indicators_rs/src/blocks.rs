@@ -119,10 +119,10 @@ where
         let mut starts = Vec::new();
         for i in from.max(1)..to {
             if !same(i - 1, i) {
+                starts.push(i);
                 if starts.len() >= cap {
                     return None;
                 }
-                starts.push(i);
             }
         }
         Some(starts)
@@ -144,7 +144,7 @@ where
     let mut bounds = vec![0];
     for share in shares {
         bounds.extend(share?);
-        if bounds.len() > cap.saturating_add(1) {
+        if bounds.len() > cap {
             return None;
         }
     }
@@ -159,10 +159,10 @@ fn generic_bounds(function: &str, by: &Series, cap: usize) -> PolarsResult<Optio
     let mut bounds = vec![0];
     for (i, flag) in changed.iter().enumerate().skip(1) {
         if flag.unwrap_or(false) {
+            bounds.push(i);
             if bounds.len() > cap {
                 return Ok(None);
             }
-            bounds.push(i);
         }
     }
     bounds.push(by.len());

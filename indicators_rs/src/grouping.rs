@@ -155,10 +155,16 @@ fn dense_ids(function: &str, keys: &Series) -> PolarsResult<(Vec<u32>, usize)> {
         dtype if dtype.is_integer() => dense(keys.cast(&DataType::Int128)?.i128()?.iter()),
         DataType::Struct(_) => {
             let rows = keys.struct_()?;
-            let mut ids = dense_ids(function, &keys.is_null().into_series())?.0;
+            let null: Vec<bool> = keys.is_null().iter().map(|v| v.unwrap_or(false)).collect();
+            let mut ids = vec![0u32; keys.len()];
             for field in rows.fields_as_series() {
                 let (field_ids, _) = dense_ids(function, &field)?;
-                ids = dense(ids.iter().zip(&field_ids)).0;
+                // A null row is one group whatever its fields hold.
+                let field_ids = field_ids
+                    .iter()
+                    .zip(&null)
+                    .map(|(&id, &n)| if n { u32::MAX } else { id });
+                ids = dense(ids.iter().copied().zip(field_ids)).0;
             }
             let count = ids.iter().max().map_or(0, |&m| m as usize + 1);
             (ids, count)

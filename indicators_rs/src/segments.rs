@@ -136,8 +136,8 @@ fn split_outputs<'a, const O: usize>(
     (heads, tails)
 }
 
-/// How one long series runs on several threads: it computes the whole series when no bar is missing and
-/// returns true, or returns false (outputs unspecified) when some bar is missing.
+/// A fused way to run a kernel over one series (see [`Fused`]): it computes the whole series and reports
+/// its NaN rows when it knows them, or reports a missing bar (outputs unspecified).
 pub type LongRun<'a, const I: usize, const O: usize> =
     &'a (dyn Fn([&[f64]; I], [&mut [f64]; O]) -> LongOutcome<O> + Sync);
 

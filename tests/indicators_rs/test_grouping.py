@@ -130,6 +130,11 @@ def test_a_struct_key_groups_like_polars_over() -> None:
     )
     expr = ta.atr("high", "low", "close", 4)
     assert_frame_equal(frame.select(expr.over("key")), frame.select(native_over(expr, "key")))
+    # Null struct rows are one group, whatever their fields hold underneath.
+    keys = pl.Series("key", [{"s": "A", "v": k % 3} for k in range(frame.height)])
+    nulls = pl.Series([k % 7 == 0 for k in range(frame.height)])
+    frame = frame.with_columns(key=pl.when(nulls).then(None).otherwise(keys))
+    assert_frame_equal(frame.select(expr.over("key")), frame.select(native_over(expr, "key")))
 
 
 def test_a_key_of_an_unsupported_dtype_names_the_fix() -> None:
@@ -154,3 +159,34 @@ def test_all_patterns_over_equals_polars_over_on_interleaved_symbols() -> None:
     native = frame.select([native_over(expr, "symbol") for expr in ta.all_patterns()])
     assert_frame_equal(routed, native)
     assert_frame_equal(frame.select(ta.all_patterns(by="symbol")), native)
+
+
+def test_inputs_that_are_not_plain_columns_get_polars_over_so_they_are_computed_per_symbol_too() -> None:
+    frame = interleaved_bars()
+    cases = [
+        ta.sma(pl.col("close").diff(), 3),
+        ta.ema(ta.rsi("close", 5), 4),
+        ta.atr("high", "low", pl.col("close").shift(1).fill_null(strategy="forward")),
+        ta.cdlhammer(pl.col("open") - pl.col("open").mean(), "high", "low", "close"),
+    ]
+    for expr in cases:
+        assert ".over(" in str(expr.over("symbol"))
+        assert_frame_equal(frame.select(expr.over("symbol")), frame.select(native_over(expr, "symbol")))
+
+
+def test_keys_that_are_not_one_plain_column_get_polars_over() -> None:
+    frame = interleaved_bars().with_columns(venue=pl.col("t") % 2)
+    expr = ta.rsi("close", 5)
+    for key in (pl.col("symbol").fill_null("none"), pl.col("venue") * 2, pl.lit("all")):
+        routed = expr.over(key)
+        assert ".over(" in str(routed)
+        assert_frame_equal(frame.select(routed), frame.select(pl.Expr.over(expr, key)))
+
+
+def test_a_pickled_indicator_still_aliases_and_overs() -> None:
+    import pickle
+
+    frame = interleaved_bars()
+    restored = pickle.loads(pickle.dumps(ta.rsi("close", 5)))
+    result = frame.select(restored.alias("rsi").over("symbol"))
+    assert_frame_equal(result, frame.select(native_over(ta.rsi("close", 5), "symbol").alias("rsi")))
