@@ -244,11 +244,14 @@ where
             }
         }
     }));
-    if result.is_err() {
-        polars_bail!(ComputeError:
-            "{function}: internal error in the indicator kernel; please report it with the input that caused it");
-    }
+    result.map_err(|_| kernel_panicked(function))?;
     Ok(outs)
+}
+
+/// The error a kernel's panic becomes.
+fn kernel_panicked(function: &str) -> PolarsError {
+    polars_err!(ComputeError:
+        "{function}: internal error in the indicator kernel; please report it with the input that caused it")
 }
 
 /// Kernel outputs, and each one's NaN rows when the walk noted them.
@@ -272,10 +275,7 @@ where
         let outs_mut = outs.each_mut().map(|o| &mut o[..]);
         run_segments(ins, outs_mut, bounds, thread_count(), kernel, fused)
     }));
-    let Ok(runs) = result else {
-        polars_bail!(ComputeError:
-            "{function}: internal error in the indicator kernel; please report it with the input that caused it");
-    };
+    let runs = result.map_err(|_| kernel_panicked(function))?;
     Ok((outs, runs))
 }
 

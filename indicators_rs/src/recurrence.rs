@@ -216,7 +216,9 @@ where
 {
     let n = ins.first().map_or(0, |c| c.len());
     if n <= r.lookback() {
-        run(r, ins, outs);
+        for out in outs.iter_mut() {
+            out.fill(f64::NAN);
+        }
         let seen = Seen {
             missing: !all_valid(&ins, 0, n),
             nan: true,
@@ -228,23 +230,15 @@ where
     outcome(seed.and(seen), r.lookback(), n)
 }
 
-/// Runs the kernel over one run of valid bars on the calling thread.
+/// Runs the kernel over one run of valid bars on the calling thread (its checks' findings unused).
 pub fn run<R, const I: usize, const O: usize, const S: usize>(
     r: &R,
     ins: [&[f64]; I],
-    mut outs: [&mut [f64]; O],
+    outs: [&mut [f64]; O],
 ) where
     R: Recurrence<I, O, S>,
 {
-    let n = ins.first().map_or(0, |c| c.len());
-    if n <= r.lookback() {
-        for out in outs.iter_mut() {
-            out.fill(f64::NAN);
-        }
-        return;
-    }
-    let mut state = r.seed(ins, outs.each_mut().map(|o| &mut **o));
-    steps(r, &mut state, ins, &mut outs, (r.lookback() + 1, n), 0);
+    run_checked(r, ins, outs);
 }
 
 /// Whether a series of `n` rows is long enough to be worth splitting over two threads.

@@ -441,24 +441,20 @@ mod tests {
         let mut close = vec![1.0; n];
         let volume = vec![1.0; n];
         let mut out = vec![0.0; n];
-        run_segments(
-            [&close, &volume],
-            [&mut out],
-            &[0, n],
-            2,
-            &run_lengths,
-            Fused::default(),
-        );
+        let run = |close: &[f64], out: &mut [f64]| {
+            run_segments(
+                [close, &volume],
+                [out],
+                &[0, n],
+                2,
+                &run_lengths,
+                Fused::default(),
+            )
+        };
+        run(&close, &mut out);
         assert!(out.iter().all(|&v| v == n as f64));
         close[10] = f64::NAN;
-        run_segments(
-            [&close, &volume],
-            [&mut out],
-            &[0, n],
-            2,
-            &run_lengths,
-            Fused::default(),
-        );
+        run(&close, &mut out);
         assert_eq!(out[0], 10.0);
         assert!(out[10].is_nan());
         assert_eq!(out[11], (n - 11) as f64);
