@@ -6,8 +6,10 @@
 // Index loops mirror TA-Lib's C, which reads several arrays at the same and at earlier bars.
 #![allow(clippy::needless_range_loop)]
 
+use std::ops::Range;
+
 use crate::dispatch::fma_kernel;
-use crate::recurrence::{self, settle_bars, Recurrence};
+use crate::recurrence::{self, settle_bars, Recurrence, Seen};
 
 /// TA-Lib's moving-average types (`matype`), in TA-Lib's numbering.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -98,6 +100,38 @@ impl Recurrence<1, 1, 1> for Sma {
         let current = *total;
         *total -= input[i - self.lookback()];
         [current / self.period as f64]
+    }
+
+    #[inline(always)]
+    fn step_rows(
+        &self,
+        [total]: &mut [f64; 1],
+        [input]: [&[f64]; 1],
+        [out]: &mut [&mut [f64]; 1],
+        rows: Range<usize>,
+        offset: usize,
+    ) -> Option<Seen> {
+        let lookback = self.lookback();
+        let period = self.period as f64;
+        let newest = &input[rows.clone()];
+        let oldest = &input[rows.start - lookback..rows.end - lookback];
+        let out = &mut out[rows.start - offset..rows.end - offset];
+        let mut running = *total;
+        for ((o, &new), &old) in out.iter_mut().zip(newest).zip(oldest) {
+            running += new;
+            let current = running;
+            running -= old;
+            *o = current / period;
+        }
+        *total = running;
+        // The rows need no checks of their own: a total that is not finite stays so (infinity plus or minus
+        // a finite value is infinity, and NaN is NaN), so a missing bar among `rows` leaves it not finite,
+        // and an output is NaN only after the total became NaN. Should the total merely overflow, the
+        // caller's slower path finds no missing bar and computes the same values.
+        Some(Seen {
+            missing: !running.is_finite(),
+            nan: running.is_nan(),
+        })
     }
 }
 
@@ -477,6 +511,37 @@ mod tests {
         for (got, want) in out[1..].iter().zip(expected) {
             assert_eq!(got.to_bits(), want.to_bits(), "{got} != {want}");
         }
+    }
+
+    #[test]
+    fn sma_reports_a_missing_bar_anywhere_through_its_total() {
+        use crate::segments::LongOutcome;
+        for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            // Early, in the middle of a block, at a block's last row and at the very end.
+            for at in [12, 700, 1023, 1999] {
+                let mut input: Vec<f64> = (0..2000).map(|k| (k % 17) as f64).collect();
+                input[at] = bad;
+                let mut out = vec![0.0; input.len()];
+                let seen = recurrence::run_checked(&Sma { period: 5 }, [&input], [&mut out]);
+                assert_eq!(seen, LongOutcome::Missing, "{bad} at {at}");
+            }
+        }
+    }
+
+    #[test]
+    fn sma_that_overflows_keeps_talibs_values_and_asks_for_the_careful_path() {
+        use crate::segments::LongOutcome;
+        let input = [1e308, 1e308, 1e308, 1.0, 2.0, 3.0];
+        let mut out = [0.0; 6];
+        let seen = recurrence::run_checked(&Sma { period: 2 }, [&input], [&mut out]);
+        // The total reaches infinity and stays there, as in TA-Lib; nothing is NaN, yet the walk cannot
+        // tell an overflow from a missing bar, so it says "missing" and the caller recomputes.
+        assert_eq!(seen, LongOutcome::Missing);
+        assert_eq!(out[1..], [f64::INFINITY; 5]);
+        let clean: Vec<f64> = (0..3000).map(|k| (k % 13) as f64 - 6.0).collect();
+        let mut out = vec![0.0; clean.len()];
+        let seen = recurrence::run_checked(&Sma { period: 7 }, [&clean], [&mut out]);
+        assert!(matches!(seen, LongOutcome::Done(Some(_))));
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! forgets, such as a long flat stretch), the first thread simply finishes the series alone: the result
 //! is always what the sequential kernel gives, only the time varies.
 
+use std::ops::Range;
 use std::thread;
 
 use crate::segments::{all_valid, find_first, LongOutcome};
@@ -32,6 +33,31 @@ pub trait Recurrence<const I: usize, const O: usize, const S: usize>: Sync {
 
     /// Row `i`: updates the state and returns the row's outputs.
     fn step(&self, state: &mut [f64; S], ins: [&[f64]; I], i: usize) -> [f64; O];
+
+    /// Steps every row in `rows`, writing its outputs at `row - offset`, and returns what it saw of the
+    /// rows' inputs and outputs if it checked them on the way (`None`: the caller scans them).
+    ///
+    /// A kernel whose step is a handful of instructions (SMA's running total) overrides it with a loop over
+    /// zipped slices, free of bounds checks, that checks each row as it goes: its loop waits on a division
+    /// per row, so the checks fill idle issue slots, where separate scans would add their own time. It must
+    /// compute exactly what `step` does.
+    #[inline(always)]
+    fn step_rows(
+        &self,
+        state: &mut [f64; S],
+        ins: [&[f64]; I],
+        outs: &mut [&mut [f64]; O],
+        rows: Range<usize>,
+        offset: usize,
+    ) -> Option<Seen> {
+        for i in rows {
+            let values = self.step(state, ins, i);
+            for (out, value) in outs.iter_mut().zip(values) {
+                out[i - offset] = value;
+            }
+        }
+        None
+    }
 }
 
 /// Bars a state that contracts by `decay` per bar (0 < decay < 1) needs to forget a difference as large as
@@ -89,52 +115,41 @@ where
         assert!(to <= column.len());
     }
     let (mut missing, mut nan) = (false, false);
-    if I == 1 {
-        // One input: the checks ride along in the step loop, whose speed is set by the recurrence's
-        // chain of dependent operations, so they cost next to nothing.
-        for i in from..to {
-            for column in ins {
-                missing |= !column[i].is_finite();
-            }
-            let values = r.step(state, ins, i);
-            for (out, value) in outs.iter_mut().zip(values) {
-                nan |= value.is_nan();
-                out[i - offset] = value;
-            }
-        }
-        return Seen { missing, nan };
-    }
-    // Several inputs: a step is busy enough that the checks would slow it, so they are vectorised scans,
-    // block by block, of rows still in L1.
+    // The state lives in registers for the walk; written back through `state` every row, it would cost a
+    // store per row (the compiler cannot tell it from the outputs).
+    let mut current = *state;
+    // Unless the kernel checks rows as it steps them, the checks are vectorised scans, block by block, of
+    // rows still in L1: riding along in a generic step loop they would add several instructions per row.
     let mut block = from;
     while block < to {
         let end = (block + BLOCK).min(to);
-        for column in ins {
-            missing |= find_first(&column[block..end], |v| !v.is_finite()).is_some();
-        }
-        for i in block..end {
-            let values = r.step(state, ins, i);
-            for (out, value) in outs.iter_mut().zip(values) {
-                out[i - offset] = value;
+        if let Some(seen) = r.step_rows(&mut current, ins, outs, block..end, offset) {
+            missing |= seen.missing;
+            nan |= seen.nan;
+        } else {
+            for column in ins {
+                missing |= find_first(&column[block..end], |v| !v.is_finite()).is_some();
             }
-        }
-        for out in outs.iter() {
-            nan |= find_first(&out[block - offset..end - offset], f64::is_nan).is_some();
+            for out in outs.iter() {
+                nan |= find_first(&out[block - offset..end - offset], f64::is_nan).is_some();
+            }
         }
         block = end;
     }
+    *state = current;
     Seen { missing, nan }
 }
 
 /// Rows per block of a walk.
 const BLOCK: usize = 512;
 
-/// The same walk compiled with fused multiply-add enabled, so `f64::mul_add` in `step` is one instruction.
+/// The same walk compiled with fused multiply-add enabled, so `f64::mul_add` in `step` is one instruction,
+/// and with AVX2, so the checks compare four values per instruction.
 ///
 /// # Safety
-/// The CPU must support the `fma` target feature.
+/// The CPU must support the `fma` and `avx2` target features.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "fma")]
+#[target_feature(enable = "fma,avx2")]
 unsafe fn walk_fma<R, const I: usize, const O: usize, const S: usize>(
     r: &R,
     state: &mut [f64; S],
@@ -163,8 +178,8 @@ where
     R: Recurrence<I, O, S>,
 {
     #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("fma") {
-        // SAFETY: the CPU was just checked to support `fma`.
+    if std::arch::is_x86_feature_detected!("fma") && std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU was just checked to support `fma` and `avx2`.
         return unsafe { walk_fma(r, state, ins, outs, from, to, offset) };
     }
     walk(r, state, ins, outs, from, to, offset)

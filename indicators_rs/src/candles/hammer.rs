@@ -1,4 +1,7 @@
 //! Hammer family: a small real body at one end of the bar and one long shadow.
+//!
+//! The rules test with `&` rather than `&&`: every test is evaluated, which gives the same result without
+//! the unpredictable branches of stopping at the first failed one.
 
 use super::{lookback, scan, BodyShort, Near, Ohlc, ShadowLong, ShadowVeryShort, Total};
 use super::{BODY_SHORT, NEAR, SHADOW_LONG, SHADOW_VERY_SHORT};
@@ -32,15 +35,11 @@ pub fn hammer(bars: &Ohlc, out: &mut [i32]) {
         HAMMER_LOOKBACK,
         #[inline(always)]
         |i, (short, long, very_short, near): &HammerTotals| {
-            if bars.body(i) < short.average(bars, i)
-                && bars.lower_shadow(i) > long.average(bars, i)
-                && bars.upper_shadow(i) < very_short.average(bars, i)
-                && bars.body_bottom(i) <= bars.low[i - 1] + near.average(bars, i)
-            {
-                100
-            } else {
-                0
-            }
+            let shape = (bars.body(i) < short.average(bars, i))
+                & (bars.lower_shadow(i) > long.average(bars, i))
+                & (bars.upper_shadow(i) < very_short.average(bars, i))
+                & (bars.body_bottom(i) <= bars.low[i - 1] + near.average(bars, i));
+            i32::from(shape) * 100
         },
     );
 }
@@ -53,15 +52,11 @@ pub fn hanging_man(bars: &Ohlc, out: &mut [i32]) {
         HAMMER_LOOKBACK,
         #[inline(always)]
         |i, (short, long, very_short, near): &HammerTotals| {
-            if bars.body(i) < short.average(bars, i)
-                && bars.lower_shadow(i) > long.average(bars, i)
-                && bars.upper_shadow(i) < very_short.average(bars, i)
-                && bars.body_bottom(i) >= bars.high[i - 1] - near.average(bars, i)
-            {
-                -100
-            } else {
-                0
-            }
+            let shape = (bars.body(i) < short.average(bars, i))
+                & (bars.lower_shadow(i) > long.average(bars, i))
+                & (bars.upper_shadow(i) < very_short.average(bars, i))
+                & (bars.body_bottom(i) >= bars.high[i - 1] - near.average(bars, i));
+            i32::from(shape) * -100
         },
     );
 }
@@ -75,15 +70,11 @@ pub fn inverted_hammer(bars: &Ohlc, out: &mut [i32]) {
         INVERTED_HAMMER_LOOKBACK,
         #[inline(always)]
         |i, (short, long, very_short): &InvertedTotals| {
-            if bars.body_gap_down(i, i - 1)
-                && bars.body(i) < short.average(bars, i)
-                && bars.upper_shadow(i) > long.average(bars, i)
-                && bars.lower_shadow(i) < very_short.average(bars, i)
-            {
-                100
-            } else {
-                0
-            }
+            let shape = bars.body_gap_down(i, i - 1)
+                & (bars.body(i) < short.average(bars, i))
+                & (bars.upper_shadow(i) > long.average(bars, i))
+                & (bars.lower_shadow(i) < very_short.average(bars, i));
+            i32::from(shape) * 100
         },
     );
 }
@@ -96,15 +87,11 @@ pub fn shooting_star(bars: &Ohlc, out: &mut [i32]) {
         INVERTED_HAMMER_LOOKBACK,
         #[inline(always)]
         |i, (short, long, very_short): &InvertedTotals| {
-            if bars.body_gap_up(i, i - 1)
-                && bars.body(i) < short.average(bars, i)
-                && bars.upper_shadow(i) > long.average(bars, i)
-                && bars.lower_shadow(i) < very_short.average(bars, i)
-            {
-                -100
-            } else {
-                0
-            }
+            let shape = bars.body_gap_up(i, i - 1)
+                & (bars.body(i) < short.average(bars, i))
+                & (bars.upper_shadow(i) > long.average(bars, i))
+                & (bars.lower_shadow(i) < very_short.average(bars, i));
+            i32::from(shape) * -100
         },
     );
 }

@@ -48,8 +48,12 @@ impl<S: Setting, const K: usize> Total<S, K> {
     }
 
     /// Slides the window after bar `i`: adds the newest range minus the oldest in one step, as TA-Lib does.
+    /// A setting that averages no bars (its threshold is the bar's own range) keeps no total.
     #[inline(always)]
     pub fn advance(&mut self, bars: &Ohlc, i: usize) {
+        if S::SETTING.avg_period == 0 {
+            return;
+        }
         let newest = S::SETTING.range(bars, i - K);
         let oldest = S::SETTING.range(bars, i - K - S::SETTING.avg_period);
         self.sum += newest - oldest;
@@ -143,7 +147,14 @@ where
     });
 }
 
+/// Bars per block of a walk.
+const BLOCK: usize = 256;
+
 /// Applies `rule` to bars `from..to`, writing at `bar - offset`, sliding `totals` after each bar.
+///
+/// A block of bars at a time, the totals are slid first, each bar's kept, and only then does the rule
+/// judge the block's bars: the rule's tests then never wait on the totals' chain of additions, and bars
+/// judged one after another overlap in the CPU (the rules are written without branches for that).
 #[inline(always)]
 fn walk<T: Totals, F>(
     bars: &Ohlc,
@@ -156,10 +167,19 @@ fn walk<T: Totals, F>(
 ) where
     F: Fn(usize, &T) -> i32,
 {
-    for (k, o) in out[from - offset..to - offset].iter_mut().enumerate() {
-        let i = from + k;
-        *o = rule(i, totals);
-        totals.advance(bars, i);
+    let out = &mut out[from - offset..to - offset];
+    let mut kept = [*totals; BLOCK];
+    for (block, outs) in out.chunks_mut(BLOCK).enumerate() {
+        let start = from + block * BLOCK;
+        let mut current = *totals;
+        for (k, slot) in kept[..outs.len()].iter_mut().enumerate() {
+            *slot = current;
+            current.advance(bars, start + k);
+        }
+        *totals = current;
+        for (k, (o, at)) in outs.iter_mut().zip(&kept).enumerate() {
+            *o = rule(start + k, at);
+        }
     }
 }
 
