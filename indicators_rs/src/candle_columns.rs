@@ -67,6 +67,21 @@ fn all_bars_valid(bars: &Ohlc) -> bool {
     invalid == 0
 }
 
+/// [`all_bars_valid`], the second half checked on another thread.
+fn all_bars_valid_on_two_threads(bars: &Ohlc) -> bool {
+    let middle = bars.len() / 2;
+    let (head, tail) = (bars.slice(0..middle), bars.slice(middle..bars.len()));
+    thread::scope(|scope| {
+        let tail_valid = scope.spawn(move || all_bars_valid(&tail));
+        // Both halves are always checked, so a panic in either comes back here rather than being lost.
+        let head_valid = all_bars_valid(&head);
+        let tail_valid = tail_valid
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        head_valid && tail_valid
+    })
+}
+
 /// Maximal runs of bars with four finite prices, in order (the missing-bar rule of `segments`).
 fn valid_runs(bars: &Ohlc) -> Vec<Range<usize>> {
     let n = bars.len();
@@ -212,7 +227,7 @@ where
     let walked = catch_unwind(AssertUnwindSafe(|| {
         if bounds.len() == 2 && threads >= 2 {
             // One long series: with no bar missing, the pattern may spread it over two threads.
-            if !all_bars_valid(&bars) {
+            if !all_bars_valid_on_two_threads(&bars) {
                 return walk_segments(bars, &mut out, bounds, 0, lookback, kernel);
             }
             kernel(&bars.splittable(), &mut out);

@@ -39,7 +39,7 @@ pub fn hammer(bars: &Ohlc, out: &mut [i32]) {
                 & (bars.lower_shadow(i) > long.average(bars, i))
                 & (bars.upper_shadow(i) < very_short.average(bars, i))
                 & (bars.body_bottom(i) <= bars.low[i - 1] + near.average(bars, i));
-            i32::from(shape) * 100
+            std::hint::select_unpredictable(shape, 100, 0)
         },
     );
 }
@@ -56,7 +56,7 @@ pub fn hanging_man(bars: &Ohlc, out: &mut [i32]) {
                 & (bars.lower_shadow(i) > long.average(bars, i))
                 & (bars.upper_shadow(i) < very_short.average(bars, i))
                 & (bars.body_bottom(i) >= bars.high[i - 1] - near.average(bars, i));
-            i32::from(shape) * -100
+            std::hint::select_unpredictable(shape, -100, 0)
         },
     );
 }
@@ -74,7 +74,7 @@ pub fn inverted_hammer(bars: &Ohlc, out: &mut [i32]) {
                 & (bars.body(i) < short.average(bars, i))
                 & (bars.upper_shadow(i) > long.average(bars, i))
                 & (bars.lower_shadow(i) < very_short.average(bars, i));
-            i32::from(shape) * 100
+            std::hint::select_unpredictable(shape, 100, 0)
         },
     );
 }
@@ -91,7 +91,7 @@ pub fn shooting_star(bars: &Ohlc, out: &mut [i32]) {
                 & (bars.body(i) < short.average(bars, i))
                 & (bars.upper_shadow(i) > long.average(bars, i))
                 & (bars.lower_shadow(i) < very_short.average(bars, i));
-            i32::from(shape) * -100
+            std::hint::select_unpredictable(shape, -100, 0)
         },
     );
 }

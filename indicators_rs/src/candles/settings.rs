@@ -99,11 +99,23 @@ impl CandleSetting {
     /// The threshold for bar `i` given the running `total` of prior ranges (TA-Lib `TA_CANDLEAVERAGE`).
     #[inline(always)]
     pub fn average(&self, total: f64, bars: &Ohlc, i: usize) -> f64 {
-        let mean = if self.avg_period != 0 {
-            total / self.avg_period as f64
+        if self.avg_period != 0 {
+            self.threshold(total / self.avg_period as f64)
         } else {
-            self.range(bars, i)
-        };
+            self.threshold(self.range(bars, i))
+        }
+    }
+
+    /// The threshold for a setting that averages prior bars, from their running `total` alone.
+    #[inline(always)]
+    pub fn average_of_total(&self, total: f64) -> f64 {
+        debug_assert!(self.avg_period != 0);
+        self.threshold(total / self.avg_period as f64)
+    }
+
+    /// The factor applied to a mean range (halved for [`RangeType::Shadows`]).
+    #[inline(always)]
+    fn threshold(&self, mean: f64) -> f64 {
         let divisor = if self.range_type == RangeType::Shadows {
             2.0
         } else {

@@ -7,10 +7,14 @@ use super::{Ohlc, Setting};
 use crate::segments::MIN_ROWS_PER_THREAD;
 
 /// TA-Lib's running total of setting `S`'s range over the `avg_period` bars before the candle judged at
-/// offset `K` (0 the current bar, 1 the one before, ...).
+/// offset `K` (0 the current bar, 1 the one before, ...), with the threshold it gives.
+///
+/// [`Total::advance`] slides the total alone; [`Total::averaged`] computes the threshold, a division that
+/// the walk does for a block of bars before any rule reads it (see [`scan`]).
 #[derive(Debug)]
 pub struct Total<S, const K: usize> {
     sum: f64,
+    average: f64,
     setting: PhantomData<fn() -> S>,
 }
 
@@ -32,7 +36,21 @@ impl<S: Setting, const K: usize> Total<S, K> {
         }
         Self {
             sum,
+            average: f64::NAN,
             setting: PhantomData,
+        }
+        .averaged()
+    }
+
+    /// The same total with its threshold computed.
+    #[inline(always)]
+    pub fn averaged(self) -> Self {
+        if S::SETTING.avg_period == 0 {
+            return self;
+        }
+        Self {
+            average: S::SETTING.average_of_total(self.sum),
+            ..self
         }
     }
 
@@ -41,14 +59,20 @@ impl<S: Setting, const K: usize> Total<S, K> {
         self.sum
     }
 
-    /// The setting's threshold for the candle judged at bar `i` (that is, bar `i - K`).
+    /// The setting's threshold for the candle judged at bar `i` (that is, bar `i - K`), as of the last
+    /// [`Total::averaged`].
     #[inline(always)]
     pub fn average(&self, bars: &Ohlc, i: usize) -> f64 {
-        S::SETTING.average(self.sum, bars, i - K)
+        if S::SETTING.avg_period == 0 {
+            S::SETTING.average(self.sum, bars, i - K)
+        } else {
+            self.average
+        }
     }
 
-    /// Slides the window after bar `i`: adds the newest range minus the oldest in one step, as TA-Lib does.
-    /// A setting that averages no bars (its threshold is the bar's own range) keeps no total.
+    /// Slides the window after bar `i`: adds the newest range minus the oldest in one step, as TA-Lib does
+    /// (the threshold is stale until [`Total::averaged`]). A setting that averages no bars (its threshold
+    /// is the bar's own range) keeps no total.
     #[inline(always)]
     pub fn advance(&mut self, bars: &Ohlc, i: usize) {
         if S::SETTING.avg_period == 0 {
@@ -68,6 +92,8 @@ pub trait Totals: Copy {
     fn start(bars: &Ohlc, start: usize) -> Self;
     /// Slides every total after bar `i`.
     fn advance(&mut self, bars: &Ohlc, i: usize);
+    /// The same totals with their thresholds computed.
+    fn averaged(self) -> Self;
 }
 
 impl Totals for () {
@@ -76,6 +102,8 @@ impl Totals for () {
     fn start(_: &Ohlc, _: usize) -> Self {}
     #[inline(always)]
     fn advance(&mut self, _: &Ohlc, _: usize) {}
+    #[inline(always)]
+    fn averaged(self) -> Self {}
 }
 
 impl<S: Setting, const K: usize> Totals for Total<S, K> {
@@ -86,6 +114,10 @@ impl<S: Setting, const K: usize> Totals for Total<S, K> {
     #[inline(always)]
     fn advance(&mut self, bars: &Ohlc, i: usize) {
         Total::advance(self, bars, i);
+    }
+    #[inline(always)]
+    fn averaged(self) -> Self {
+        Total::averaged(self)
     }
 }
 
@@ -101,6 +133,11 @@ macro_rules! tuple_totals {
             fn advance(&mut self, bars: &Ohlc, i: usize) {
                 let ($($v,)+) = self;
                 $($v.advance(bars, i);)+
+            }
+            #[inline(always)]
+            fn averaged(self) -> Self {
+                let ($($v,)+) = self;
+                ($($v.averaged(),)+)
             }
         }
     };
@@ -152,9 +189,9 @@ const BLOCK: usize = 256;
 
 /// Applies `rule` to bars `from..to`, writing at `bar - offset`, sliding `totals` after each bar.
 ///
-/// A block of bars at a time, the totals are slid first, each bar's kept, and only then does the rule
-/// judge the block's bars: the rule's tests then never wait on the totals' chain of additions, and bars
-/// judged one after another overlap in the CPU (the rules are written without branches for that).
+/// A block of bars at a time, the totals are slid first and each bar's thresholds kept, and only then
+/// does the rule judge the block's bars: the rule's tests then never wait on the totals' chain of
+/// additions or on a division, and bars judged one after another overlap in the CPU.
 #[inline(always)]
 fn walk<T: Totals, F>(
     bars: &Ohlc,
@@ -173,7 +210,7 @@ fn walk<T: Totals, F>(
         let start = from + block * BLOCK;
         let mut current = *totals;
         for (k, slot) in kept[..outs.len()].iter_mut().enumerate() {
-            *slot = current;
+            *slot = current.averaged();
             current.advance(bars, start + k);
         }
         *totals = current;
@@ -198,7 +235,7 @@ mod tests {
         assert_eq!(total.total(), 0.0 + 1.0 + 2.0 + 3.0 + 4.0);
         total.advance(&bars, 6);
         assert_eq!(total.total(), 10.0 + (5.0 - 0.0));
-        assert_eq!(total.average(&bars, 7), 0.2 * (15.0 / 5.0));
+        assert_eq!(total.averaged().average(&bars, 7), 0.2 * (15.0 / 5.0));
     }
 
     #[test]
