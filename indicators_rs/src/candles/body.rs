@@ -1,4 +1,8 @@
 //! Single candles classified by their real body alone: marubozu and spinning top.
+//!
+//! The rules evaluate every test and pick the result without a branch, as in the hammer family.
+
+use std::hint::select_unpredictable;
 
 use super::{lookback, scan, BodyLong, BodyShort, Ohlc, ShadowVeryShort, Total};
 use super::{BODY_LONG, BODY_SHORT, SHADOW_VERY_SHORT};
@@ -17,14 +21,10 @@ pub fn marubozu(bars: &Ohlc, out: &mut [i32]) {
         #[inline(always)]
         |i, (long, very_short): &(Total<BodyLong, 0>, Total<ShadowVeryShort, 0>)| {
             let very_short = very_short.average(bars, i);
-            if bars.body(i) > long.average(bars, i)
-                && bars.upper_shadow(i) < very_short
-                && bars.lower_shadow(i) < very_short
-            {
-                bars.color(i) * 100
-            } else {
-                0
-            }
+            let shape = (bars.body(i) > long.average(bars, i))
+                & (bars.upper_shadow(i) < very_short)
+                & (bars.lower_shadow(i) < very_short);
+            select_unpredictable(shape, bars.color(i) * 100, 0)
         },
     );
 }
@@ -39,14 +39,10 @@ pub fn spinning_top(bars: &Ohlc, out: &mut [i32]) {
         #[inline(always)]
         |i, short: &Total<BodyShort, 0>| {
             let body = bars.body(i);
-            if bars.upper_shadow(i) > body
-                && bars.lower_shadow(i) > body
-                && body < short.average(bars, i)
-            {
-                bars.color(i) * 100
-            } else {
-                0
-            }
+            let shape = (bars.upper_shadow(i) > body)
+                & (bars.lower_shadow(i) > body)
+                & (body < short.average(bars, i));
+            select_unpredictable(shape, bars.color(i) * 100, 0)
         },
     );
 }

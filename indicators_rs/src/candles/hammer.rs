@@ -1,7 +1,10 @@
 //! Hammer family: a small real body at one end of the bar and one long shadow.
 //!
-//! The rules test with `&` rather than `&&`: every test is evaluated, which gives the same result without
-//! the unpredictable branches of stopping at the first failed one.
+//! The rules test with `&` rather than `&&` and pick the result with `select_unpredictable`: every test
+//! is evaluated, which gives the same result without the unpredictable branches of stopping at the first
+//! failed one (the compiler turns a plain `if` back into such branches).
+
+use std::hint::select_unpredictable;
 
 use super::{lookback, scan, BodyShort, Near, Ohlc, ShadowLong, ShadowVeryShort, Total};
 use super::{BODY_SHORT, NEAR, SHADOW_LONG, SHADOW_VERY_SHORT};
@@ -39,7 +42,7 @@ pub fn hammer(bars: &Ohlc, out: &mut [i32]) {
                 & (bars.lower_shadow(i) > long.average(bars, i))
                 & (bars.upper_shadow(i) < very_short.average(bars, i))
                 & (bars.body_bottom(i) <= bars.low[i - 1] + near.average(bars, i));
-            std::hint::select_unpredictable(shape, 100, 0)
+            select_unpredictable(shape, 100, 0)
         },
     );
 }
@@ -56,7 +59,7 @@ pub fn hanging_man(bars: &Ohlc, out: &mut [i32]) {
                 & (bars.lower_shadow(i) > long.average(bars, i))
                 & (bars.upper_shadow(i) < very_short.average(bars, i))
                 & (bars.body_bottom(i) >= bars.high[i - 1] - near.average(bars, i));
-            std::hint::select_unpredictable(shape, -100, 0)
+            select_unpredictable(shape, -100, 0)
         },
     );
 }
@@ -74,7 +77,7 @@ pub fn inverted_hammer(bars: &Ohlc, out: &mut [i32]) {
                 & (bars.body(i) < short.average(bars, i))
                 & (bars.upper_shadow(i) > long.average(bars, i))
                 & (bars.lower_shadow(i) < very_short.average(bars, i));
-            std::hint::select_unpredictable(shape, 100, 0)
+            select_unpredictable(shape, 100, 0)
         },
     );
 }
@@ -91,7 +94,7 @@ pub fn shooting_star(bars: &Ohlc, out: &mut [i32]) {
                 & (bars.body(i) < short.average(bars, i))
                 & (bars.upper_shadow(i) > long.average(bars, i))
                 & (bars.lower_shadow(i) < very_short.average(bars, i));
-            std::hint::select_unpredictable(shape, -100, 0)
+            select_unpredictable(shape, -100, 0)
         },
     );
 }
