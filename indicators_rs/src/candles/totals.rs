@@ -254,6 +254,43 @@ mod tests {
     }
 
     #[test]
+    fn every_bar_sees_the_totals_and_thresholds_of_its_own_window_across_blocks_and_threads() {
+        // Integer ranges keep every sum exact, so the running totals equal fresh sums of each window.
+        let n = 2 * MIN_ROWS_PER_THREAD + 3 * BLOCK + 7;
+        let rows: Vec<_> = (0..n)
+            .map(|k| (0.0, (k * 7919 % 13) as f64, 0.0, (k % 5) as f64))
+            .collect();
+        let cols = bars_from(&rows);
+        let bars = Ohlc::new(&cols[0], &cols[1], &cols[2], &cols[3]);
+        for bars in [bars, bars.splittable()] {
+            let mut out = vec![0; n];
+            scan(
+                &bars,
+                &mut out,
+                11,
+                #[inline(always)]
+                |i, (doji, near): &(Total<BodyDoji, 0>, Total<Near, 1>)| {
+                    let fresh = (
+                        Total::<BodyDoji, 0>::new(&bars, i),
+                        Total::<Near, 1>::new(&bars, i),
+                    );
+                    i32::from(
+                        doji.total() == fresh.0.total()
+                            && near.total() == fresh.1.total()
+                            && doji.average(&bars, i) == fresh.0.average(&bars, i)
+                            && near.average(&bars, i) == fresh.1.average(&bars, i),
+                    )
+                },
+            );
+            assert!(
+                out[11..].iter().all(|&same| same == 1),
+                "split: {}",
+                bars.split
+            );
+        }
+    }
+
+    #[test]
     fn scan_writes_only_from_the_lookback_on() {
         let cols = bars_from(&[(1.0, 2.0, 0.0, 1.5); 12]);
         let bars = Ohlc::new(&cols[0], &cols[1], &cols[2], &cols[3]);
