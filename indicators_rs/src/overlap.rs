@@ -514,6 +514,31 @@ mod tests {
     }
 
     #[test]
+    fn sma_steps_a_block_of_rows_exactly_as_row_by_row() {
+        let input: Vec<f64> = (0..1000)
+            .map(|k| ((k * 7919) % 101) as f64 * 0.1 - 3.0)
+            .collect();
+        let r = Sma { period: 9 };
+        let (mut by_rows, mut by_step) = (vec![0.0; input.len()], vec![0.0; input.len()]);
+        let (mut rows_state, mut step_state) = ([1.5], [1.5]);
+        r.step_rows(
+            &mut rows_state,
+            [&input],
+            &mut [&mut by_rows[..]],
+            8..1000,
+            0,
+        );
+        for i in 8..1000 {
+            by_step[i] = r.step(&mut step_state, [&input], i)[0];
+        }
+        assert_eq!(rows_state[0].to_bits(), step_state[0].to_bits());
+        assert!(by_rows
+            .iter()
+            .zip(&by_step)
+            .all(|(a, b)| a.to_bits() == b.to_bits()));
+    }
+
+    #[test]
     fn sma_reports_a_missing_bar_anywhere_through_its_total() {
         use crate::segments::LongOutcome;
         for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
