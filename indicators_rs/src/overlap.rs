@@ -518,24 +518,7 @@ mod tests {
         let input: Vec<f64> = (0..1000)
             .map(|k| ((k * 7919) % 101) as f64 * 0.1 - 3.0)
             .collect();
-        let r = Sma { period: 9 };
-        let (mut by_rows, mut by_step) = (vec![0.0; input.len()], vec![0.0; input.len()]);
-        let (mut rows_state, mut step_state) = ([1.5], [1.5]);
-        r.step_rows(
-            &mut rows_state,
-            [&input],
-            &mut [&mut by_rows[..]],
-            8..1000,
-            0,
-        );
-        for i in 8..1000 {
-            by_step[i] = r.step(&mut step_state, [&input], i)[0];
-        }
-        assert_eq!(rows_state[0].to_bits(), step_state[0].to_bits());
-        assert!(by_rows
-            .iter()
-            .zip(&by_step)
-            .all(|(a, b)| a.to_bits() == b.to_bits()));
+        recurrence::assert_step_rows_is_step(&Sma { period: 9 }, [&input], 8..1000, [1.5]);
     }
 
     #[test]

@@ -345,6 +345,35 @@ where
     outcome(seen, r.lookback(), n)
 }
 
+/// Asserts that `r.step_rows` over `rows` computes what `r.step` does row by row, from the same `state`,
+/// bit for bit (the outputs and the final state); for kernels that override `step_rows`.
+#[cfg(test)]
+pub(crate) fn assert_step_rows_is_step<R, const I: usize, const O: usize, const S: usize>(
+    r: &R,
+    ins: [&[f64]; I],
+    rows: Range<usize>,
+    state: [f64; S],
+) where
+    R: Recurrence<I, O, S>,
+{
+    let n = ins[0].len();
+    let mut by_rows: [Vec<f64>; O] = std::array::from_fn(|_| vec![0.0; n]);
+    let mut by_step: [Vec<f64>; O] = std::array::from_fn(|_| vec![0.0; n]);
+    let (mut rows_state, mut step_state) = (state, state);
+    let mut outs = by_rows.each_mut().map(|o| &mut o[..]);
+    r.step_rows(&mut rows_state, ins, &mut outs, rows.clone(), 0);
+    for i in rows {
+        for (out, value) in by_step.iter_mut().zip(r.step(&mut step_state, ins, i)) {
+            out[i] = value;
+        }
+    }
+    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&rows_state), bits(&step_state));
+    for (a, b) in by_rows.iter().zip(&by_step) {
+        assert_eq!(bits(a), bits(b));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

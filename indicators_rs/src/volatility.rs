@@ -189,23 +189,7 @@ mod tests {
             .collect();
         for normalize in [false, true] {
             let r = Atr::new(14, normalize);
-            let (mut by_rows, mut by_step) = (vec![0.0; n], vec![0.0; n]);
-            let (mut rows_state, mut step_state) = ([3.0], [3.0]);
-            r.step_rows(
-                &mut rows_state,
-                [&high, &low, &close],
-                &mut [&mut by_rows[..]],
-                1..n,
-                0,
-            );
-            for i in 1..n {
-                by_step[i] = r.step(&mut step_state, [&high, &low, &close], i)[0];
-            }
-            assert_eq!(rows_state[0].to_bits(), step_state[0].to_bits());
-            assert!(by_rows
-                .iter()
-                .zip(&by_step)
-                .all(|(a, b)| a.to_bits() == b.to_bits()));
+            recurrence::assert_step_rows_is_step(&r, [&high, &low, &close], 1..n, [3.0]);
         }
     }
 
