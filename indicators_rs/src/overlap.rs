@@ -64,7 +64,8 @@ pub fn sma(input: &[f64], period: usize, out: &mut [f64]) {
 }
 
 /// SMA as a [`Recurrence`] whose state is TA-Lib's running total. The total never forgets its rounding, so
-/// a series is never split over threads; the form still fuses the missing-bar and NaN checks into the loop.
+/// a series is never split over threads; the form still gets the walk's missing-bar and NaN findings,
+/// read off the total (see `step_rows`).
 pub struct Sma {
     pub period: usize,
 }
@@ -125,9 +126,11 @@ impl Recurrence<1, 1, 1> for Sma {
         }
         *total = running;
         // The rows need no checks of their own: a total that is not finite stays so (infinity plus or minus
-        // a finite value is infinity, and NaN is NaN), so a missing bar among `rows` leaves it not finite,
-        // and an output is NaN only after the total became NaN. Should the total merely overflow, the
-        // caller's slower path finds no missing bar and computes the same values.
+        // a finite value is infinity, infinity minus infinity is NaN, and NaN is NaN), so a missing bar
+        // among `rows` leaves it not finite. With every input finite (the seed's rows are checked by the
+        // walk), an output is NaN only if the total is NaN: the period is at least 1, so a finite or
+        // infinite total divides to a number. Should the total merely overflow, the caller's slower path
+        // finds no missing bar and computes the same values.
         Some(Seen {
             missing: !running.is_finite(),
             nan: running.is_nan(),

@@ -34,13 +34,14 @@ pub trait Recurrence<const I: usize, const O: usize, const S: usize>: Sync {
     /// Row `i`: updates the state and returns the row's outputs.
     fn step(&self, state: &mut [f64; S], ins: [&[f64]; I], i: usize) -> [f64; O];
 
-    /// Steps every row in `rows`, writing its outputs at `row - offset`, and returns what it saw of the
-    /// rows' inputs and outputs if it checked them on the way (`None`: the caller scans them).
+    /// Steps every row in `rows`, writing its outputs at `row - offset`; returns `None` for the caller to
+    /// scan the rows' inputs and outputs, or what the kernel knows of them without a scan.
     ///
-    /// A kernel whose step is a handful of instructions (SMA's running total) overrides it with a loop over
-    /// zipped slices, free of bounds checks, that checks each row as it goes: its loop waits on a division
-    /// per row, so the checks fill idle issue slots, where separate scans would add their own time. It must
-    /// compute exactly what `step` does.
+    /// A kernel whose step is a handful of instructions (SMA's running total, ATR) overrides it with a loop
+    /// over zipped slices, free of bounds checks; it must compute exactly what `step` does. A `Some(seen)`
+    /// must set `missing` if any input of `rows` is not finite and `missing` or `nan` if any output is
+    /// NaN; it may say `missing` when nothing is (the caller then recomputes run by run, with the same
+    /// result), and it may rely on the rows before `rows` having been checked already.
     #[inline(always)]
     fn step_rows(
         &self,
@@ -165,7 +166,29 @@ where
     walk(r, state, ins, outs, from, to, offset)
 }
 
-/// [`walk`] on the fastest code the CPU runs; both give the same bits.
+/// The walk with fused multiply-add alone, for CPUs that have FMA but not AVX2 (`mul_add` would otherwise
+/// be a library call per row).
+///
+/// # Safety
+/// The CPU must support the `fma` target feature.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "fma")]
+unsafe fn walk_fma_only<R, const I: usize, const O: usize, const S: usize>(
+    r: &R,
+    state: &mut [f64; S],
+    ins: [&[f64]; I],
+    outs: &mut [&mut [f64]; O],
+    from: usize,
+    to: usize,
+    offset: usize,
+) -> Seen
+where
+    R: Recurrence<I, O, S>,
+{
+    walk(r, state, ins, outs, from, to, offset)
+}
+
+/// [`walk`] on the fastest code the CPU runs; all give the same bits.
 fn steps<R, const I: usize, const O: usize, const S: usize>(
     r: &R,
     state: &mut [f64; S],
@@ -181,6 +204,11 @@ where
     if std::arch::is_x86_feature_detected!("fma") && std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU was just checked to support `fma` and `avx2`.
         return unsafe { walk_fma(r, state, ins, outs, from, to, offset) };
+    }
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("fma") {
+        // SAFETY: the CPU was just checked to support `fma`.
+        return unsafe { walk_fma_only(r, state, ins, outs, from, to, offset) };
     }
     walk(r, state, ins, outs, from, to, offset)
 }

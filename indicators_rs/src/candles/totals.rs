@@ -10,7 +10,8 @@ use crate::segments::MIN_ROWS_PER_THREAD;
 /// offset `K` (0 the current bar, 1 the one before, ...), with the threshold it gives.
 ///
 /// [`Total::advance`] slides the total alone; [`Total::averaged`] computes the threshold, a division that
-/// the walk does for a block of bars before any rule reads it (see [`scan`]).
+/// the walk does for a block of bars before any rule reads it (see [`scan`]). Only the walk slides totals,
+/// and it hands rules nothing but averaged ones.
 #[derive(Debug)]
 pub struct Total<S, const K: usize> {
     sum: f64,
