@@ -144,49 +144,44 @@ where
 /// Rows per block of a walk.
 const BLOCK: usize = 512;
 
-/// The same walk compiled with fused multiply-add enabled, so `f64::mul_add` in `step` is one instruction,
-/// and with AVX2, so the checks compare four values per instruction.
-///
-/// # Safety
-/// The CPU must support the `fma` and `avx2` target features.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "fma,avx2")]
-unsafe fn walk_fma<R, const I: usize, const O: usize, const S: usize>(
-    r: &R,
-    state: &mut [f64; S],
-    ins: [&[f64]; I],
-    outs: &mut [&mut [f64]; O],
-    from: usize,
-    to: usize,
-    offset: usize,
-) -> Seen
-where
-    R: Recurrence<I, O, S>,
-{
-    walk(r, state, ins, outs, from, to, offset)
+/// Defines `$name`: [`walk`] compiled with the target features `$features`.
+macro_rules! walk_with {
+    ($(#[$doc:meta])* $name:ident, $features:literal) => {
+        $(#[$doc])*
+        ///
+        /// # Safety
+        #[doc = concat!("The CPU must support the target features `", $features, "`.")]
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = $features)]
+        unsafe fn $name<R, const I: usize, const O: usize, const S: usize>(
+            r: &R,
+            state: &mut [f64; S],
+            ins: [&[f64]; I],
+            outs: &mut [&mut [f64]; O],
+            from: usize,
+            to: usize,
+            offset: usize,
+        ) -> Seen
+        where
+            R: Recurrence<I, O, S>,
+        {
+            walk(r, state, ins, outs, from, to, offset)
+        }
+    };
 }
 
-/// The walk with fused multiply-add alone, for CPUs that have FMA but not AVX2 (`mul_add` would otherwise
-/// be a library call per row).
-///
-/// # Safety
-/// The CPU must support the `fma` target feature.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "fma")]
-unsafe fn walk_fma_only<R, const I: usize, const O: usize, const S: usize>(
-    r: &R,
-    state: &mut [f64; S],
-    ins: [&[f64]; I],
-    outs: &mut [&mut [f64]; O],
-    from: usize,
-    to: usize,
-    offset: usize,
-) -> Seen
-where
-    R: Recurrence<I, O, S>,
-{
-    walk(r, state, ins, outs, from, to, offset)
-}
+walk_with!(
+    /// The walk with fused multiply-add, so `f64::mul_add` in `step` is one instruction, and with AVX2, so
+    /// the checks compare four values per instruction.
+    walk_fma,
+    "fma,avx2"
+);
+walk_with!(
+    /// The walk with fused multiply-add alone, for CPUs that have FMA but not AVX2 (`mul_add` would
+    /// otherwise be a library call per row).
+    walk_fma_only,
+    "fma"
+);
 
 /// [`walk`] on the fastest code the CPU runs; all give the same bits.
 fn steps<R, const I: usize, const O: usize, const S: usize>(

@@ -100,7 +100,7 @@ impl CandleSetting {
     #[inline(always)]
     pub fn average(&self, total: f64, bars: &Ohlc, i: usize) -> f64 {
         if self.avg_period != 0 {
-            self.threshold(total / self.avg_period as f64)
+            self.average_of_total(total)
         } else {
             self.threshold(self.range(bars, i))
         }
