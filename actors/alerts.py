@@ -17,7 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from marketjobs.config import get_settings
 from marketjobs.jobs import current_job
 from marketjobs.jobs.params import ValidatedActor, parse_params
-from marketjobs.notify import DeliveryError, SinkSet, run_alerts
+from marketjobs.notify import DeliveryError, SinkSet
+from marketjobs.services.alerts_run import run_alerts
 from marketjobs.store.bars import MAX_SYMBOL_LENGTH
 from marketjobs.store.engine import create_store_engine
 

@@ -23,11 +23,11 @@ import dramatiq
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy import Engine
 
-from marketjobs.analysis.portfolio_run import Target, analyse_portfolios, stored_targets, target_of
 from marketjobs.config import get_settings
 from marketjobs.errors import NonRetryableError
 from marketjobs.jobs import current_job
 from marketjobs.jobs.params import ValidatedActor, parse_params
+from marketjobs.services.portfolio_run import Target, analyse_portfolios, stored_targets, target_of
 from marketjobs.store.bars import MAX_SYMBOL_LENGTH
 from marketjobs.store.engine import create_store_engine
 from marketjobs.store.portfolios import (

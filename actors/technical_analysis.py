@@ -18,13 +18,13 @@ import dramatiq
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from marketjobs.analysis.technical import DEFAULT_INDICATORS
-from marketjobs.analysis.technical_run import analyse_stored, stored_symbols
 from marketjobs.analysis.technical_specs import parse_indicators, parse_patterns
 from marketjobs.config import get_settings
 from marketjobs.constants import IN_FLIGHT_STATUSES, Status
 from marketjobs.errors import ChunksNotFinished, ParameterError
 from marketjobs.jobs import current_job, get_job
 from marketjobs.jobs.params import ValidatedActor, parse_params
+from marketjobs.services.technical_run import analyse_stored, stored_symbols
 from marketjobs.store.bars import MAX_SYMBOL_LENGTH
 from marketjobs.store.engine import create_store_engine
 from monitoring import domain

@@ -1,5 +1,5 @@
-"""``python -m marketjobs`` runs the command line."""
+"""``python -m marketjobs`` runs the command line (an entry shim: the CLI itself lives in ``interfaces.cli``)."""
 
-from marketjobs.cli.main import main
+from interfaces.cli.main import main
 
 main()

@@ -8,8 +8,8 @@ import typer
 from rich.pretty import Pretty
 from rich.table import Table
 
-from marketjobs.cli.common import since, store_engine
-from marketjobs.cli.output import console, emit_json, job_dict, jobs_table
+from interfaces.cli.common import since, store_engine
+from interfaces.cli.output import console, emit_json, job_dict, jobs_table
 from marketjobs.constants import Status
 from marketjobs.jobs import get_job, list_jobs, request_cancel
 

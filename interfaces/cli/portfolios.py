@@ -10,8 +10,8 @@ import typer
 from rich import box
 from rich.table import Table
 
-from marketjobs.cli.common import store_engine
-from marketjobs.cli.output import console, emit_json
+from interfaces.cli.common import store_engine
+from interfaces.cli.output import console, emit_json
 from marketjobs.store.portfolios import (
     PositionSpec,
     get_portfolio,

@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from marketjobs.notify import MemorySink, SinkSet, run_alerts
+from marketjobs.notify import MemorySink, SinkSet
 from marketjobs.notify.firings import claim, list_firings, outstanding
 from marketjobs.notify.rules import add_rule, set_enabled
+from marketjobs.services.alerts_run import run_alerts
 from marketjobs.store.alerts import AlertFiring
 from marketjobs.store.engine import create_store_engine
 from monitoring import domain

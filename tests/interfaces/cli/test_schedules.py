@@ -16,8 +16,8 @@ import redis
 from sqlalchemy import Engine, func, select, update
 from typer.testing import CliRunner
 
-from marketjobs.cli import schedules
-from marketjobs.cli.main import app
+from interfaces.cli import schedules
+from interfaces.cli.main import app
 from marketjobs.config import configure
 from marketjobs.store.engine import create_store_engine
 from marketjobs.store.models import IdempotencyKey, JobRecord

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from marketjobs.cli.output import console
+from interfaces.cli.output import console
 from marketjobs.config import get_settings
 from marketjobs.store.engine import create_store_engine
 from marketjobs.store.migrate import current_revision, head_revision, upgrade

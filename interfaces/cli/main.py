@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from marketjobs.cli import alerts, db, dlq, enqueue, exporter, jobs, portfolios, queues, schedules, up, worker
-from marketjobs.cli.output import console
+from interfaces.cli import alerts, db, dlq, enqueue, exporter, jobs, portfolios, queues, schedules, up, worker
+from interfaces.cli.output import console
 from marketjobs.config import configure, load_settings
 from marketjobs.errors import MarketJobsError
 
@@ -39,7 +39,7 @@ def demo(
     threads: Annotated[int, typer.Option(min=1, help="threads per worker process")] = 4,
 ) -> None:
     """Run the no-server demo: real and synthetic bars, the analysis pipeline and a portfolio, end to end."""
-    from marketjobs.cli.demo import DemoOptions, run_demo
+    from interfaces.cli.demo import DemoOptions, run_demo
 
     run_demo(DemoOptions(universe=universe, processes=processes, threads=threads))
 

@@ -21,8 +21,8 @@ from rich.table import Table
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
-from marketjobs.cli.common import store_engine
-from marketjobs.cli.output import console, emit_json
+from interfaces.cli.common import store_engine
+from interfaces.cli.output import console, emit_json
 from marketjobs.config import get_settings
 from marketjobs.errors import ScheduleError
 from marketjobs.store.schedules import Schedule

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from interfaces.cli.main import app
+from interfaces.cli.output import console
 from marketjobs.analysis.alert_rules import Alert
-from marketjobs.cli.main import app
-from marketjobs.cli.output import console
 from marketjobs.config import configure
 from marketjobs.notify.firings import mark_failed, outstanding, record_firings
 from marketjobs.store.engine import create_store_engine

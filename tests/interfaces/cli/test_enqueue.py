@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 from typer.testing import CliRunner
 
-from marketjobs.cli.enqueue import parse_param
-from marketjobs.cli.main import app
+from interfaces.cli.enqueue import parse_param
+from interfaces.cli.main import app
 from marketjobs.config import configure
 from marketjobs.errors import ParameterError
 from marketjobs.jobs import get_job

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from marketjobs.cli.output import console, emit_json
+from interfaces.cli.output import console, emit_json
 from marketjobs.constants import Priority
 from marketjobs.errors import ParameterError
 

@@ -11,8 +11,8 @@ from rich import box
 from rich.table import Table
 from sqlalchemy import Engine, func, select, text
 
-from marketjobs.cli.demo_data import SAMPLE_TICKERS
-from marketjobs.cli.output import console
+from interfaces.cli.demo_data import SAMPLE_TICKERS
+from interfaces.cli.output import console
 from marketjobs.store.analysis import Signal
 from marketjobs.store.models import JobRecord
 

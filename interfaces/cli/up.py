@@ -19,9 +19,9 @@ from typing import Annotated
 
 import typer
 
-from marketjobs.cli.exporter import DEFAULT_EXPORTER_PORT
-from marketjobs.cli.output import console
-from marketjobs.cli.processes import ChildProcesses, marketjobs_command
+from interfaces.cli.exporter import DEFAULT_EXPORTER_PORT
+from interfaces.cli.output import console
+from interfaces.cli.processes import ChildProcesses, marketjobs_command
 from marketjobs.config import get_settings
 from marketjobs.errors import MarketJobsError
 from marketjobs.store.migrate import upgrade

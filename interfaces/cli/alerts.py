@@ -9,8 +9,8 @@ import typer
 from rich import box
 from rich.table import Table
 
-from marketjobs.cli.common import parse_age, store_engine
-from marketjobs.cli.output import console, emit_json
+from interfaces.cli.common import parse_age, store_engine
+from interfaces.cli.output import console, emit_json
 from marketjobs.notify.firings import firing_dict, list_firings
 from marketjobs.notify.rules import add_rule, find_rule, list_rules, remove_rule, rule_dict, set_enabled
 from marketjobs.store.alerts import FIRING_STATUSES, RULE_TYPES, SINK_NAMES, AlertRule

@@ -8,8 +8,8 @@ import dramatiq
 import typer
 from rich.table import Table
 
+from interfaces.cli.output import console, emit_json
 from marketjobs.brokers import broker_from_url, queue_depths
-from marketjobs.cli.output import console, emit_json
 
 
 def declare_queues(broker: dramatiq.Broker, names: list[str] | None) -> None:

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import Engine, Select, select, text
 
 from marketjobs.analysis.technical import DEFAULT_INDICATORS, analyse_bars
-from marketjobs.analysis.technical_run import BATCH_SYMBOLS, analyse_stored, stored_symbols
 from marketjobs.analysis.technical_specs import parse_indicators, parse_patterns
 from marketjobs.marketdata.bars_io import load_bars, upsert_bars
+from marketjobs.services.technical_run import BATCH_SYMBOLS, analyse_stored, stored_symbols
 from marketjobs.store.analysis import Signal
 from tests.analysis.test_technical import make_bars
 

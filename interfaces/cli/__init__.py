@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from marketjobs.cli.main import app, main
+from interfaces.cli.main import app, main
 
 __all__ = ["app", "main"]

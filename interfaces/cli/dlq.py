@@ -6,9 +6,9 @@ from typing import Annotated
 
 import typer
 
+from interfaces.cli.common import parse_age, store_engine
+from interfaces.cli.output import console, emit_json, job_dict, jobs_table
 from marketjobs.brokers import broker_from_url
-from marketjobs.cli.common import parse_age, store_engine
-from marketjobs.cli.output import console, emit_json, job_dict, jobs_table
 from marketjobs.errors import MarketJobsError
 from marketjobs.jobs import list_dead_letters, purge_dead_letters, retry_dead_letter
 

@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 from prometheus_client import generate_latest, start_http_server
 
+from interfaces.cli.output import console
+from interfaces.cli.queues import declare_queues
 from marketjobs.brokers import broker_from_url, queue_depths
-from marketjobs.cli.output import console
-from marketjobs.cli.queues import declare_queues
 from marketjobs.config import get_settings
 from marketjobs.store.engine import create_store_engine
 from marketjobs.store.migrate import require_current

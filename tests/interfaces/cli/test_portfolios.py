@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from marketjobs.cli.main import app
+from interfaces.cli.main import app
 from marketjobs.config import configure
 from marketjobs.errors import ParameterError
 from marketjobs.marketdata.bars_io import upsert_bars
@@ -155,7 +155,7 @@ def test_adding_twice_needs_replace_and_unknown_portfolios_say_how_to_create_the
 
 
 def test_show_renders_a_report_made_by_the_analysis(store: str) -> None:
-    from marketjobs.analysis.portfolio_run import analyse_portfolios, stored_targets
+    from marketjobs.services.portfolio_run import analyse_portfolios, stored_targets
 
     engine = create_store_engine(store)
     days = [datetime(2024, 1, 1, 21, tzinfo=UTC) + timedelta(days=i) for i in range(10)]

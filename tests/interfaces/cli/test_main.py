@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 from typer.testing import CliRunner
 
-from marketjobs.cli import output
-from marketjobs.cli.main import app
+from interfaces.cli import output
+from interfaces.cli.main import app
 from marketjobs.config import configure
 from marketjobs.store.engine import create_store_engine
 from marketjobs.store.migrate import head_revision

@@ -23,9 +23,9 @@ import dramatiq
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import Engine, func, select
 
-from marketjobs.cli.demo_data import SAMPLE_TICKERS, write_sample_bars
-from marketjobs.cli.output import console
-from marketjobs.cli.processes import ChildProcesses, marketjobs_command
+from interfaces.cli.demo_data import SAMPLE_TICKERS, write_sample_bars
+from interfaces.cli.output import console
+from interfaces.cli.processes import ChildProcesses, marketjobs_command
 from marketjobs.config import get_settings
 from marketjobs.errors import MarketJobsError
 from marketjobs.store.engine import create_store_engine
@@ -136,7 +136,7 @@ def _load_history(options: DemoOptions, engine: Engine) -> list[_Stage]:
 def _analyse() -> list[_Stage]:
     from actors.pipelines import market_pipeline
     from actors.portfolio_analysis import portfolio_analysis
-    from marketjobs.cli.demo_alerts import ensure_demo_rules
+    from interfaces.cli.demo_alerts import ensure_demo_rules
 
     ensure_demo_rules()
     pipeline = market_pipeline(source="synthetic", source_options={"seed": 11, "bars": 1})
@@ -245,7 +245,7 @@ def _active(engine: Engine, job_types: tuple[str, ...], since: datetime) -> int:
 
 
 def _report(engine: Engine, since: datetime, elapsed: float) -> None:
-    from marketjobs.cli.demo_report import print_jobs, print_results
+    from interfaces.cli.demo_report import print_jobs, print_results
 
     print_results(engine)
     jobs = print_jobs(engine, since)
