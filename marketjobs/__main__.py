@@ -1,4 +1,4 @@
-"""``python -m marketjobs`` runs the command line (an entry shim: the CLI itself lives in ``interfaces.cli``)."""
+"""``python -m marketjobs`` runs the command line (a shim: the CLI lives in ``interfaces.cli``)."""
 
 from interfaces.cli.main import main
 
