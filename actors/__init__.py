@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import dramatiq
 
-from marketjobs.brokers import broker_from_url
-from marketjobs.config import get_settings
+from marketjobs.config import Settings, get_settings
+from marketjobs.jobs.broker import broker_from_url
+from monitoring.worker import WorkerMetrics
 
 __all__ = [
     "alerts",
     "broker",
+    "build_broker",
     "data_import",
     "diagnostics",
     "maintenance",
@@ -22,7 +24,13 @@ __all__ = [
     "technical_analysis",
 ]
 
-broker = broker_from_url(get_settings().broker_url)
+
+def build_broker(settings: Settings) -> dramatiq.Broker:
+    """The workers' broker: marketjobs' job middleware plus the worker metrics of :mod:`monitoring`."""
+    return broker_from_url(settings.broker_url, settings=settings, middleware=[WorkerMetrics()])
+
+
+broker = build_broker(get_settings())
 dramatiq.set_broker(broker)
 
 # The actor modules must be imported after the broker is set: each declares its actors on it.

@@ -21,6 +21,7 @@ from marketjobs.notify import DeliveryError, SinkSet
 from marketjobs.services.alerts_run import run_alerts
 from marketjobs.store.bars import MAX_SYMBOL_LENGTH
 from marketjobs.store.engine import create_store_engine
+from monitoring.domain import DomainMetrics
 
 __all__ = ["AlertsParams", "alerts"]
 
@@ -74,6 +75,7 @@ def alerts(**kwargs: Any) -> dict[str, Any]:
             rule_ids=params.rule_ids,
             progress=job.progress,
             should_stop=lambda: job.cancelled,  # undelivered firings stay pending for the next run
+            hooks=DomainMetrics(),
         )
     if summary.failed:
         errors = "; ".join(f"{target}: {error}" for target, error in summary.errors.items())

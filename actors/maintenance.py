@@ -17,12 +17,13 @@ import dramatiq
 from dramatiq.rate_limits import ConcurrentRateLimiter
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from marketjobs.brokers import rate_limiter_backend
 from marketjobs.config import get_settings
 from marketjobs.jobs import current_job
+from marketjobs.jobs.broker import rate_limiter_backend
 from marketjobs.jobs.params import ValidatedActor, parse_params
+from marketjobs.services.maintenance_run import run_maintenance
 from marketjobs.store.engine import create_store_engine
-from marketjobs.store.maintenance import DEFAULT_BATCH_SIZE, MaintenanceSummary, run_maintenance
+from marketjobs.store.maintenance import DEFAULT_BATCH_SIZE, MaintenanceSummary
 
 __all__ = ["MaintenanceParams", "maintenance"]
 

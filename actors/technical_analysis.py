@@ -27,7 +27,7 @@ from marketjobs.jobs.params import ValidatedActor, parse_params
 from marketjobs.services.technical_run import analyse_stored, stored_symbols
 from marketjobs.store.bars import MAX_SYMBOL_LENGTH
 from marketjobs.store.engine import create_store_engine
-from monitoring import domain
+from monitoring.domain import DomainMetrics
 
 __all__ = ["TechnicalAnalysisParams", "technical_analysis", "technical_analysis_done"]
 
@@ -124,11 +124,6 @@ def _fan_out(
     }
 
 
-def _record_metrics(seconds: float, rows: int, counts: dict[str, int]) -> None:
-    domain.indicators_computed(seconds, rows)
-    domain.signals_detected(counts)
-
-
 @dramatiq.actor(
     actor_class=_TechnicalAnalysisActor,
     queue_name=QUEUE,
@@ -158,7 +153,7 @@ def technical_analysis(**kwargs: Any) -> dict[str, Any]:
         job_id=job.id,
         progress=job.progress,
         should_stop=lambda: job.cancelled,  # the job then ends as cancelled, keeping this partial summary
-        on_batch=_record_metrics,
+        hooks=DomainMetrics(),
     )
     return summary.as_dict()
 

@@ -12,8 +12,9 @@ import time
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 
-from marketjobs.brokers import broker_from_url
 from marketjobs.brokers.sql import SQLBrokerBase
+from marketjobs.jobs.broker import broker_from_url
+from monitoring.worker import WorkerMetrics
 
 URL = os.environ.get("BENCH_BROKER_URL", "sqlite:///var/bench-broker.db")
 STACK = os.environ.get("BENCH_STACK", "bare")
@@ -21,7 +22,7 @@ LATENCY_LOG = os.environ.get("BENCH_LATENCY_LOG", "var/bench-latency.log")
 
 broker: dramatiq.Broker
 if STACK == "marketjobs":
-    broker = broker_from_url(URL)
+    broker = broker_from_url(URL, middleware=[WorkerMetrics()])
 elif URL.startswith("redis"):
     broker = RedisBroker(url=URL)
 else:

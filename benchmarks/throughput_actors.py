@@ -7,12 +7,15 @@ import os
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 
-from marketjobs.brokers import broker_from_url
+from marketjobs.jobs.broker import broker_from_url
+from monitoring.worker import WorkerMetrics
 
 MODE = os.environ.get("BENCH_MODE", "bare")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 
-broker = RedisBroker(url=REDIS_URL) if MODE == "bare" else broker_from_url(REDIS_URL)
+broker = (
+    RedisBroker(url=REDIS_URL) if MODE == "bare" else broker_from_url(REDIS_URL, middleware=[WorkerMetrics()])
+)
 dramatiq.set_broker(broker)
 
 

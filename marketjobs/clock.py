@@ -30,7 +30,7 @@ def to_ms(moment: datetime) -> int:
     """``moment`` in epoch milliseconds; a naive datetime is taken as UTC."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return int(round(moment.timestamp() * MS_PER_SECOND))
+    return round(moment.timestamp() * MS_PER_SECOND)
 
 
 def from_ms(ms: int) -> datetime:

@@ -12,8 +12,8 @@ import dramatiq
 import pytest
 from sqlalchemy import Engine, MetaData
 
-from marketjobs.brokers import broker_from_url
 from marketjobs.config import Settings, configure, load_settings
+from marketjobs.jobs.broker import broker_from_url
 from marketjobs.jobs.records import JobRecords
 from marketjobs.store.engine import create_store_engine
 from marketjobs.store.migrate import upgrade

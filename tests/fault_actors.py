@@ -8,8 +8,8 @@ from pathlib import Path
 
 import dramatiq
 
-from marketjobs.brokers import broker_from_url
 from marketjobs.config import get_settings
+from marketjobs.jobs.broker import broker_from_url
 
 broker = broker_from_url(get_settings().broker_url)
 dramatiq.set_broker(broker)

@@ -8,9 +8,9 @@ import typer
 
 from interfaces.cli.common import parse_age, store_engine
 from interfaces.cli.output import console, emit_json, job_dict, jobs_table
-from marketjobs.brokers import broker_from_url
 from marketjobs.errors import MarketJobsError
 from marketjobs.jobs import list_dead_letters, purge_dead_letters, retry_dead_letter
+from marketjobs.jobs.broker import broker_from_url
 
 app = typer.Typer(help="Dead letters: list, retry, purge.", no_args_is_help=True)
 

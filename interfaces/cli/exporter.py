@@ -10,8 +10,9 @@ from prometheus_client import generate_latest, start_http_server
 
 from interfaces.cli.output import console
 from interfaces.cli.queues import declare_queues
-from marketjobs.brokers import broker_from_url, queue_depths
+from marketjobs.brokers import queue_depths
 from marketjobs.config import get_settings
+from marketjobs.jobs.broker import broker_from_url
 from marketjobs.store.engine import create_store_engine
 from marketjobs.store.migrate import require_current
 from monitoring.exporter import StoreCollector, registry_for

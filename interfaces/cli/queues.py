@@ -9,7 +9,8 @@ import typer
 from rich.table import Table
 
 from interfaces.cli.output import console, emit_json
-from marketjobs.brokers import broker_from_url, queue_depths
+from marketjobs.brokers import queue_depths
+from marketjobs.jobs.broker import broker_from_url
 
 
 def declare_queues(broker: dramatiq.Broker, names: list[str] | None) -> None:

@@ -1,5 +1,6 @@
 """Brokers chosen by URL: ``sqlite://``, ``postgresql://``, ``mysql://`` (the SQL broker), ``redis://``,
-``amqp://`` and ``stub://`` (tests), all with our middleware."""
+``amqp://`` and ``stub://`` (tests). These are bare brokers: :func:`marketjobs.jobs.broker.broker_from_url`
+adds the job middleware."""
 
 from __future__ import annotations
 
@@ -7,20 +8,18 @@ from typing import Any
 
 import dramatiq
 
-from marketjobs.brokers.backends import rate_limiter_backend
-from marketjobs.brokers.base import install_middleware
 from marketjobs.brokers.depth import QueueDepth
 from marketjobs.brokers.priorities import RABBITMQ_MAX_PRIORITY
 from marketjobs.config import BROKER_SCHEMES, SQL_SCHEMES, Settings, get_settings
 from marketjobs.errors import UnsupportedBrokerError
 
-__all__ = ["QueueDepth", "broker_from_url", "queue_depths", "rate_limiter_backend"]
+__all__ = ["QueueDepth", "open_broker", "queue_depths"]
 
 
-def broker_from_url(url: str | None = None, *, settings: Settings | None = None) -> dramatiq.Broker:
-    """A configured Dramatiq broker for ``url`` (default: the settings' broker URL).
+def open_broker(url: str | None = None, *, settings: Settings | None = None) -> dramatiq.Broker:
+    """A bare Dramatiq broker for ``url`` (default: the settings' broker URL), without job middleware.
 
-    >>> broker = broker_from_url("stub://")
+    >>> broker = open_broker("stub://")
     >>> type(broker).__name__
     'StubBroker'
     """
@@ -61,7 +60,7 @@ def broker_from_url(url: str | None = None, *, settings: Settings | None = None)
         raise UnsupportedBrokerError(
             f"unsupported broker URL {url!r}; set MARKETJOBS_BROKER_URL to one of {schemes}"
         )
-    return install_middleware(broker, settings, url)
+    return broker
 
 
 def queue_depths(broker: dramatiq.Broker) -> list[QueueDepth]:
@@ -69,7 +68,7 @@ def queue_depths(broker: dramatiq.Broker) -> list[QueueDepth]:
     reader: Any = getattr(broker, "queue_depth", None)
     if reader is None:
         raise UnsupportedBrokerError(
-            f"{type(broker).__name__} cannot report queue depth; use broker_from_url()"
+            f"{type(broker).__name__} cannot report queue depth; use marketjobs.jobs.broker.broker_from_url()"
         )
     names = sorted(q for q in broker.get_declared_queues() if not q.endswith((".DQ", ".XQ")))
     return [reader(name) for name in names]

@@ -1,18 +1,18 @@
-"""What every marketjobs broker shares: priorities, our middleware, and safe enqueue failure handling."""
+"""What every marketjobs broker shares: priorities and safe enqueue failure handling."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, ClassVar
 
 import dramatiq
-from dramatiq.middleware import Retries as DramatiqRetries
-from dramatiq.middleware import TimeLimit
 
+from marketjobs.brokers.hooks import BrokerHooks
 from marketjobs.brokers.priorities import parse_priority, priority_queue_name, rabbitmq_priority
-from marketjobs.config import Settings
 from marketjobs.constants import MESSAGE_OPTION_PRIORITY, Priority
 
-__all__ = ["MarketJobsBrokerMixin", "install_middleware", "resolve_priority"]
+__all__ = ["MarketJobsBrokerMixin", "resolve_priority"]
 
 
 def resolve_priority(broker: dramatiq.Broker, message: Any) -> Priority:
@@ -33,6 +33,23 @@ class MarketJobsBrokerMixin:
     per_priority_queues: ClassVar[bool] = True
     #: True where the broker reads ``broker_priority`` (RabbitMQ).
     uses_broker_priority: ClassVar[bool] = False
+
+    #: Why :meth:`purge_dead_letters` returns None on this broker (maintenance reports it; ``{broker}`` is
+    #: the class name).
+    dead_letters_note: ClassVar[str] = "{broker} keeps no dead letters to expire"
+
+    def purge_dead_letters(
+        self,
+        older_than: timedelta,
+        *,
+        batch_size: int = 2_000,
+        dry_run: bool = False,
+        check_stop: Callable[[], None] | None = None,
+    ) -> int | None:
+        """Deletes this broker's copies of messages dead for longer than ``older_than``; returns how many
+        (with ``dry_run``: how many it would). None where the broker keeps none or expires them itself.
+        ``check_stop`` is called between batches and may raise to stop."""
+        return None
 
     def declare_queue(self, queue_name: str, **kwargs: Any) -> None:
         names = (
@@ -59,44 +76,6 @@ class MarketJobsBrokerMixin:
             return super().enqueue(message, delay=delay)  # type: ignore[misc]
         except Exception:
             for middleware in broker.middleware:
-                release = getattr(middleware, "release_failed_enqueue", None)
-                if release is not None:
-                    release(message)
+                if isinstance(middleware, BrokerHooks):
+                    middleware.after_enqueue_failed(broker, message)
             raise
-
-
-def install_middleware(broker: dramatiq.Broker, settings: Settings, url: str) -> dramatiq.Broker:
-    """Applies settings to Dramatiq's middleware and adds priorities, retries, records, idempotency,
-    results and group callbacks (with the backends that suit the broker at ``url``)."""
-    from dramatiq.middleware import GroupCallbacks
-
-    from marketjobs.brokers.backends import backends_for
-    from marketjobs.jobs.idempotency import Idempotency
-    from marketjobs.jobs.priority import Priorities
-    from marketjobs.jobs.records import JobRecords
-    from marketjobs.jobs.retries import Retries
-    from marketjobs.results.middleware import Results
-    from monitoring.worker import WorkerMetrics
-
-    broker.middleware[:] = [m for m in broker.middleware if not isinstance(m, DramatiqRetries)]
-    for middleware in broker.middleware:
-        if isinstance(middleware, TimeLimit):
-            middleware.time_limit = settings.time_limit_seconds * 1000
-    results_backend, rate_limiter_backend = backends_for(url, settings)
-    broker.rate_limiter_backend = rate_limiter_backend  # type: ignore[attr-defined]
-    broker.add_middleware(Results(backend=results_backend))  # type: ignore[no-untyped-call]
-    broker.add_middleware(GroupCallbacks(rate_limiter_backend))
-    broker.add_middleware(WorkerMetrics())
-    broker.add_middleware(Priorities())
-    # Dramatiq calls after_* hooks in reverse order: records come before Retries so that they see what
-    # Retries decided (message.failed, the retry's eta) for the same message.
-    broker.add_middleware(Idempotency(settings.database_url))
-    broker.add_middleware(JobRecords(settings))
-    broker.add_middleware(
-        Retries(
-            max_retries=settings.max_retries,
-            min_backoff=max(1, int(settings.min_backoff_seconds * 1000)),
-            max_backoff=max(1, int(settings.max_backoff_seconds * 1000)),
-        )
-    )
-    return broker

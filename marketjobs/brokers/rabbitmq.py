@@ -15,6 +15,7 @@ class RabbitmqBroker(MarketJobsBrokerMixin, DramatiqRabbitmqBroker):
 
     per_priority_queues = False
     uses_broker_priority = True
+    dead_letters_note = "RabbitMQ expires its dead letters itself (Dramatiq's dramatiq_dead_message_ttl)"
 
     def queue_depth(self, queue_name: str) -> QueueDepth:
         """Messages ready (not yet delivered), delayed, and dead in ``queue_name``."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from dramatiq.brokers.redis import MAINTENANCE_COMMAND_BLACKLIST, _RedisConsumer
@@ -11,7 +13,8 @@ from dramatiq.brokers.redis import RedisBroker as DramatiqRedisBroker
 
 from marketjobs.brokers.base import MarketJobsBrokerMixin
 from marketjobs.brokers.depth import QueueDepth
-from marketjobs.brokers.gates import GatedMessageProxy, HeldSettlements
+from marketjobs.brokers.held_acks import HeldAcks, HoldableMessageProxy
+from marketjobs.clock import now_ms
 
 __all__ = ["RedisBroker"]
 
@@ -35,7 +38,7 @@ class RedisBroker(MarketJobsBrokerMixin, DramatiqRedisBroker):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)  # type: ignore[no-untyped-call]
         self._maintained_at: dict[str, float] = {}
-        self._held: dict[str, HeldSettlements] = {}
+        self._held: dict[str, HeldAcks] = {}
         self._dispatching = threading.local()
 
     def _dispatch(self, command: str) -> Any:
@@ -59,9 +62,38 @@ class RedisBroker(MarketJobsBrokerMixin, DramatiqRedisBroker):
         self._maintained_at[queue] = now
         return 1
 
-    def held_settlements(self, queue_name: str) -> HeldSettlements:
+    def held_acks(self, queue_name: str) -> HeldAcks:
         """Acks of ``queue_name`` waiting for their job records (shared by its successive consumers)."""
-        return self._held.setdefault(queue_name, HeldSettlements())
+        return self._held.setdefault(queue_name, HeldAcks())
+
+    def purge_dead_letters(
+        self,
+        older_than: timedelta,
+        *,
+        batch_size: int = 2_000,
+        dry_run: bool = False,
+        check_stop: Callable[[], None] | None = None,
+    ) -> int:
+        """Dramatiq keeps a queue's dead message ids in ``<ns>:<queue>.XQ`` scored by death time, bodies in
+        ``<ns>:<queue>.XQ.msgs``: removes both for ids dead longer than ``older_than``."""
+        cutoff_ms = now_ms() - int(older_than.total_seconds() * 1000)
+        client = self.client
+        removed = 0
+        for key in client.scan_iter(match=f"{self.namespace}:*.XQ", count=100):
+            if dry_run:
+                removed += int(client.zcount(key, 0, cutoff_ms))
+                continue
+            while True:
+                if check_stop is not None:
+                    check_stop()
+                ids = client.zrangebyscore(key, 0, cutoff_ms, start=0, num=batch_size)
+                if not ids:
+                    break
+                with client.pipeline(transaction=True) as pipe:
+                    pipe.zrem(key, *ids)
+                    pipe.hdel(key + (b".msgs" if isinstance(key, bytes) else ".msgs"), *ids)
+                    removed += int(pipe.execute()[0])
+        return removed
 
     def queue_depth(self, queue_name: str) -> QueueDepth:
         """Messages ready or in flight, delayed, and dead in ``queue_name``."""
@@ -74,7 +106,7 @@ class RedisBroker(MarketJobsBrokerMixin, DramatiqRedisBroker):
 
 
 class _GatedRedisConsumer(_RedisConsumer):
-    """Dramatiq's Redis consumer whose acks can wait for a gate (see :mod:`marketjobs.brokers.gates`).
+    """Dramatiq's Redis consumer whose acks can wait for a gate (see :mod:`marketjobs.brokers.held_acks`).
 
     Held acks are written from the consumer thread before each fetch; the message leaves the prefetch count
     at once, so the worker keeps pulling work while its records are stored.
@@ -83,7 +115,7 @@ class _GatedRedisConsumer(_RedisConsumer):
     def __init__(self, broker: RedisBroker, queue_name: str, prefetch: int, timeout: int) -> None:
         super().__init__(broker, queue_name, prefetch, timeout)  # type: ignore[no-untyped-call]
         # Kept by the broker: a consumer Dramatiq restarts after a connection error inherits them.
-        self.held = broker.held_settlements(queue_name)
+        self.held = broker.held_acks(queue_name)
 
     def ack(self, message: Any) -> None:
         self._settle(message, failed=False)
@@ -92,7 +124,7 @@ class _GatedRedisConsumer(_RedisConsumer):
         self._settle(message, failed=True)
 
     def _settle(self, message: Any, *, failed: bool) -> None:
-        gate = getattr(message, "settle_gate", None)
+        gate = message.ack_gate if isinstance(message, HoldableMessageProxy) else None
         if gate is None or gate():
             self._write(message, failed)
             return
@@ -108,7 +140,7 @@ class _GatedRedisConsumer(_RedisConsumer):
     def __next__(self) -> Any:
         self.held.settle_open(self._write)
         proxy = super().__next__()  # type: ignore[no-untyped-call]
-        return None if proxy is None else GatedMessageProxy(proxy._message)
+        return None if proxy is None else HoldableMessageProxy(proxy._message)
 
     def close(self) -> None:
         self.held.drain(self._write)

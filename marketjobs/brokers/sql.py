@@ -20,6 +20,8 @@ import os
 import threading
 import time
 import uuid
+from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from dramatiq.broker import Broker, Consumer
@@ -27,6 +29,7 @@ from dramatiq.common import current_millis, q_name
 from dramatiq.errors import ConnectionClosed, QueueJoinTimeout
 from dramatiq.message import Message
 from dramatiq.middleware import Middleware
+from sqlalchemy import and_
 
 from marketjobs.brokers.base import MarketJobsBrokerMixin
 from marketjobs.brokers.depth import QueueDepth
@@ -34,10 +37,13 @@ from marketjobs.brokers.priorities import parse_priority
 from marketjobs.brokers.sql_consumer import SQLConsumer
 from marketjobs.brokers.sql_table import CHANNEL, TRANSIENT_ERRORS, MessageTable
 from marketjobs.brokers.sql_wakeup import PostgresListener, Wakeups
+from marketjobs.clock import now_ms
 from marketjobs.constants import MESSAGE_OPTION_PRIORITY
 from marketjobs.errors import QueueJoinFailed
 from marketjobs.store.engine import create_store_engine
+from marketjobs.store.maintenance import delete_in_batches
 from marketjobs.store.migrate import ensure_migrated
+from marketjobs.store.models import BrokerMessage
 
 __all__ = ["LeaseHeartbeat", "SQLBroker", "SQLBrokerBase"]
 
@@ -222,3 +228,23 @@ class SQLBroker(MarketJobsBrokerMixin, SQLBrokerBase):
     """The SQL broker with marketjobs' priorities: native, one queue per actor queue."""
 
     per_priority_queues = False
+
+    def purge_dead_letters(
+        self,
+        older_than: timedelta,
+        *,
+        batch_size: int = 2_000,
+        dry_run: bool = False,
+        check_stop: Callable[[], None] | None = None,
+    ) -> int:
+        """Deletes rows of ``broker_messages`` dead for longer than ``older_than``, in batches."""
+        cutoff_ms = now_ms() - int(older_than.total_seconds() * 1000)
+        table = BrokerMessage.__table__
+        return delete_in_batches(
+            self.table.engine,
+            table,  # type: ignore[arg-type]
+            and_(table.c.state == "dead", table.c.dead_at < cutoff_ms),
+            batch_size=batch_size,
+            dry_run=dry_run,
+            check_stop=check_stop,
+        )

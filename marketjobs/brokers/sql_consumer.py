@@ -19,7 +19,12 @@ from dramatiq.broker import Consumer, MessageProxy
 from dramatiq.errors import ConnectionClosed
 from dramatiq.message import Message
 
-from marketjobs.brokers.gates import CLOSE_SETTLE_SECONDS, GATE_POLL_SECONDS, GatedMessageProxy, split_open
+from marketjobs.brokers.held_acks import (
+    CLOSE_SETTLE_SECONDS,
+    GATE_POLL_SECONDS,
+    HoldableMessageProxy,
+    split_open,
+)
 from marketjobs.brokers.sql_table import TRANSIENT_ERRORS, ClaimedMessage, now_ms
 
 if TYPE_CHECKING:
@@ -39,7 +44,7 @@ ERROR_BACKOFF_SECONDS = 0.5
 Settlement = tuple[int, "Callable[[], bool] | None"]
 
 
-class SQLMessageProxy(GatedMessageProxy):
+class SQLMessageProxy(HoldableMessageProxy):
     """A delivered message and the row that holds it."""
 
     def __init__(self, message: Message[Any], row_id: int, deliveries: int) -> None:
@@ -80,7 +85,7 @@ class SQLConsumer(Consumer):
 
     def _settle(self, message: MessageProxy, *, failed: bool) -> None:
         row_id = _row_id(message)
-        gate = getattr(message, "settle_gate", None)
+        gate = message.ack_gate if isinstance(message, HoldableMessageProxy) else None
         with self._lock:
             # Look the list up under the lock: the consumer thread swaps in new lists as it writes them.
             (self._nacks if failed else self._acks).append((row_id, gate))

@@ -11,10 +11,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from dramatiq import Middleware
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from marketjobs.brokers.hooks import BrokerHooks
 from marketjobs.constants import IN_FLIGHT_STATUSES, MESSAGE_OPTION_IDEMPOTENCY_KEY, Status
 from marketjobs.errors import DuplicateJobError, OptionError, StoreUnavailableError
 from marketjobs.jobs.rows import event_row
@@ -93,7 +93,7 @@ def _take_over(connection: Connection, key: str, holder: str, message: Any) -> N
         )
 
 
-class Idempotency(Middleware):
+class Idempotency(BrokerHooks):
     """Enforces the ``idempotency_key`` message option (see module docs)."""
 
     def __init__(self, database_url: str) -> None:
@@ -123,7 +123,7 @@ class Idempotency(Middleware):
     def after_enqueue(self, broker: Any, message: Any, delay: int | None) -> None:
         self._fresh_claims.discard(message.message_id)
 
-    def release_failed_enqueue(self, message: Any) -> None:
+    def after_enqueue_failed(self, broker: Any, message: Any) -> None:
         """Frees a key claimed by this very enqueue when the broker refused the message."""
         key = message.options.get(MESSAGE_OPTION_IDEMPOTENCY_KEY)
         if key is None or message.message_id not in self._fresh_claims:

@@ -13,6 +13,7 @@ from dramatiq import Middleware
 from dramatiq.middleware import Retries as DramatiqRetries
 from dramatiq.middleware import SkipMessage
 
+from marketjobs.brokers.held_acks import HoldableMessageProxy
 from marketjobs.config import Settings
 from marketjobs.constants import Status
 from marketjobs.jobs.cancel import CancelWatcher
@@ -189,12 +190,11 @@ class JobRecords(Middleware):
         ticket = self._tickets.pop(message.message_id, None)
         if ticket is None or not self.settings.ack_after_record:
             return
-        settle_after = getattr(message, "settle_after", None)
-        if settle_after is not None:
+        if isinstance(message, HoldableMessageProxy):
             # The broker settles acks in the background (the SQL broker): it holds this one until the
             # record is stored, and the worker thread moves on at once.
             writer, deadline = self.writer, time.monotonic() + ACK_WAIT_SECONDS
-            settle_after(
+            message.hold_ack_until(
                 lambda: not writer.healthy or writer.is_written(ticket) or time.monotonic() > deadline
             )
             return

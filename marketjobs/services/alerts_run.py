@@ -29,7 +29,7 @@ from marketjobs.notify.firings import (
 from marketjobs.notify.inputs import load_market_data
 from marketjobs.notify.rules import list_rules, to_rule
 from marketjobs.notify.sinks import SinkSet
-from monitoring import domain
+from marketjobs.services.hooks import NO_HOOKS, RunHooks
 
 __all__ = ["AlertsSummary", "deliver_outstanding", "run_alerts"]
 
@@ -70,6 +70,7 @@ def run_alerts(
     now_ms: int | None = None,
     progress: Callable[[float, str], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    hooks: RunHooks = NO_HOOKS,
 ) -> AlertsSummary:
     """Evaluates enabled rules (``rule_ids`` only, when given) on ``symbols`` (all watched when None), records
     the firings and delivers every outstanding one; returns the summary."""
@@ -83,7 +84,7 @@ def run_alerts(
     summary.recorded = record_firings(engine, alerts, {row.id: row.sinks for row in rows}, now)
     if progress is not None:
         progress(30.0, f"{summary.fired} alerts from {summary.rules_checked} rules; delivering")
-    deliver_outstanding(engine, sinks, summary, progress=progress, should_stop=should_stop)
+    deliver_outstanding(engine, sinks, summary, progress=progress, should_stop=should_stop, hooks=hooks)
     return summary
 
 
@@ -94,8 +95,9 @@ def deliver_outstanding(
     *,
     progress: Callable[[float, str], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    hooks: RunHooks = NO_HOOKS,
 ) -> None:
-    """Delivers every pending or failed firing, counting outcomes in ``summary`` and in the metrics."""
+    """Delivers every pending or failed firing, counting outcomes in ``summary`` and through ``hooks``."""
     todo = outstanding(engine)
     for index, (firing, rule) in enumerate(todo):
         if should_stop is not None and should_stop():
@@ -122,12 +124,12 @@ def deliver_outstanding(
             sinks.get(firing.sink, rule.webhook_url).deliver(notification)
         except (DeliveryError, ConfigError) as exc:
             mark_failed(engine, firing.id, str(exc))
-            domain.alert_delivery_failed(firing.sink)
+            hooks.after_alert_failed(firing.sink)
             summary.failed += 1
             summary.errors[target] = str(exc)
         else:
             mark_delivered(engine, firing.id, _now_ms())
-            domain.alert_fired(firing.sink, rule.rule_type)
+            hooks.after_alert_delivered(firing.sink, rule.rule_type)
             summary.delivered += 1
         if progress is not None:
             progress(

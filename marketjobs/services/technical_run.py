@@ -21,6 +21,7 @@ from sqlalchemy import Engine, text
 from marketjobs.analysis.technical import analyse_bars
 from marketjobs.analysis.technical_specs import IndicatorSpec
 from marketjobs.marketdata.bars_io import load_bars
+from marketjobs.services.hooks import NO_HOOKS, RunHooks
 from marketjobs.store.analysis import write_signals, write_snapshots
 
 __all__ = ["BATCH_SYMBOLS", "TechnicalSummary", "analyse_stored", "stored_symbols"]
@@ -82,13 +83,13 @@ def analyse_stored(
     job_id: str | None = None,
     progress: Callable[[float, str], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
-    on_batch: Callable[[float, int, dict[str, int]], None] | None = None,
+    hooks: RunHooks = NO_HOOKS,
 ) -> TechnicalSummary:
     """Analyses the stored bars of ``symbols`` batch by batch; returns the summary.
 
     ``lookback_bars`` limits each symbol to its latest N bars (None: every stored bar); ``signal_bars`` keeps
     the signal events of each symbol's last N bars (None: all). ``should_stop`` is asked before each batch;
-    ``on_batch(compute_seconds, rows, signal counts)`` is called after each (metrics).
+    ``hooks.after_indicators(compute_seconds, rows, signal counts)`` is called after each (metrics).
     """
     started = time.perf_counter()
     summary = TechnicalSummary(symbols=len(symbols))
@@ -111,8 +112,7 @@ def analyse_stored(
             summary.signals_new += write_signals(connection, result.signals, job_id=job_id)
         batch_counts = dict(result.signals["signal"].value_counts().iter_rows())
         counts.update(batch_counts)
-        if on_batch is not None:
-            on_batch(result.compute_seconds, result.rows, batch_counts)
+        hooks.after_indicators(result.compute_seconds, result.rows, batch_counts)
         if progress is not None:
             done = min(offset + BATCH_SYMBOLS, len(symbols))
             progress(

@@ -28,7 +28,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from typing import Any
 
-import dramatiq
 from sqlalchemy import (
     ColumnElement,
     Engine,
@@ -55,16 +54,16 @@ __all__ = [
     "DEFAULT_BATCH_SIZE",
     "TASKS",
     "MaintenanceSummary",
+    "RetentionRun",
+    "RetentionStopped",
     "delete_in_batches",
-    "purge_broker_dead_letters",
-    "run_maintenance",
-    "run_retention",
+    "purge_tables",
     "vacuum",
 ]
 
 #: Rows deleted per transaction.
 DEFAULT_BATCH_SIZE = 2_000
-#: The tasks ``run_maintenance`` knows, in the order they run.
+#: The tasks :func:`marketjobs.services.maintenance_run.run_maintenance` knows, in the order they run.
 TASKS = ("retention", "vacuum")
 #: Job statuses whose records retention deletes (dead letters are purged with ``marketjobs dlq purge``).
 RETAINED_STATUSES = (Status.COMPLETED.value, Status.CANCELLED.value, Status.SKIPPED.value)
@@ -92,13 +91,13 @@ class MaintenanceSummary:
         return asdict(self)
 
 
-class _Stop(Exception):
+class RetentionStopped(Exception):
     """Raised between batches when the caller asked to stop."""
 
 
 @dataclass
-class _Run:
-    """Shared state of one maintenance run."""
+class RetentionRun:
+    """Shared state of one retention run: its summary, batch size and the caller's stop request."""
 
     engine: Engine
     summary: MaintenanceSummary
@@ -107,9 +106,10 @@ class _Run:
     now_ms: int = field(default_factory=lambda: int(time.time() * 1000))
 
     def check_stop(self) -> None:
+        """Raises RetentionStopped (and marks the summary stopped) when the caller asked to stop."""
         if self.should_stop is not None and self.should_stop():
             self.summary.stopped = True
-            raise _Stop
+            raise RetentionStopped
 
     def purge(self, name: str, table: Table, condition: ColumnElement[bool]) -> None:
         """Deletes the rows of ``table`` matching ``condition`` in batches (counts them on a dry run)."""
@@ -182,14 +182,14 @@ def _reflect(engine: Engine, name: str) -> Table | None:
     return Table(name, MetaData(), autoload_with=engine)
 
 
-def _job_records(run: _Run, settings: Settings) -> None:
+def _job_records(run: RetentionRun, settings: Settings) -> None:
     cutoff = utcnow() - timedelta(days=settings.job_record_retention_days)
     table = Base.metadata.tables["job_records"]
     condition = and_(table.c.status.in_(RETAINED_STATUSES), table.c.updated_at < cutoff)
     run.purge("job_records", table, condition)
 
 
-def _idempotency_keys(run: _Run, settings: Settings) -> None:
+def _idempotency_keys(run: RetentionRun, settings: Settings) -> None:
     cutoff = utcnow() - timedelta(days=settings.job_record_retention_days)
     keys, records = Base.metadata.tables["idempotency_keys"], Base.metadata.tables["job_records"]
     in_flight = select(records.c.id).where(
@@ -198,7 +198,7 @@ def _idempotency_keys(run: _Run, settings: Settings) -> None:
     run.purge("idempotency_keys", keys, and_(keys.c.created_at < cutoff, not_(in_flight.exists())))
 
 
-def _bars(run: _Run, settings: Settings) -> None:
+def _bars(run: RetentionRun, settings: Settings) -> None:
     if settings.bar_retention_days is None:
         run.summary.skipped["bars"] = "bar_retention_days is not set; every bar is kept"
         return
@@ -206,7 +206,7 @@ def _bars(run: _Run, settings: Settings) -> None:
     run.purge("bars", table, table.c.ts < run.now_ms - int(settings.bar_retention_days * _MS_PER_DAY))
 
 
-def _signals(run: _Run, settings: Settings) -> None:
+def _signals(run: RetentionRun, settings: Settings) -> None:
     table = Base.metadata.tables["signals"]
     if not inspect(run.engine).has_table("signals"):
         run.summary.skipped["signals"] = "table signals does not exist; run `marketjobs db upgrade`"
@@ -215,7 +215,7 @@ def _signals(run: _Run, settings: Settings) -> None:
     run.purge("signals", table, table.c.created_at < cutoff)
 
 
-def _alert_firings(run: _Run, settings: Settings) -> None:
+def _alert_firings(run: RetentionRun, settings: Settings) -> None:
     table = _reflect(run.engine, "alert_firings")
     if table is None:
         run.summary.skipped["alert_firings"] = "table alert_firings does not exist"
@@ -231,108 +231,16 @@ def _alert_firings(run: _Run, settings: Settings) -> None:
     run.purge("alert_firings", table, and_(delivered, table.c.created_at < cutoff))
 
 
-def purge_broker_dead_letters(
-    broker: dramatiq.Broker,
-    older_than: timedelta,
-    *,
-    batch_size: int = DEFAULT_BATCH_SIZE,
-    dry_run: bool = False,
-    check_stop: Callable[[], None] | None = None,
-) -> int | None:
-    """Deletes the broker's copies of messages dead for longer than ``older_than``; returns how many.
-
-    Returns None for a broker that expires its dead letters itself (RabbitMQ) or keeps none (the stub).
-    """
-    from marketjobs.brokers.sql import SQLBrokerBase
-
-    cutoff_ms = int(time.time() * 1000 - older_than.total_seconds() * 1000)
-    if isinstance(broker, SQLBrokerBase):
-        table = Base.metadata.tables["broker_messages"]
-        return delete_in_batches(
-            broker.table.engine,
-            table,
-            and_(table.c.state == "dead", table.c.dead_at < cutoff_ms),
-            batch_size=batch_size,
-            dry_run=dry_run,
-            check_stop=check_stop,
-        )
-    from dramatiq.brokers.redis import RedisBroker
-
-    if isinstance(broker, RedisBroker):
-        return _purge_redis_dead_letters(broker, cutoff_ms, batch_size, dry_run, check_stop)
-    return None
-
-
-def _purge_redis_dead_letters(
-    broker: Any, cutoff_ms: int, batch_size: int, dry_run: bool, check_stop: Callable[[], None] | None
-) -> int:
-    """Dramatiq keeps a queue's dead message ids in ``<ns>:<queue>.XQ`` scored by death time, bodies in
-    ``<ns>:<queue>.XQ.msgs``."""
-    client = broker.client
-    removed = 0
-    for key in client.scan_iter(match=f"{broker.namespace}:*.XQ", count=100):
-        if dry_run:
-            removed += int(client.zcount(key, 0, cutoff_ms))
-            continue
-        while True:
-            if check_stop is not None:
-                check_stop()
-            ids = client.zrangebyscore(key, 0, cutoff_ms, start=0, num=batch_size)
-            if not ids:
-                break
-            with client.pipeline(transaction=True) as pipe:
-                pipe.zrem(key, *ids)
-                pipe.hdel(key + (b".msgs" if isinstance(key, bytes) else ".msgs"), *ids)
-                removed += int(pipe.execute()[0])
-    return removed
-
-
-def _dead_letters(run: _Run, settings: Settings, broker: dramatiq.Broker | None) -> None:
-    if broker is None:
-        run.summary.skipped["broker_dead_letters"] = "no broker given"
-        return
-    purged = purge_broker_dead_letters(
-        broker,
-        timedelta(days=settings.dead_letter_retention_days),
-        batch_size=run.batch_size,
-        dry_run=run.summary.dry_run,
-        check_stop=run.check_stop,
-    )
-    if purged is None:
-        from dramatiq.brokers.rabbitmq import RabbitmqBroker
-
-        run.summary.skipped["broker_dead_letters"] = (
-            "RabbitMQ expires its dead letters itself (Dramatiq's dramatiq_dead_message_ttl)"
-            if isinstance(broker, RabbitmqBroker)
-            else f"{type(broker).__name__} keeps no dead letters to expire"
-        )
-    else:
-        run.summary.deleted["broker_dead_letters"] = purged
-
-
-def run_retention(
-    engine: Engine,
-    settings: Settings,
-    *,
-    broker: dramatiq.Broker | None = None,
-    batch_size: int = DEFAULT_BATCH_SIZE,
-    dry_run: bool = False,
-    should_stop: Callable[[], bool] | None = None,
-    summary: MaintenanceSummary | None = None,
-) -> MaintenanceSummary:
-    """Deletes every table's rows past their retention (see the module docs); returns the summary."""
-    summary = summary or MaintenanceSummary(dry_run=dry_run, tasks=["retention"])
-    run = _Run(engine, summary, batch_size, should_stop)
+def purge_tables(run: RetentionRun, settings: Settings) -> None:
+    """Deletes the store's rows past their retention, table by table (brokers purge their own copies)."""
     try:
         _job_records(run, settings)
         _idempotency_keys(run, settings)
-        _dead_letters(run, settings, broker)
         _bars(run, settings)
         _signals(run, settings)
         _alert_firings(run, settings)
-    except _Stop:
+    except RetentionStopped:
         pass
-    return summary
 
 
 def _existing_tables(engine: Engine, names: Iterable[str]) -> list[str]:
@@ -380,41 +288,3 @@ _EXTRA_TABLES = ("alert_rules", "alert_firings")
 
 def _marketjobs_tables() -> list[str]:
     return sorted({*Base.metadata.tables, *_EXTRA_TABLES})
-
-
-def run_maintenance(
-    engine: Engine,
-    settings: Settings,
-    *,
-    tasks: Sequence[str] = TASKS,
-    broker: dramatiq.Broker | None = None,
-    batch_size: int = DEFAULT_BATCH_SIZE,
-    dry_run: bool = False,
-    should_stop: Callable[[], bool] | None = None,
-    progress: Callable[[float, str], None] | None = None,
-) -> MaintenanceSummary:
-    """Runs ``tasks`` (retention, then vacuum); ``dry_run`` only counts what retention would delete."""
-    unknown = sorted(set(tasks) - set(TASKS))
-    if unknown:
-        raise ValueError(f"unknown maintenance task(s) {unknown}; choose from {list(TASKS)}")
-    summary = MaintenanceSummary(dry_run=dry_run, tasks=[t for t in TASKS if t in tasks])
-    if "retention" in summary.tasks:
-        if progress is not None:
-            progress(0.0, "deleting rows past their retention")
-        run_retention(
-            engine,
-            settings,
-            broker=broker,
-            batch_size=batch_size,
-            dry_run=dry_run,
-            should_stop=should_stop,
-            summary=summary,
-        )
-    if "vacuum" in summary.tasks and not summary.stopped:
-        if should_stop is not None and should_stop():
-            summary.stopped = True
-        elif not dry_run:
-            if progress is not None:
-                progress(60.0, f"vacuuming the {engine.dialect.name} store")
-            summary.vacuumed = vacuum(engine)
-    return summary

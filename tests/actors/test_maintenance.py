@@ -11,9 +11,9 @@ import pytest
 from dramatiq.rate_limits import ConcurrentRateLimiter
 from sqlalchemy import Engine, insert, select
 
-from marketjobs.brokers import rate_limiter_backend
 from marketjobs.errors import ParameterError
 from marketjobs.jobs import get_job
+from marketjobs.jobs.broker import rate_limiter_backend
 from marketjobs.store.models import JobRecord
 from marketjobs.store.types import utcnow
 from tests.actors.conftest import actor_module, store

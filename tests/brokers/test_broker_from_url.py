@@ -5,8 +5,9 @@ from __future__ import annotations
 import dramatiq
 import pytest
 
-from marketjobs.brokers import broker_from_url, queue_depths
+from marketjobs.brokers import queue_depths
 from marketjobs.errors import OptionError, UnsupportedBrokerError
+from marketjobs.jobs.broker import broker_from_url
 from marketjobs.jobs.idempotency import Idempotency
 from marketjobs.jobs.records import JobRecords
 from marketjobs.jobs.retries import Retries

@@ -11,7 +11,8 @@ import pytest
 from dramatiq import group, pipeline
 from dramatiq.rate_limits import ConcurrentRateLimiter
 
-from marketjobs.brokers import queue_depths, rate_limiter_backend
+from marketjobs.brokers import queue_depths
+from marketjobs.jobs.broker import rate_limiter_backend
 from tests.conftest import wait_until
 
 StartWorker = Callable[..., dramatiq.Worker]

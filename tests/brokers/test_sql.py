@@ -13,9 +13,9 @@ import pytest
 from dramatiq import Message
 from sqlalchemy import select
 
-from marketjobs.brokers import broker_from_url
 from marketjobs.brokers.sql import SQLBroker, SQLBrokerBase
 from marketjobs.brokers.sql_consumer import SQLConsumer
+from marketjobs.jobs.broker import broker_from_url
 from marketjobs.store.engine import create_store_engine
 from marketjobs.store.models import BrokerMessage
 from tests.conftest import fast_settings, reset_database

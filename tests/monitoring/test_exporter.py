@@ -15,8 +15,9 @@ from prometheus_client import start_http_server
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine, create_engine, insert
 
-from marketjobs.brokers import broker_from_url, queue_depths
+from marketjobs.brokers import queue_depths
 from marketjobs.config import configure
+from marketjobs.jobs.broker import broker_from_url
 from marketjobs.store.bars import Bar
 from marketjobs.store.engine import create_store_engine
 from marketjobs.store.models import JobRecord

@@ -21,11 +21,12 @@ import dramatiq
 import pytest
 import yaml
 
-from marketjobs.brokers import broker_from_url
 from marketjobs.config import configure
+from marketjobs.jobs.broker import broker_from_url
 from marketjobs.jobs.cancel import request_cancel
 from marketjobs.notify.rules import add_rule
 from marketjobs.store.engine import create_store_engine
+from monitoring.worker import WorkerMetrics
 from scheduler.defaults import ScheduleDefinition
 from scheduler.leader import StubLease
 from scheduler.runner import BrokerEnqueuer, Scheduler
@@ -88,7 +89,7 @@ def deployment(sqlite_url: str, tmp_path: Path) -> Iterator[Deployment]:
     }
     settings = fast_settings(sqlite_url, sqlite_url)
     configure(settings)
-    broker = broker_from_url(sqlite_url, settings=settings)
+    broker = broker_from_url(sqlite_url, settings=settings, middleware=[WorkerMetrics()])
     names = {"noop": "diagnostics", "fail": "diagnostics", "sleep": "diagnostics"}
     names |= {"price_update": "price_update", "technical_analysis": "analysis", "alerts": "alerts"}
     names |= {"signals": "live", "waiting": "idle"}

@@ -14,8 +14,9 @@ import dramatiq
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from marketjobs.brokers import broker_from_url
 from marketjobs.config import configure, load_settings
+from marketjobs.jobs.broker import broker_from_url
+from monitoring.worker import WorkerMetrics
 from tests.services import free_port
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
@@ -45,7 +46,7 @@ def test_two_worker_processes_report_outcomes_durations_waits_and_liveness(tmp_p
     }
     settings = load_settings(broker_url=url, database_url=url)
     configure(settings)
-    broker = broker_from_url(url, settings=settings)
+    broker = broker_from_url(url, settings=settings, middleware=[WorkerMetrics()])
     noop = dramatiq.actor(actor_name="noop", queue_name="diagnostics", broker=broker)(lambda: None)
     fail = dramatiq.actor(actor_name="fail", queue_name="diagnostics", broker=broker)(lambda reason="": None)
     for _ in range(20):
@@ -98,9 +99,9 @@ def test_brokers_use_worker_metrics_instead_of_dramatiqs_prometheus_middleware()
     """Dramatiq's middleware counts retries twice and its delayed gauge goes negative (README, Monitoring)."""
     from dramatiq.middleware.prometheus import Prometheus
 
-    from monitoring.worker import WorkerMetrics
+    from actors import build_broker
 
-    broker = broker_from_url("stub://", settings=load_settings(broker_url="stub://"))
+    broker = build_broker(load_settings(broker_url="stub://"))
     try:
         kinds = [type(middleware) for middleware in broker.middleware]
         assert WorkerMetrics in kinds

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
-from marketjobs.brokers import broker_from_url
 from marketjobs.config import configure
 from marketjobs.errors import ParameterError
+from marketjobs.jobs.broker import broker_from_url
 from marketjobs.store.engine import create_store_engine
 from marketjobs.store.schedules import Schedule
 from scheduler.defaults import DEFAULT_SCHEDULES, ScheduleDefinition

@@ -12,9 +12,9 @@ from marketjobs.notify import MemorySink, SinkSet
 from marketjobs.notify.firings import claim, list_firings, outstanding
 from marketjobs.notify.rules import add_rule, set_enabled
 from marketjobs.services.alerts_run import run_alerts
+from marketjobs.services.hooks import RunHooks
 from marketjobs.store.alerts import AlertFiring
 from marketjobs.store.engine import create_store_engine
-from monitoring import domain
 from tests.notify.conftest import Receiver, Subscriber
 from tests.notify.store_data import day, epoch_ms, seed_closes, seed_signal, seed_snapshot
 from tests.services import free_port
@@ -91,19 +91,27 @@ def test_a_new_bar_fires_again_unless_the_cooldown_holds_it(engine: Engine) -> N
     assert [n.rule_name for n in log.delivered] == ["quiet", "chatty", "chatty"]
 
 
-def test_a_failed_delivery_is_recorded_and_delivered_by_a_later_run(
-    engine: Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    counted: list[tuple[str, ...]] = []
-    monkeypatch.setattr(
-        domain, "alert_fired", lambda sink, rule_type: counted.append(("fired", sink, rule_type))
-    )
-    monkeypatch.setattr(domain, "alert_delivery_failed", lambda sink: counted.append(("failed", sink)))
+class CountingHooks(RunHooks):
+    """Run hooks that note each delivery outcome."""
+
+    def __init__(self) -> None:
+        self.counted: list[tuple[str, ...]] = []
+
+    def after_alert_delivered(self, sink: str, rule_type: str) -> None:
+        self.counted.append(("fired", sink, rule_type))
+
+    def after_alert_failed(self, sink: str) -> None:
+        self.counted.append(("failed", sink))
+
+
+def test_a_failed_delivery_is_recorded_and_delivered_by_a_later_run(engine: Engine) -> None:
+    hooks = CountingHooks()
+    counted = hooks.counted
     seed_closes(engine, "AAPL", [99.0])
     seed_closes(engine, "IBM", [98.0])
     add_rule(engine, name="cheap", symbol="*", rule_type="price_below", params={"level": 100}, sinks=["mqtt"])
     down = MemorySink(failing="broker down")
-    summary = run_alerts(engine, sinks(mqtt=down), now_ms=epoch_ms(day(1)))
+    summary = run_alerts(engine, sinks(mqtt=down), now_ms=epoch_ms(day(1)), hooks=hooks)
     # the second firing is not tried against a target that just failed
     assert (summary.fired, summary.delivered, summary.failed, summary.deferred) == (2, 0, 1, 1)
     assert summary.errors == {"mqtt": "broker down"}
@@ -114,7 +122,7 @@ def test_a_failed_delivery_is_recorded_and_delivered_by_a_later_run(
     assert counted == [("failed", "mqtt")]
 
     up = MemorySink()
-    later = run_alerts(engine, sinks(mqtt=up), now_ms=epoch_ms(day(1)) + 60_000)
+    later = run_alerts(engine, sinks(mqtt=up), now_ms=epoch_ms(day(1)) + 60_000, hooks=hooks)
     assert (later.fired, later.delivered, later.failed) == (0, 2, 0)
     assert [n.symbol for n in up.delivered] == ["AAPL", "IBM"]
     assert [(f.status, f.attempts, f.last_error) for f in firings(engine)] == [

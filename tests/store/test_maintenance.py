@@ -11,17 +11,12 @@ from typing import Any
 import pytest
 from sqlalchemy import JSON, Column, Engine, MetaData, Table, func, insert, select, text
 
-from marketjobs.brokers import broker_from_url
 from marketjobs.config import Settings
+from marketjobs.jobs.broker import broker_from_url
+from marketjobs.services.maintenance_run import purge_broker_dead_letters, run_maintenance, run_retention
 from marketjobs.store.analysis import Signal
 from marketjobs.store.bars import Bar
-from marketjobs.store.maintenance import (
-    delete_in_batches,
-    purge_broker_dead_letters,
-    run_maintenance,
-    run_retention,
-    vacuum,
-)
+from marketjobs.store.maintenance import delete_in_batches, vacuum
 from marketjobs.store.models import Base, BrokerMessage, IdempotencyKey, JobRecord
 from marketjobs.store.types import utcnow
 from tests.conftest import fast_settings

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from marketjobs.brokers import broker_from_url
 from marketjobs.config import configure, load_settings
 from marketjobs.jobs import get_job
+from marketjobs.jobs.broker import broker_from_url
 from marketjobs.store.engine import create_store_engine
 from tests.services import require_service
 

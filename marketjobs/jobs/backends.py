@@ -4,15 +4,12 @@ RabbitMQ uses the job store's database, the stub broker keeps them in memory."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import dramatiq
 from dramatiq.rate_limits import RateLimiterBackend
 from dramatiq.results import ResultBackend
 
 from marketjobs.config import SQL_SCHEMES, Settings
 
-__all__ = ["backends_for", "rate_limiter_backend"]
+__all__ = ["backends_for"]
 
 
 def backends_for(url: str, settings: Settings) -> tuple[ResultBackend, RateLimiterBackend]:
@@ -33,16 +30,3 @@ def backends_for(url: str, settings: Settings) -> tuple[ResultBackend, RateLimit
 
     database = url if scheme in SQL_SCHEMES else settings.database_url
     return SQLResultBackend(database), SQLRateLimiterBackend(database)
-
-
-def rate_limiter_backend(broker: dramatiq.Broker | None = None) -> RateLimiterBackend:
-    """The rate-limiter backend installed on ``broker`` (default: the global broker), for
-    :class:`dramatiq.rate_limits.ConcurrentRateLimiter` and friends."""
-    broker = broker or dramatiq.get_broker()
-    backend: Any = getattr(broker, "rate_limiter_backend", None)
-    if backend is None:
-        raise RuntimeError(
-            f"{type(broker).__name__} has no rate-limiter backend; "
-            "create the broker with marketjobs' broker_from_url()"
-        )
-    return backend  # type: ignore[no-any-return]

@@ -2,9 +2,10 @@
 
 With ``ack_after_record`` the job-records middleware must not let the broker forget a message before the
 job's final record is stored (a worker killed in between would leave a finished job recorded as running).
-Brokers whose consumers support it get a gate on the message (:meth:`GatedMessageProxy.settle_after`) and
-write the ack once the gate opens; the worker thread moves on at once. Until then the message stays owned
-by the live consumer, and if the process dies it is delivered again (at-least-once).
+Brokers whose consumers support it deliver a :class:`HoldableMessageProxy`; the middleware gives it a gate
+(:meth:`HoldableMessageProxy.hold_ack_until`) and the consumer writes the ack once the gate opens; the worker
+thread moves on at once. Until then the message stays owned by the live consumer, and if the process dies it
+is delivered again (at-least-once).
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from dramatiq.broker import MessageProxy
 __all__ = [
     "CLOSE_SETTLE_SECONDS",
     "GATE_POLL_SECONDS",
-    "GatedMessageProxy",
-    "HeldSettlements",
+    "HeldAcks",
+    "HoldableMessageProxy",
     "split_open",
 ]
 
@@ -45,19 +46,19 @@ def split_open(held: list[tuple[T, Gate | None]]) -> tuple[list[T], list[tuple[T
     return ready, waiting
 
 
-class GatedMessageProxy(MessageProxy):
+class HoldableMessageProxy(MessageProxy):
     """A delivered message whose ack or nack may be held until a gate opens."""
 
     def __init__(self, message: Any) -> None:
         super().__init__(message)
-        self.settle_gate: Gate | None = None
+        self.ack_gate: Gate | None = None
 
-    def settle_after(self, gate: Gate) -> None:
+    def hold_ack_until(self, gate: Gate) -> None:
         """Holds this message's ack or nack until ``gate()`` is true."""
-        self.settle_gate = gate
+        self.ack_gate = gate
 
 
-class HeldSettlements:
+class HeldAcks:
     """Acks and nacks waiting for their gates, in the order they were made; thread-safe."""
 
     def __init__(self) -> None:
