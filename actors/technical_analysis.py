@@ -24,8 +24,9 @@ from marketjobs.constants import IN_FLIGHT_STATUSES, Status
 from marketjobs.errors import ChunksNotFinished, ParameterError
 from marketjobs.jobs import current_job, get_job
 from marketjobs.jobs.params import ValidatedActor, parse_params
-from marketjobs.services.technical_run import analyse_stored, stored_symbols
+from marketjobs.services.technical_run import analyse_stored
 from marketjobs.store.bars import MAX_SYMBOL_LENGTH
+from marketjobs.store.bars_io import stored_symbols
 from marketjobs.store.engine import create_store_engine
 from monitoring.domain import DomainMetrics
 

@@ -24,7 +24,7 @@ import numpy as np
 import polars as pl
 from sqlalchemy import Engine, text
 
-from marketjobs.marketdata.bars_io import load_bars, upsert_bars
+from marketjobs.store.bars_io import load_bars, upsert_bars
 from marketjobs.store.engine import create_store_engine
 from marketjobs.store.migrate import upgrade
 

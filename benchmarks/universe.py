@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.bar_loading import synthetic_bars  # noqa: E402
-from marketjobs.marketdata.bars_io import upsert_bars  # noqa: E402
+from marketjobs.store.bars_io import upsert_bars  # noqa: E402
 from marketjobs.store.engine import create_store_engine  # noqa: E402
 from marketjobs.store.migrate import upgrade  # noqa: E402
 

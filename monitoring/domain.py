@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Mapping
 from typing import Any
 
+from marketjobs.services.hooks import RunHooks
 from monitoring import names
 from monitoring.worker import BUCKETS_SECONDS, MULTIPROC_ENV
 
-__all__ = ["alert_delivery_failed", "alert_fired", "indicators_computed", "signals_detected"]
+__all__ = ["DomainMetrics", "alert_delivery_failed", "alert_fired", "indicators_computed", "signals_detected"]
 
 _lock = threading.Lock()
 _metrics: dict[str, Any] = {}
@@ -68,7 +70,7 @@ def indicators_computed(seconds: float, rows: int) -> None:
         metrics["rows"].inc(rows)
 
 
-def signals_detected(counts: dict[str, int]) -> None:
+def signals_detected(counts: Mapping[str, int]) -> None:
     """Signal events stored, as signal name -> count."""
     if (metrics := _get()) is not None:
         for signal, count in counts.items():
@@ -85,3 +87,17 @@ def alert_delivery_failed(sink: str) -> None:
     """A delivery to ``sink`` that failed (the firing is kept and retried)."""
     if (metrics := _get()) is not None:
         metrics["failures"].labels(sink).inc()
+
+
+class DomainMetrics(RunHooks):
+    """The services' run hooks, counted as the domain metrics above."""
+
+    def after_indicators(self, seconds: float, rows: int, signals: Mapping[str, int]) -> None:
+        indicators_computed(seconds, rows)
+        signals_detected(signals)
+
+    def after_alert_delivered(self, sink: str, rule_type: str) -> None:
+        alert_fired(sink, rule_type)
+
+    def after_alert_failed(self, sink: str) -> None:
+        alert_delivery_failed(sink)

@@ -104,7 +104,8 @@ def run_demo(options: DemoOptions | None = None) -> None:
 
 def _load_history(options: DemoOptions, engine: Engine) -> list[_Stage]:
     from actors.data_import import data_import
-    from actors.price_update import price_update, stored_symbols
+    from actors.price_update import price_update
+    from marketjobs.store.bars_io import stored_symbols
 
     stages = [_Stage("price history", job_types=("data_import", "price_update"))]
     paths = write_sample_bars(options.workdir / "bars")

@@ -21,8 +21,8 @@ import polars as pl
 from sqlalchemy import Engine
 
 from marketjobs.errors import ParameterError
-from marketjobs.marketdata.bars_io import upsert_bars
 from marketjobs.marketdata.validate import BAR_COLUMNS, DuplicateTracker, validate_bars
+from marketjobs.store.bars_io import upsert_bars
 
 __all__ = ["SUFFIXES", "ImportSummary", "find_files", "import_bars"]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from marketjobs.store.bars import MAX_SYMBOL_LENGTH
+from marketjobs.store.bars import BAR_COLUMNS, BAR_SCHEMA, MAX_SYMBOL_LENGTH
 
 __all__ = [
     "BAR_COLUMNS",
@@ -22,20 +22,6 @@ __all__ = [
     "validate_bars",
 ]
 
-#: Columns of a valid bars frame, in order.
-BAR_COLUMNS = ("symbol", "ts", "open", "high", "low", "close", "volume")
-#: Types of a valid bars frame.
-BAR_SCHEMA = pl.Schema(
-    {
-        "symbol": pl.String(),
-        "ts": pl.Datetime("ms", "UTC"),
-        "open": pl.Float64(),
-        "high": pl.Float64(),
-        "low": pl.Float64(),
-        "close": pl.Float64(),
-        "volume": pl.Float64(),
-    }
-)
 PRICE_COLUMNS = ("open", "high", "low", "close")
 
 #: Text timestamp formats tried, in order, when no format is given. Naive ones are read in ``timezone``.

@@ -19,8 +19,8 @@ from sqlalchemy import Engine, func, select
 
 from marketjobs.analysis.portfolio import analyse_portfolio
 from marketjobs.errors import ParameterError
-from marketjobs.marketdata.bars_io import load_bars
 from marketjobs.store.bars import Bar
+from marketjobs.store.bars_io import load_bars
 from marketjobs.store.portfolios import Portfolio, PositionSpec, get_portfolio, save_report
 
 __all__ = [

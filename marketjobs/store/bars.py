@@ -12,13 +12,28 @@ prices; double volume also holds fractional volume (crypto, FX).
 
 from __future__ import annotations
 
+import polars as pl
 from sqlalchemy import BigInteger, Double, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketjobs.store.models import Base
 
-__all__ = ["Bar"]
+__all__ = ["BAR_COLUMNS", "BAR_SCHEMA", "Bar"]
 
+#: Columns of a valid bars frame, in order.
+BAR_COLUMNS = ("symbol", "ts", "open", "high", "low", "close", "volume")
+#: Types of a valid bars frame.
+BAR_SCHEMA = pl.Schema(
+    {
+        "symbol": pl.String(),
+        "ts": pl.Datetime("ms", "UTC"),
+        "open": pl.Float64(),
+        "high": pl.Float64(),
+        "low": pl.Float64(),
+        "close": pl.Float64(),
+        "volume": pl.Float64(),
+    }
+)
 #: Longest symbol stored (the column's size).
 MAX_SYMBOL_LENGTH = 32
 #: Longest source label stored (the column's size).

@@ -16,6 +16,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Dialect, Table, func, insert
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 
+from marketjobs.store.bulk import postgres_stage
 from marketjobs.store.models import JobRecord
 from marketjobs.store.types import UTCDateTime
 
@@ -89,27 +90,17 @@ def _compiled(
 #: Smallest batch worth PostgreSQL's COPY path (four round trips); smaller ones go as one multi-row INSERT.
 PG_COPY_MIN_ROWS = 64
 
-#: Session-local staging table for PostgreSQL: rows arrive by COPY, then one INSERT ... SELECT upserts them.
-_PG_STAGE = "marketjobs_job_records_stage"
-
 
 def _copy_then_insert(
     connection: Connection, rows: Sequence[dict[str, Any]], plan: list[Any], head: str, tail: str
 ) -> None:
     # psycopg's COPY writes rows in C; per-row parameters or arrays cost 3-4x more (measured).
     columns = ", ".join(c for c, _ in plan)
-    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS {_PG_STAGE} (LIKE {_table.name}) ON COMMIT DELETE ROWS"
-        )
-        with cursor.copy(f"COPY {_PG_STAGE} ({columns}) FROM STDIN") as copy:
+    with postgres_stage(connection, _table.name) as (cursor, stage):
+        with cursor.copy(f"COPY {stage} ({columns}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row([row[c] if f is None else f(row[c]) for c, f in plan])
-        cursor.execute(head.replace(" VALUES ", " ") + f"SELECT {columns} FROM {_PG_STAGE}" + tail)
-        cursor.execute(f"DELETE FROM {_PG_STAGE}")  # several batches may share one transaction
-    finally:
-        cursor.close()
+        cursor.execute(head.replace(" VALUES ", " ") + f"SELECT {columns} FROM {stage}" + tail)
 
 
 _encode_json = json.JSONEncoder(separators=(",", ":"), default=str).encode

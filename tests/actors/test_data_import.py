@@ -14,7 +14,7 @@ import pytest
 from marketjobs.errors import ParameterError
 from marketjobs.jobs import request_cancel
 from marketjobs.marketdata import importer
-from marketjobs.marketdata.bars_io import load_bars, upsert_bars
+from marketjobs.store.bars_io import load_bars, upsert_bars
 from marketjobs.store.engine import create_store_engine
 from tests.actors.conftest import actor_module, wait_for
 from tests.conftest import records_of, wait_until

@@ -11,8 +11,8 @@ import dramatiq
 import pytest
 from sqlalchemy import text
 
-from marketjobs.marketdata.bars_io import load_bars, upsert_bars
 from marketjobs.notify.rules import add_rule
+from marketjobs.store.bars_io import load_bars, upsert_bars
 from marketjobs.store.models import JobRecord
 from tests.actors.conftest import actor_module, job, store
 from tests.analysis.test_technical import make_bars

@@ -14,8 +14,8 @@ from sqlalchemy import Engine, select
 
 from marketjobs.errors import ParameterError
 from marketjobs.jobs import current_job, request_cancel
-from marketjobs.marketdata.bars_io import upsert_bars
 from marketjobs.services import portfolio_run
+from marketjobs.store.bars_io import upsert_bars
 from marketjobs.store.portfolios import PortfolioReport, PositionSpec, save_portfolio
 from tests.actors.conftest import actor_module, store, wait_for
 from tests.conftest import wait_until

@@ -14,8 +14,8 @@ import pytest
 
 from marketjobs.errors import ParameterError
 from marketjobs.jobs import request_cancel
-from marketjobs.marketdata.bars_io import load_bars, upsert_bars
 from marketjobs.marketdata.sources import source_from_config
+from marketjobs.store.bars_io import load_bars, upsert_bars
 from tests.actors.conftest import actor_module, store, wait_for
 from tests.conftest import wait_until
 

@@ -11,8 +11,8 @@ from sqlalchemy import text
 
 from marketjobs.errors import ParameterError
 from marketjobs.jobs import current_job, request_cancel
-from marketjobs.marketdata.bars_io import upsert_bars
 from marketjobs.services.technical_run import BATCH_SYMBOLS
+from marketjobs.store.bars_io import upsert_bars
 from tests.actors.conftest import actor_module, job, store, wait_for
 from tests.analysis.test_technical import make_bars
 from tests.conftest import wait_until

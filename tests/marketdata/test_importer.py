@@ -12,8 +12,8 @@ from sqlalchemy import Engine
 
 from marketjobs.errors import ParameterError
 from marketjobs.marketdata import importer
-from marketjobs.marketdata.bars_io import load_bars
 from marketjobs.marketdata.importer import import_bars
+from marketjobs.store.bars_io import load_bars
 from marketjobs.store.engine import create_store_engine
 
 HEADER = "Date,Open,High,Low,Close,Adj Close,Volume\n"

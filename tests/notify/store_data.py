@@ -8,8 +8,8 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Engine, insert
 
-from marketjobs.marketdata.bars_io import upsert_bars
 from marketjobs.store.analysis import IndicatorSnapshot, Signal
+from marketjobs.store.bars_io import upsert_bars
 
 #: Time of the first seeded bar.
 START = datetime(2024, 1, 1, tzinfo=UTC)

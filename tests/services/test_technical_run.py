@@ -11,9 +11,9 @@ from sqlalchemy import Engine, Select, select, text
 
 from marketjobs.analysis.technical import DEFAULT_INDICATORS, analyse_bars
 from marketjobs.analysis.technical_specs import parse_indicators, parse_patterns
-from marketjobs.marketdata.bars_io import load_bars, upsert_bars
-from marketjobs.services.technical_run import BATCH_SYMBOLS, analyse_stored, stored_symbols
+from marketjobs.services.technical_run import BATCH_SYMBOLS, analyse_stored
 from marketjobs.store.analysis import Signal
+from marketjobs.store.bars_io import load_bars, stored_symbols, upsert_bars
 from tests.analysis.test_technical import make_bars
 
 

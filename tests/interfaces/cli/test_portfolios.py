@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from interfaces.cli.main import app
 from marketjobs.config import configure
 from marketjobs.errors import ParameterError
-from marketjobs.marketdata.bars_io import upsert_bars
+from marketjobs.store.bars_io import upsert_bars
 from marketjobs.store.engine import create_store_engine
 from marketjobs.store.portfolios import save_report
 

@@ -8,10 +8,10 @@ import polars as pl
 import pytest
 from sqlalchemy import Engine, func, select
 
-from marketjobs.marketdata import bars_io
-from marketjobs.marketdata.bars_io import load_bars, upsert_bars
 from marketjobs.marketdata.validate import BAR_SCHEMA
+from marketjobs.store import bars_io, bulk
 from marketjobs.store.bars import Bar
+from marketjobs.store.bars_io import load_bars, upsert_bars
 from marketjobs.store.engine import create_store_engine
 
 
@@ -54,7 +54,7 @@ def test_upserting_again_updates_without_duplicates(engine: Engine) -> None:
 
 
 def test_upsert_writes_more_rows_than_one_batch(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(bars_io, "ROWS_PER_BATCH", 1000)
+    monkeypatch.setattr(bulk, "ROWS_PER_BATCH", 1000)
     many = bars([f"S{i:03d}" for i in range(120)], 31)
     upsert_bars(engine, many)
     assert stored_count(engine) == many.height

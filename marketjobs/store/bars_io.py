@@ -1,9 +1,9 @@
 """Bars between Polars and the SQL store: one set-based idempotent upsert, one Arrow-native-speed loader.
 
-Writes reuse the job-records approach of ``marketjobs.store.upsert``: on PostgreSQL rows travel by
-``COPY`` into a session-local staging table and one ``INSERT ... SELECT ... ON CONFLICT`` merges them; Polars
-writes the COPY text itself, so no Python object is made per row. SQLite and MariaDB get one ``executemany``
-of plain tuples (the driver's C loop on SQLite; PyMySQL folds it into multi-row INSERTs).
+Writes go through :func:`marketjobs.store.bulk.write_frame`: on PostgreSQL rows travel by ``COPY`` into a
+session-local staging table and one ``INSERT ... SELECT ... ON CONFLICT`` merges them; Polars writes the COPY
+text itself, so no Python object is made per row. SQLite and MariaDB get one ``executemany`` of plain tuples
+(the driver's C loop on SQLite; PyMySQL folds it into multi-row INSERTs).
 
 Reads, measured by ``benchmarks/bar_loading.py`` on this machine (2 cores, busy with other work: rerun
 before trusting differences under ~30%) with 252,000 bars (100 symbols x 2,520 days), best of 3, seconds:
@@ -37,25 +37,20 @@ from __future__ import annotations
 import ctypes
 import functools
 import io
-import time
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Final
 
 import polars as pl
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, text
 
-from marketjobs.marketdata.validate import BAR_COLUMNS, BAR_SCHEMA
+from marketjobs.clock import now_ms
+from marketjobs.store.bars import BAR_COLUMNS, BAR_SCHEMA
+from marketjobs.store.bulk import write_frame
 from marketjobs.store.engine import READ_ONLY_OPTION
 
-__all__ = ["load_bars", "upsert_bars"]
+__all__ = ["load_bars", "stored_symbols", "upsert_bars"]
 
-#: Columns written per bar, in statement order.
-WRITE_COLUMNS = (*BAR_COLUMNS, "source", "updated_at")
-#: Session-local staging table for PostgreSQL upserts.
-_PG_STAGE = "marketjobs_bars_stage"
-#: Rows per executemany call; bounds the driver's parameter buffers.
-ROWS_PER_BATCH = 50_000
 _KEY = ("symbol", "ts")
 
 
@@ -65,52 +60,18 @@ def _rows_for_store(frame: pl.DataFrame, source: str) -> pl.DataFrame:
         raise ValueError(f"bars frame lacks columns {missing}; validate it with validate_bars() first")
     if "volume" not in frame.columns:
         frame = frame.with_columns(volume=pl.lit(None, dtype=pl.Float64))
-    now_ms = int(time.time() * 1000)
     return frame.select(
         pl.col("symbol").cast(pl.String),
         pl.col("ts").cast(BAR_SCHEMA["ts"]).dt.epoch("ms").alias("ts"),
         *[pl.col(c).cast(pl.Float64) for c in ("open", "high", "low", "close", "volume")],
         pl.lit(source, dtype=pl.String).alias("source"),
-        pl.lit(now_ms, dtype=pl.Int64).alias("updated_at"),
+        pl.lit(now_ms(), dtype=pl.Int64).alias("updated_at"),
     )
 
 
 def _quoted(connection: Connection, names: Sequence[str]) -> list[str]:
     quote = connection.dialect.identifier_preparer.quote
     return [quote(n) for n in names]
-
-
-def _upsert_sql(connection: Connection, source_sql: str) -> str:
-    cols = _quoted(connection, WRITE_COLUMNS)
-    changes = cols[len(_KEY) :]
-    if connection.dialect.name in ("mysql", "mariadb"):
-        sets = ", ".join(f"{c} = VALUES({c})" for c in changes)
-        return f"INSERT INTO bars ({', '.join(cols)}) {source_sql} ON DUPLICATE KEY UPDATE {sets}"
-    sets = ", ".join(f"{c} = excluded.{c}" for c in changes)
-    where = " WHERE true" if source_sql.startswith("SELECT") else ""  # SQLite's parser needs it after SELECT
-    head = f"INSERT INTO bars ({', '.join(cols)}) {source_sql}{where}"
-    return f"{head} ON CONFLICT (symbol, ts) DO UPDATE SET {sets}"
-
-
-def _upsert_postgres(connection: Connection, rows: pl.DataFrame) -> None:
-    cols = ", ".join(_quoted(connection, WRITE_COLUMNS))
-    cursor: Any = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_PG_STAGE} (LIKE bars) ON COMMIT DELETE ROWS")
-        with cursor.copy(f"COPY {_PG_STAGE} ({cols}) FROM STDIN (FORMAT csv)") as copy:
-            copy.write(rows.write_csv(include_header=False))
-        cursor.execute(_upsert_sql(connection, f"SELECT {cols} FROM {_PG_STAGE}"))
-        cursor.execute(f"DELETE FROM {_PG_STAGE}")  # several batches may share one transaction
-    finally:
-        cursor.close()
-
-
-def _upsert_executemany(connection: Connection, rows: pl.DataFrame) -> None:
-    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    sql = _upsert_sql(connection, f"VALUES ({', '.join([marker] * len(WRITE_COLUMNS))})")
-    for offset in range(0, rows.height, ROWS_PER_BATCH):
-        batch = rows.slice(offset, ROWS_PER_BATCH).rows()
-        connection.exec_driver_sql(sql, batch)
 
 
 def upsert_bars(engine: Engine | Connection, frame: pl.DataFrame, *, source: str = "import") -> int:
@@ -125,10 +86,7 @@ def upsert_bars(engine: Engine | Connection, frame: pl.DataFrame, *, source: str
     if isinstance(engine, Engine):
         with engine.begin() as connection:
             return upsert_bars(connection, frame, source=source)
-    if engine.dialect.name == "postgresql":
-        _upsert_postgres(engine, rows)
-    else:
-        _upsert_executemany(engine, rows)
+    write_frame(engine, "bars", rows, _KEY, update=True)
     return rows.height
 
 
@@ -257,3 +215,18 @@ def load_bars(
         fetch = _fetch_postgres if engine.dialect.name == "postgresql" else _fetch_rows
         frame = fetch(engine, sql, params)
     return frame.with_columns(pl.col("ts").cast(pl.Datetime("ms")).dt.replace_time_zone("UTC"))
+
+
+#: Distinct symbols by one index seek each (a skip scan) instead of reading every bar as DISTINCT does:
+#: 5 ms instead of 250 ms for 400 symbols x 2,520 bars on SQLite.
+_SYMBOLS_SQL: Final = text(
+    "WITH RECURSIVE found(symbol) AS (SELECT MIN(symbol) FROM bars UNION ALL "
+    "SELECT (SELECT MIN(b.symbol) FROM bars b WHERE b.symbol > found.symbol) FROM found "
+    "WHERE found.symbol IS NOT NULL) SELECT symbol FROM found WHERE symbol IS NOT NULL"
+)
+
+
+def stored_symbols(engine: Engine) -> list[str]:
+    """Every symbol with a stored bar, sorted."""
+    with engine.connect() as connection:
+        return list(connection.execute(_SYMBOLS_SQL).scalars())
