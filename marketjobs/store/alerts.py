@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketjobs.store.bars import MAX_SYMBOL_LENGTH
-from marketjobs.store.models import Base
+from marketjobs.store.base import Base
 
 __all__ = [
     "ALL_SYMBOLS",

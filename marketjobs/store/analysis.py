@@ -16,8 +16,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from marketjobs.clock import now_ms
 from marketjobs.store.bars import MAX_SYMBOL_LENGTH
+from marketjobs.store.base import Base
 from marketjobs.store.bulk import in_transaction, write_frame
-from marketjobs.store.models import Base
 
 __all__ = ["IndicatorSnapshot", "Signal", "write_signals", "write_snapshots"]
 

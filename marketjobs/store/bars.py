@@ -16,7 +16,7 @@ import polars as pl
 from sqlalchemy import BigInteger, Double, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from marketjobs.store.models import Base
+from marketjobs.store.base import Base
 
 __all__ = ["BAR_COLUMNS", "BAR_SCHEMA", "Bar"]
 

@@ -45,9 +45,7 @@ from sqlalchemy import (
 from marketjobs.config import Settings
 from marketjobs.constants import IN_FLIGHT_STATUSES, Status
 from marketjobs.errors import StoreError
-from marketjobs.store import analysis as _analysis  # noqa: F401  (registers signals on Base.metadata)
-from marketjobs.store import portfolios as _portfolios  # noqa: F401  (registers the portfolio tables)
-from marketjobs.store.models import Base
+from marketjobs.store.schema import metadata
 from marketjobs.store.types import utcnow
 
 __all__ = [
@@ -184,14 +182,14 @@ def _reflect(engine: Engine, name: str) -> Table | None:
 
 def _job_records(run: RetentionRun, settings: Settings) -> None:
     cutoff = utcnow() - timedelta(days=settings.job_record_retention_days)
-    table = Base.metadata.tables["job_records"]
+    table = metadata.tables["job_records"]
     condition = and_(table.c.status.in_(RETAINED_STATUSES), table.c.updated_at < cutoff)
     run.purge("job_records", table, condition)
 
 
 def _idempotency_keys(run: RetentionRun, settings: Settings) -> None:
     cutoff = utcnow() - timedelta(days=settings.job_record_retention_days)
-    keys, records = Base.metadata.tables["idempotency_keys"], Base.metadata.tables["job_records"]
+    keys, records = metadata.tables["idempotency_keys"], metadata.tables["job_records"]
     in_flight = select(records.c.id).where(
         records.c.id == keys.c.message_id, records.c.status.in_([s.value for s in IN_FLIGHT_STATUSES])
     )
@@ -202,12 +200,12 @@ def _bars(run: RetentionRun, settings: Settings) -> None:
     if settings.bar_retention_days is None:
         run.summary.skipped["bars"] = "bar_retention_days is not set; every bar is kept"
         return
-    table = Base.metadata.tables["bars"]
+    table = metadata.tables["bars"]
     run.purge("bars", table, table.c.ts < run.now_ms - int(settings.bar_retention_days * _MS_PER_DAY))
 
 
 def _signals(run: RetentionRun, settings: Settings) -> None:
-    table = Base.metadata.tables["signals"]
+    table = metadata.tables["signals"]
     if not inspect(run.engine).has_table("signals"):
         run.summary.skipped["signals"] = "table signals does not exist; run `marketjobs db upgrade`"
         return
@@ -287,4 +285,4 @@ _EXTRA_TABLES = ("alert_rules", "alert_firings")
 
 
 def _marketjobs_tables() -> list[str]:
-    return sorted({*Base.metadata.tables, *_EXTRA_TABLES})
+    return sorted({*metadata.tables, *_EXTRA_TABLES})

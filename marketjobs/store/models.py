@@ -1,4 +1,8 @@
-"""SQLAlchemy 2 models of the job store. Schema changes go through Alembic (see migrations/)."""
+"""SQLAlchemy 2 models of the job and broker tables. Schema changes go through Alembic (see migrations/).
+
+The other tables live beside their writers (bars.py, analysis.py, alerts.py, portfolios.py, schedules.py);
+:mod:`marketjobs.store.schema` imports them all.
+"""
 
 from __future__ import annotations
 
@@ -17,15 +21,12 @@ from sqlalchemy import (
     String,
     Text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
+from marketjobs.store.base import Base
 from marketjobs.store.types import UTCDateTime
 
 __all__ = ["Base", "BrokerMessage", "BrokerRateLimit", "BrokerResult", "IdempotencyKey", "JobRecord"]
-
-
-class Base(DeclarativeBase):
-    """Declarative base of every marketjobs table."""
 
 
 class JobRecord(Base):
@@ -133,10 +134,3 @@ class BrokerRateLimit(Base):
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger)
     expires_at: Mapped[int] = mapped_column(BigInteger, index=True)
-
-
-from marketjobs.store.alerts import AlertFiring, AlertRule  # noqa: E402, F401
-from marketjobs.store.analysis import IndicatorSnapshot, Signal  # noqa: E402, F401
-from marketjobs.store.bars import Bar  # noqa: E402, F401  (registers the bars table on Base.metadata)
-from marketjobs.store.portfolios import Portfolio, PortfolioPosition, PortfolioReport  # noqa: E402, F401
-from marketjobs.store.schedules import Schedule, SchedulerLease  # noqa: E402, F401  (registers their tables)

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from marketjobs.errors import ParameterError
 from marketjobs.store.bars import MAX_SYMBOL_LENGTH
-from marketjobs.store.models import Base
+from marketjobs.store.base import Base
 
 __all__ = [
     "MAX_PORTFOLIO_NAME_LENGTH",

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Boolean, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from marketjobs.store.models import Base
+from marketjobs.store.base import Base
 
 __all__ = ["MISSED_POLICIES", "Schedule", "SchedulerLease"]
 

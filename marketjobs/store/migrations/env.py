@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from alembic import context
 
-from marketjobs.store.models import Base
+from marketjobs.store.schema import metadata
 
 engine = context.config.attributes["engine"]
 with engine.begin() as connection:
-    context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+    context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
     context.run_migrations()
