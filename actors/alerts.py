@@ -19,7 +19,7 @@ from marketjobs.jobs import current_job
 from marketjobs.jobs.params import ValidatedActor, parse_params
 from marketjobs.notify import DeliveryError, SinkSet
 from marketjobs.services.alerts_run import run_alerts
-from marketjobs.store.bars import MAX_SYMBOL_LENGTH
+from marketjobs.store.bars import symbols_problem
 from marketjobs.store.engine import create_store_engine
 from monitoring.domain import DomainMetrics
 
@@ -44,8 +44,8 @@ class AlertsParams(BaseModel):
     @field_validator("symbols")
     @classmethod
     def _symbols(cls, symbols: list[str] | None) -> list[str] | None:
-        if symbols is not None and any(not s.strip() or len(s) > MAX_SYMBOL_LENGTH for s in symbols):
-            raise ValueError(f"symbols must be non-empty names of at most {MAX_SYMBOL_LENGTH} characters")
+        if symbols is not None and (problem := symbols_problem(symbols)):
+            raise ValueError(f"{problem}, or none for every watched symbol")
         return symbols
 
 

@@ -21,7 +21,7 @@ from marketjobs.jobs import current_job
 from marketjobs.jobs.params import ValidatedActor, parse_params
 from marketjobs.marketdata.sources import SourceError, check_source_config, source_from_config
 from marketjobs.services.price_update_run import PriceUpdateSummary, update_prices
-from marketjobs.store.bars import MAX_SYMBOL_LENGTH
+from marketjobs.store.bars import symbols_problem
 from marketjobs.store.engine import create_store_engine
 
 __all__ = ["PriceUpdateParams", "PriceUpdateSummary", "price_update", "update_prices"]
@@ -48,10 +48,8 @@ class PriceUpdateParams(BaseModel):
 
     @model_validator(mode="after")
     def _known_source(self) -> PriceUpdateParams:
-        if isinstance(self.symbols, list):
-            bad = [s for s in self.symbols if not s.strip() or len(s) > MAX_SYMBOL_LENGTH]
-            if bad or not self.symbols:
-                raise ValueError(f"symbols must be non-empty names of at most {MAX_SYMBOL_LENGTH} characters")
+        if isinstance(self.symbols, list) and (problem := symbols_problem(self.symbols)):
+            raise ValueError(f"{problem}, or 'all'")
         try:
             check_source_config(self.source, self.options)
         except ConfigError as exc:

@@ -25,7 +25,7 @@ from marketjobs.errors import ChunksNotFinished, ParameterError
 from marketjobs.jobs import current_job, get_job
 from marketjobs.jobs.params import ValidatedActor, parse_params
 from marketjobs.services.technical_run import analyse_stored
-from marketjobs.store.bars import MAX_SYMBOL_LENGTH
+from marketjobs.store.bars import symbols_problem
 from marketjobs.store.bars_io import stored_symbols
 from marketjobs.store.engine import create_store_engine
 from monitoring.domain import DomainMetrics
@@ -64,12 +64,8 @@ class TechnicalAnalysisParams(BaseModel):
     @field_validator("symbols")
     @classmethod
     def _names(cls, symbols: list[str] | Literal["all"]) -> list[str] | Literal["all"]:
-        if isinstance(symbols, list) and (
-            not symbols or any(not s.strip() or len(s) > MAX_SYMBOL_LENGTH for s in symbols)
-        ):
-            raise ValueError(
-                f"symbols must be 'all' or a non-empty list of names of up to {MAX_SYMBOL_LENGTH} characters"
-            )
+        if isinstance(symbols, list) and (problem := symbols_problem(symbols)):
+            raise ValueError(f"{problem}, or 'all'")
         return symbols
 
     @field_validator("indicators")

@@ -22,7 +22,15 @@ from sqlalchemy.exc import ArgumentError
 from marketjobs.constants import DEFAULT_BROKER_URL, DEFAULT_DATABASE_URL
 from marketjobs.errors import ConfigError
 
-__all__ = ["ENV_PREFIX", "ScheduleEntry", "Settings", "configure", "get_settings", "load_settings"]
+__all__ = [
+    "ENV_PREFIX",
+    "ScheduleEntry",
+    "Settings",
+    "configure",
+    "get_settings",
+    "load_settings",
+    "url_scheme",
+]
 
 #: Prefix of every environment variable marketjobs reads.
 ENV_PREFIX = "MARKETJOBS_"
@@ -33,6 +41,12 @@ CONFIG_ENV_VAR = "MARKETJOBS_CONFIG"
 BROKER_SCHEMES = ("sqlite", "postgresql", "mysql", "mariadb", "redis", "rediss", "amqp", "amqps", "stub")
 #: Broker URL schemes served by the SQL broker (a ``+driver`` suffix is allowed).
 SQL_SCHEMES = ("sqlite", "postgresql", "mysql", "mariadb")
+
+
+def url_scheme(url: str) -> str:
+    """The scheme of ``url`` without a driver suffix, lower case: "postgresql+psycopg://..." -> "postgresql";
+    "" when ``url`` has none."""
+    return url.split("://", 1)[0].split("+", 1)[0].lower() if "://" in url else ""
 
 
 class ScheduleEntry(BaseModel):
@@ -111,8 +125,7 @@ class Settings(BaseSettings):
     @field_validator("broker_url")
     @classmethod
     def _known_broker_scheme(cls, value: str) -> str:
-        scheme = value.split("://", 1)[0].split("+", 1)[0].lower() if "://" in value else ""
-        if scheme not in BROKER_SCHEMES:
+        if url_scheme(value) not in BROKER_SCHEMES:
             schemes = ", ".join(f"{s}://" for s in BROKER_SCHEMES)
             raise ValueError(f"unsupported broker URL {value!r}; use one of {schemes}")
         return value

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from dramatiq.middleware import MiddlewareError, SkipMessage
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 __all__ = [
     "ChunksNotFinished",
@@ -21,6 +26,7 @@ __all__ = [
     "StoreError",
     "StoreUnavailableError",
     "UnsupportedBrokerError",
+    "describe_problems",
 ]
 
 
@@ -86,3 +92,9 @@ class DeliveryError(MarketJobsError):
 
 class ChunksNotFinished(MarketJobsError):
     """A fanned-out run's chunk records were not final in time; the completion callback is retried."""
+
+
+def describe_problems(exc: ValidationError, what: str) -> str:
+    """Every problem of a pydantic ``exc`` on one line, each as ``field: message`` (``what`` when the
+    problem is with the whole input), joined by ``"; "``: the one way marketjobs words bad input."""
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or what}: {e['msg']}" for e in exc.errors())

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Engine, delete, update
 
+from marketjobs.config import url_scheme
 from marketjobs.store.dialects import insert_ignore
 from marketjobs.store.engine import create_store_engine
 from marketjobs.store.schedules import SchedulerLease
@@ -166,8 +167,7 @@ def lease_from_url(
     broker_url: str, database_url: str, *, holder: str, ttl_seconds: float, name: str = DEFAULT_LEASE_NAME
 ) -> LeaderLease:
     """A Redis lease for a ``redis://`` broker, else a lease row in the SQL store at ``database_url``."""
-    scheme = broker_url.split("://", 1)[0].lower()
-    if scheme in ("redis", "rediss"):
+    if url_scheme(broker_url) in ("redis", "rediss"):
         import redis
 
         client = redis.Redis.from_url(broker_url)

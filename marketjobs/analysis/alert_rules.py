@@ -32,7 +32,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from marketjobs.errors import ConfigError
+from marketjobs.errors import ConfigError, describe_problems
 
 __all__ = [
     "PARAMS_MODELS",
@@ -117,7 +117,7 @@ def check_rule_params(rule_type: str, params: Mapping[str, Any]) -> dict[str, An
     try:
         return model.model_validate(dict(params)).model_dump()
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'params'}: {e['msg']}" for e in exc.errors())
+        problems = describe_problems(exc, "params")
         raise ConfigError(
             f"bad parameters for a {rule_type} rule: {problems} (accepted: {', '.join(model.model_fields)})"
         ) from None

@@ -10,7 +10,7 @@ import dramatiq
 
 from marketjobs.brokers.depth import QueueDepth
 from marketjobs.brokers.priorities import RABBITMQ_MAX_PRIORITY
-from marketjobs.config import BROKER_SCHEMES, SQL_SCHEMES, Settings, get_settings
+from marketjobs.config import BROKER_SCHEMES, SQL_SCHEMES, Settings, get_settings, url_scheme
 from marketjobs.errors import UnsupportedBrokerError
 
 __all__ = ["QueueDepth", "open_broker", "queue_depths"]
@@ -25,7 +25,7 @@ def open_broker(url: str | None = None, *, settings: Settings | None = None) -> 
     """
     settings = settings or get_settings()
     url = url or settings.broker_url
-    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    scheme = url_scheme(url)
     broker: dramatiq.Broker
     if scheme in ("redis", "rediss"):
         from marketjobs.brokers.redis import RedisBroker
@@ -43,7 +43,7 @@ def open_broker(url: str | None = None, *, settings: Settings | None = None) -> 
             max_priority=RABBITMQ_MAX_PRIORITY,
             confirm_delivery=True,
         )
-    elif scheme.split("+", 1)[0] in SQL_SCHEMES:
+    elif scheme in SQL_SCHEMES:
         from marketjobs.brokers.sql import SQLBroker
 
         broker = SQLBroker(

@@ -7,14 +7,14 @@ from __future__ import annotations
 from dramatiq.rate_limits import RateLimiterBackend
 from dramatiq.results import ResultBackend
 
-from marketjobs.config import SQL_SCHEMES, Settings
+from marketjobs.config import SQL_SCHEMES, Settings, url_scheme
 
 __all__ = ["backends_for"]
 
 
 def backends_for(url: str, settings: Settings) -> tuple[ResultBackend, RateLimiterBackend]:
     """The (results, rate limiter) backends for a broker at ``url``."""
-    scheme = url.split("://", 1)[0].split("+", 1)[0].lower()
+    scheme = url_scheme(url)
     if scheme in ("redis", "rediss"):
         from dramatiq.rate_limits.backends import RedisBackend as RedisRateLimiterBackend
         from dramatiq.results.backends import RedisBackend as RedisResultBackend

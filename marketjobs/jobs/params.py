@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import dramatiq
 from pydantic import BaseModel, ValidationError
 
-from marketjobs.errors import ParameterError
+from marketjobs.errors import ParameterError, describe_problems
 
 __all__ = ["ValidatedActor", "parse_params"]
 
@@ -25,9 +25,7 @@ def parse_params(model: type[ParamsT], kwargs: dict[str, Any], job_type: str) ->
     try:
         return model.model_validate(kwargs)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc'])) or 'parameters'}: {e['msg']}" for e in exc.errors()
-        )
+        problems = describe_problems(exc, "parameters")
         raise ParameterError(f"invalid {job_type} parameters: {problems}") from None
 
 

@@ -6,7 +6,6 @@ stored, so the alerts job never meets a rule it cannot evaluate. Removing a rule
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -15,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from marketjobs.analysis.alert_rules import Rule, check_rule_params
+from marketjobs.clock import now_ms
 from marketjobs.errors import ConfigError
 from marketjobs.store.alerts import (
     ALL_SYMBOLS,
@@ -24,7 +24,7 @@ from marketjobs.store.alerts import (
     AlertFiring,
     AlertRule,
 )
-from marketjobs.store.bars import MAX_SYMBOL_LENGTH
+from marketjobs.store.bars import MAX_SYMBOL_LENGTH, bad_symbols
 
 __all__ = ["add_rule", "find_rule", "list_rules", "remove_rule", "rule_dict", "set_enabled", "to_rule"]
 
@@ -60,7 +60,7 @@ def add_rule(
     name, symbol = name.strip(), symbol.strip()
     if not name or len(name) > MAX_RULE_NAME or name.isdigit():
         raise ConfigError(f"a rule name must be 1 to {MAX_RULE_NAME} characters and not only digits")
-    if not symbol or len(symbol) > MAX_SYMBOL_LENGTH:
+    if bad_symbols([symbol]):
         raise ConfigError(
             f"symbol must be a symbol of at most {MAX_SYMBOL_LENGTH} characters, or {ALL_SYMBOLS!r}"
         )
@@ -75,7 +75,7 @@ def add_rule(
         webhook_url=webhook_url or None,
         cooldown_seconds=int(cooldown_seconds),
         enabled=enabled,
-        created_at=int(time.time() * 1000),
+        created_at=now_ms(),
     )
     with Session(engine, expire_on_commit=False) as session:
         session.add(rule)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from marketjobs.store.base import Base
 
-__all__ = ["BAR_COLUMNS", "BAR_SCHEMA", "Bar"]
+__all__ = ["BAR_COLUMNS", "BAR_SCHEMA", "MAX_SYMBOL_LENGTH", "Bar", "bad_symbols", "symbols_problem"]
 
 #: Columns of a valid bars frame, in order.
 BAR_COLUMNS = ("symbol", "ts", "open", "high", "low", "close", "volume")
@@ -38,6 +38,20 @@ BAR_SCHEMA = pl.Schema(
 MAX_SYMBOL_LENGTH = 32
 #: Longest source label stored (the column's size).
 MAX_SOURCE_LENGTH = 64
+
+
+def bad_symbols(symbols: list[str]) -> list[str]:
+    """The entries of ``symbols`` that cannot be stored: blank, or longer than :data:`MAX_SYMBOL_LENGTH`."""
+    return [s for s in symbols if not s.strip() or len(s) > MAX_SYMBOL_LENGTH]
+
+
+def symbols_problem(symbols: list[str]) -> str | None:
+    """Why ``symbols`` is not a list of storable symbols (None when it is): the one wording for every job."""
+    bad = bad_symbols(symbols)
+    if not symbols or bad:
+        shown = f" (bad: {', '.join(repr(s) for s in bad[:5])})" if bad else ""
+        return f"symbols must be a non-empty list of names of 1 to {MAX_SYMBOL_LENGTH} characters{shown}"
+    return None
 
 
 class Bar(Base):

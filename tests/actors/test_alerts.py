@@ -49,7 +49,7 @@ def use_mqtt(broker: dramatiq.Broker, url: str, prefix: str) -> None:
     ("kwargs", "match"),
     [
         ({"symbols": []}, "symbols: List should have at least 1 item"),
-        ({"symbols": [""]}, "symbols must be non-empty names"),
+        ({"symbols": [""]}, "symbols must be a non-empty list of names"),
         ({"rule_ids": ["x"]}, "rule_ids.0: Input should be a valid integer"),
         ({"rules": [1]}, "rules: Extra inputs are not permitted"),
     ],

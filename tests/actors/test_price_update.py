@@ -54,7 +54,7 @@ def seed_bars(broker: dramatiq.Broker, *symbols: str, last: datetime) -> None:
         ({"source": "ftp"}, "unknown bar source 'ftp'; known sources: file, http, synthetic"),
         ({"source": "synthetic", "options": {"seeds": 1}}, r"seeds: Extra inputs .* \(accepted: seed"),
         ({"source": "http", "options": {}}, "base_url: Field required"),
-        ({"source": "synthetic", "symbols": []}, "symbols must be non-empty names"),
+        ({"source": "synthetic", "symbols": []}, "symbols must be a non-empty list of names"),
         ({"source": "synthetic", "stale_after_minutes": 0}, "stale_after_minutes: Input should be greater"),
         ({}, "source: Field required"),
     ],

@@ -45,7 +45,7 @@ def count(broker: dramatiq.Broker, table: str) -> int:
         ({"indicators": [{"name": "rsi", "period": 3}]}, r"rsi has no parameter\(s\) \['period'\]"),
         ({"indicators": []}, r"indicators: List should have at least 1 item"),
         ({"patterns": ["CDLFOO"]}, r"unknown candlestick pattern\(s\) \['CDLFOO'\]"),
-        ({"symbols": []}, r"symbols must be .all. or a non-empty list"),
+        ({"symbols": []}, r"symbols must be a non-empty list of names .*, or 'all'"),
         ({"lookback_bars": 1}, r"lookback_bars: Input should be greater than or equal to 2"),
         ({"chunk": 5}, r"chunk: Extra inputs are not permitted"),
     ],

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 import polars as pl
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from marketjobs.errors import ConfigError, SourceError
+from marketjobs.errors import ConfigError, SourceError, describe_problems
 from marketjobs.marketdata.validate import BAR_COLUMNS
 
 __all__ = ["BarSource", "SourceError", "SourceOptions", "options_error"]
@@ -30,7 +30,7 @@ class SourceOptions(BaseModel):
 
 def options_error(source: str, model: type[BaseModel], exc: ValidationError) -> str:
     """A one-line message listing every bad option of ``source`` and the options it accepts."""
-    problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'options'}: {e['msg']}" for e in exc.errors())
+    problems = describe_problems(exc, "options")
     return f"bad options for bar source {source!r}: {problems} (accepted: {', '.join(model.model_fields)})"
 
 
