@@ -17,7 +17,7 @@ from marketjobs.jobs.broker import broker_from_url
 from marketjobs.jobs.records import JobRecords
 from marketjobs.store.engine import create_store_engine
 from marketjobs.store.migrate import upgrade
-from tests.services import require_service
+from tests.servers import require_service
 
 DATABASES = ["sqlite", "postgres", "mariadb"]
 BROKERS = ["stub", "sqlite", "postgres", "redis", "rabbitmq"]

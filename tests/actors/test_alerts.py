@@ -17,7 +17,7 @@ from tests.actors.conftest import actor_module, store, wait_for
 from tests.conftest import records_of
 from tests.notify.conftest import Subscriber
 from tests.notify.store_data import seed_closes
-from tests.services import free_port, require_service
+from tests.servers import free_port, require_service
 
 pytestmark = pytest.mark.parametrize("broker", ["stub", "sqlite"], indirect=True)
 

@@ -19,7 +19,7 @@ from marketjobs.jobs.broker import broker_from_url
 from marketjobs.store.engine import create_store_engine
 from marketjobs.store.models import BrokerMessage
 from tests.conftest import fast_settings, reset_database
-from tests.services import require_service
+from tests.servers import require_service
 
 QUEUE = "sqltest"
 

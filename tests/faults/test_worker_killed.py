@@ -20,7 +20,7 @@ from marketjobs.config import configure
 from marketjobs.store.engine import create_store_engine
 from marketjobs.store.models import JobRecord
 from tests.conftest import broker_url_for, reset_database
-from tests.services import require_service
+from tests.servers import require_service
 
 ROOT = Path(__file__).resolve().parents[2]
 JOBS = 1000

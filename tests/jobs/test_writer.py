@@ -15,7 +15,7 @@ from marketjobs.store.engine import create_store_engine
 from marketjobs.store.migrate import upgrade
 from marketjobs.store.models import JobRecord
 from tests.conftest import reset_database
-from tests.services import require_service
+from tests.servers import require_service
 from tests.store.test_upsert import row, stored
 
 

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from tests.monitoring.dashboards import dashboards, panels, resolve
-from tests.services import require_tool
+from tests.servers import require_tool
 
 DASHBOARDS = dashboards()
 IDS = [path.name for path, _ in DASHBOARDS]

@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from tests.monitoring.dashboards import dashboards
-from tests.services import require_tool
+from tests.servers import require_tool
 
 PROMETHEUS_DIR = Path(__file__).resolve().parents[2] / "monitoring" / "prometheus"
 RULES = PROMETHEUS_DIR / "rules" / "marketjobs.rules.yml"

@@ -17,7 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from marketjobs.config import configure, load_settings
 from marketjobs.jobs.broker import broker_from_url
 from monitoring.worker import WorkerMetrics
-from tests.services import free_port
+from tests.servers import free_port
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 QUEUE = ("queue_name", "diagnostics")

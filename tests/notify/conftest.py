@@ -18,7 +18,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from marketjobs.notify import Notification
 from marketjobs.notify.mqtt import NetworkLoop
-from tests.services import require_service
+from tests.servers import require_service
 
 #: Longest wait for a message the test expects (a failure, never a timing assertion).
 RECEIVE_TIMEOUT_SECONDS = 10.0

@@ -8,7 +8,7 @@ from marketjobs.errors import ConfigError
 from marketjobs.notify import DeliveryError, MqttSink
 from marketjobs.notify.mqtt import topic_for
 from tests.notify.conftest import Subscriber, notification
-from tests.services import free_port
+from tests.servers import free_port
 
 
 def test_publishes_the_alert_to_the_symbols_topic(subscriber: Subscriber) -> None:

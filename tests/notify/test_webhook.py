@@ -7,7 +7,7 @@ import pytest
 from marketjobs.notify import DeliveryError, WebhookSink
 from marketjobs.notify.webhook import shown_url
 from tests.notify.conftest import Receiver, notification
-from tests.services import free_port
+from tests.servers import free_port
 
 
 def sink(url: str, retries: int = 2) -> WebhookSink:

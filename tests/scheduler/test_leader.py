@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine
 
 from scheduler.leader import RedisLease, SqlLease, lease_from_url
-from tests.services import require_service
+from tests.servers import require_service
 
 
 class MillisClock:

@@ -17,7 +17,7 @@ from marketjobs.store.alerts import AlertFiring
 from marketjobs.store.engine import create_store_engine
 from tests.notify.conftest import Receiver, Subscriber
 from tests.notify.store_data import day, epoch_ms, seed_closes, seed_signal, seed_snapshot
-from tests.services import free_port
+from tests.servers import free_port
 
 DAY_MS = 86_400_000
 

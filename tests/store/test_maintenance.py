@@ -20,7 +20,7 @@ from marketjobs.store.maintenance import delete_in_batches, vacuum
 from marketjobs.store.models import Base, BrokerMessage, IdempotencyKey, JobRecord
 from marketjobs.store.types import utcnow
 from tests.conftest import fast_settings
-from tests.services import require_service
+from tests.servers import require_service
 
 DAY_MS = 86_400_000
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.services import free_port, processes_with_env
+from tests.servers import free_port, processes_with_env
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to look for leftover processes")

@@ -24,7 +24,7 @@ from marketjobs.store.models import IdempotencyKey, JobRecord
 from marketjobs.store.schedules import Schedule, SchedulerLease
 from scheduler.leader import DEFAULT_LEASE_NAME, REDIS_KEY_PREFIX
 from tests.conftest import wait_until
-from tests.services import require_service
+from tests.servers import require_service
 
 runner = CliRunner()
 

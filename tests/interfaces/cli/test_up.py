@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import wait_until
-from tests.services import free_port, processes_with_env
+from tests.servers import free_port, processes_with_env
 
 
 def _env(marker: str, metrics_port: int) -> dict[str, str]:

@@ -15,7 +15,7 @@ from marketjobs.config import configure, load_settings
 from marketjobs.jobs import get_job
 from marketjobs.jobs.broker import broker_from_url
 from marketjobs.store.engine import create_store_engine
-from tests.services import require_service
+from tests.servers import require_service
 
 ROOT = Path(__file__).resolve().parents[2]
 
