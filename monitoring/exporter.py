@@ -23,6 +23,7 @@ from prometheus_client.registry import Collector, CollectorRegistry
 from sqlalchemy import Dialect, Engine, Select, func, select
 from sqlalchemy.orm import aliased
 
+from marketjobs import clock
 from marketjobs.brokers.depth import QueueDepth
 from marketjobs.config import get_settings
 from marketjobs.constants import Status
@@ -182,7 +183,7 @@ class StoreCollector(Collector):
             names.BAR_STALE_SYMBOLS, "Symbols whose last bar is older than the threshold"
         )
         threshold = GaugeMetricFamily(names.BAR_STALE_AFTER, "Age in seconds past which a symbol is stale")
-        now_ms = utcnow().timestamp() * 1000
+        now_ms = clock.now_ms()
         with self.engine.connect() as connection:
             last = sorted((ts, symbol) for symbol, ts in connection.execute(_last_bars(connection.dialect)))
         age = [(symbol, max(0.0, (now_ms - ts) / 1000)) for ts, symbol in last]
@@ -204,7 +205,7 @@ class StoreCollector(Collector):
             Schedule.next_run_at,
             Schedule.enqueued_count,
         )
-        now_ms = utcnow().timestamp() * 1000
+        now_ms = clock.now_ms()
         with self.engine.connect() as connection:
             for name, enabled, last_tick, next_run, sent in connection.execute(query):
                 families["on"].add_metric([name], 1.0 if enabled else 0.0)

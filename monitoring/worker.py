@@ -18,6 +18,7 @@ from typing import Any
 
 from dramatiq import Middleware
 
+from marketjobs.clock import MS_PER_SECOND, now_ms
 from marketjobs.config import Settings, get_settings
 
 __all__ = ["MULTIPROC_ENV", "WorkerMetrics", "prepare_multiprocess_dir", "serve_worker_metrics"]
@@ -111,11 +112,11 @@ class WorkerMetrics(Middleware):
     def before_process_message(self, broker: Any, message: Any) -> None:
         if not self.enabled:
             return
-        now = time.time()
+        now = now_ms()
         self._started[message.message_id] = time.monotonic()
         queued_at = message.options.get("eta") or message.message_timestamp
         labels = (message.actor_name, message.queue_name)
-        self._get()["wait"].labels(*labels).observe(max(0.0, now - queued_at / 1000))
+        self._get()["wait"].labels(*labels).observe(max(0.0, (now - queued_at) / MS_PER_SECOND))
 
     def after_process_message(
         self, broker: Any, message: Any, *, result: Any = None, exception: BaseException | None = None

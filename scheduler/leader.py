@@ -9,12 +9,12 @@ follower to try takes it. With the default 60 s tick and 90 s lease a follower t
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Engine, delete, update
 
+from marketjobs.clock import now_ms
 from marketjobs.config import url_scheme
 from marketjobs.store.dialects import insert_ignore
 from marketjobs.store.engine import create_store_engine
@@ -37,10 +37,6 @@ REDIS_KEY_PREFIX = "marketjobs:lease:"
 
 #: A clock returning UTC epoch milliseconds.
 MillisClock = Callable[[], int]
-
-
-def _wall_ms() -> int:
-    return int(time.time() * 1000)
 
 
 class LeaderLease:
@@ -83,7 +79,7 @@ class SqlLease(LeaderLease):
         holder: str,
         ttl_seconds: float,
         name: str = DEFAULT_LEASE_NAME,
-        clock: MillisClock = _wall_ms,
+        clock: MillisClock = now_ms,
     ) -> None:
         super().__init__(holder=holder, ttl_seconds=ttl_seconds, name=name)
         self.engine = engine

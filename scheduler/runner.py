@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Engine, select, update
 
+from marketjobs import clock as wall_clock
 from marketjobs.constants import MESSAGE_OPTION_IDEMPOTENCY_KEY
 from marketjobs.errors import DuplicateJobError, NonRetryableError, ScheduleError
 from marketjobs.store.dialects import insert_ignore
@@ -40,7 +41,7 @@ Clock = Callable[[], datetime]
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return wall_clock.now()
 
 
 def _ms(instant: datetime) -> int:

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from interfaces.cli.common import store_engine
 from interfaces.cli.output import console, emit_json
+from marketjobs import clock
 from marketjobs.config import get_settings
 from marketjobs.errors import ScheduleError
 from marketjobs.store.schedules import Schedule
@@ -48,12 +49,12 @@ def _definitions() -> dict[str, ScheduleDefinition]:
 
 def _synced() -> tuple[Engine, dict[str, ScheduleDefinition]]:
     engine, definitions = store_engine(), _definitions()
-    sync_schedules(engine, definitions.values(), datetime.now(UTC))
+    sync_schedules(engine, definitions.values(), clock.now())
     return engine, definitions
 
 
 def _iso(epoch_ms: int | None) -> str | None:
-    return None if epoch_ms is None else datetime.fromtimestamp(epoch_ms / 1000, UTC).isoformat()
+    return None if epoch_ms is None else clock.from_ms(epoch_ms).isoformat()
 
 
 def _known(definitions: dict[str, ScheduleDefinition], name: str) -> ScheduleDefinition:
@@ -105,7 +106,7 @@ def list_command(as_json: JsonOption = False) -> None:
     engine, definitions = _synced()
     with Session(engine) as session:
         rows = session.execute(select(Schedule).order_by(Schedule.name)).scalars().all()
-    now = datetime.now(UTC)
+    now = clock.now()
     items: list[dict[str, Any]] = []
     for row in rows:
         definition = definitions.get(row.name)
@@ -157,7 +158,7 @@ def _set_enabled(name: str, enabled: bool, as_json: bool) -> None:
     definition = _known(definitions, name)
     values: dict[str, Any] = {"enabled": enabled}
     if enabled:  # resume from now: the time spent disabled is not a run of missed ticks
-        values["next_run_at"] = int(definition.next_after(datetime.now(UTC)).timestamp() * 1000)
+        values["next_run_at"] = clock.to_ms(definition.next_after(clock.now()))
     with engine.begin() as connection:
         connection.execute(update(Schedule).where(Schedule.name == name).values(**values))
     if as_json:
@@ -184,7 +185,7 @@ def run_now_command(name: str, as_json: JsonOption = False) -> None:
     import actors
 
     engine, definitions = _synced()
-    message_id = run_now(engine, _known(definitions, name), BrokerEnqueuer(actors.broker), datetime.now(UTC))
+    message_id = run_now(engine, _known(definitions, name), BrokerEnqueuer(actors.broker), clock.now())
     if as_json:
         emit_json({"name": name, "id": message_id})
     else:

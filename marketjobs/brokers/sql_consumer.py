@@ -25,7 +25,8 @@ from marketjobs.brokers.held_acks import (
     HoldableMessageProxy,
     split_open,
 )
-from marketjobs.brokers.sql_table import TRANSIENT_ERRORS, ClaimedMessage, now_ms
+from marketjobs.brokers.sql_table import TRANSIENT_ERRORS, ClaimedMessage
+from marketjobs.clock import now_ms
 
 if TYPE_CHECKING:
     from marketjobs.brokers.sql import SQLBrokerBase

@@ -16,20 +16,16 @@ from typing import Any, TypeVar
 from sqlalchemy import BindParameter, Connection, Engine, TextClause, bindparam, text
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from marketjobs.clock import now_ms
 from marketjobs.store.engine import READ_ONLY_OPTION
 
-__all__ = ["ClaimedMessage", "MessageTable", "now_ms"]
+__all__ = ["ClaimedMessage", "MessageTable"]
 
 T = TypeVar("T")
 
 READY = "ready"
 LEASED = "leased"
 DEAD = "dead"
-
-
-def now_ms() -> int:
-    """Wall-clock epoch milliseconds: comparable across processes and hosts sharing the database."""
-    return int(time.time() * 1000)
 
 
 @dataclass(frozen=True, slots=True)

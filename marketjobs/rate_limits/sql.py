@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterable
 from dramatiq.rate_limits import RateLimiterBackend
 from sqlalchemy import Connection, delete, select, update
 
-from marketjobs.brokers.sql_table import now_ms, retry_deadlocks
+from marketjobs.brokers.sql_table import retry_deadlocks
+from marketjobs.clock import now_ms
 from marketjobs.store.dialects import insert_ignore
 from marketjobs.store.engine import READ_ONLY_OPTION, create_store_engine
 from marketjobs.store.migrate import ensure_migrated

@@ -8,7 +8,7 @@ from dramatiq.results import ResultBackend
 from dramatiq.results.backend import Missing
 from sqlalchemy import delete, select
 
-from marketjobs.brokers.sql_table import now_ms
+from marketjobs.clock import now_ms
 from marketjobs.store.dialects import upsert
 from marketjobs.store.engine import READ_ONLY_OPTION, create_store_engine
 from marketjobs.store.migrate import ensure_migrated

@@ -8,13 +8,13 @@ costs one timeout per run, not one per alert.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine
 
+from marketjobs import clock
 from marketjobs.analysis.alert_rules import evaluate
 from marketjobs.errors import ConfigError, DeliveryError
 from marketjobs.notify.base import Notification
@@ -32,10 +32,6 @@ from marketjobs.notify.sinks import SinkSet
 from marketjobs.services.hooks import NO_HOOKS, RunHooks
 
 __all__ = ["AlertsSummary", "deliver_outstanding", "run_alerts"]
-
-
-def _now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 @dataclass
@@ -74,7 +70,7 @@ def run_alerts(
 ) -> AlertsSummary:
     """Evaluates enabled rules (``rule_ids`` only, when given) on ``symbols`` (all watched when None), records
     the firings and delivers every outstanding one; returns the summary."""
-    now = _now_ms() if now_ms is None else now_ms
+    now = clock.now_ms() if now_ms is None else now_ms
     rows = list_rules(engine, rule_ids=rule_ids, enabled_only=True)
     rules = [to_rule(row) for row in rows]
     summary = AlertsSummary(rules_checked=len(rules))
@@ -128,7 +124,7 @@ def deliver_outstanding(
             summary.failed += 1
             summary.errors[target] = str(exc)
         else:
-            mark_delivered(engine, firing.id, _now_ms())
+            mark_delivered(engine, firing.id, clock.now_ms())
             hooks.after_alert_delivered(firing.sink, rule.rule_type)
             summary.delivered += 1
         if progress is not None:

@@ -22,7 +22,6 @@ in autocommit; MariaDB ``OPTIMIZE TABLE`` (InnoDB rebuilds the table and analyse
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
@@ -42,6 +41,7 @@ from sqlalchemy import (
     tuple_,
 )
 
+from marketjobs import clock
 from marketjobs.config import Settings
 from marketjobs.constants import IN_FLIGHT_STATUSES, Status
 from marketjobs.errors import StoreError
@@ -101,7 +101,7 @@ class RetentionRun:
     summary: MaintenanceSummary
     batch_size: int
     should_stop: Callable[[], bool] | None
-    now_ms: int = field(default_factory=lambda: int(time.time() * 1000))
+    now_ms: int = field(default_factory=clock.now_ms)
 
     def check_stop(self) -> None:
         """Raises RetentionStopped (and marks the summary stopped) when the caller asked to stop."""

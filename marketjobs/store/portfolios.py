@@ -8,7 +8,6 @@ row at their quantity-weighted average price when saved.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from marketjobs.clock import now_ms
 from marketjobs.errors import ParameterError
 from marketjobs.store.bars import MAX_SYMBOL_LENGTH
 from marketjobs.store.base import Base
@@ -54,11 +54,6 @@ CURRENCY_CODE_LENGTH = 3
 
 #: SQLite only auto-increments an INTEGER PRIMARY KEY; elsewhere report ids get 64 bits.
 _ReportId = BigInteger().with_variant(Integer(), "sqlite")
-
-
-def now_ms() -> int:
-    """The current time in UTC epoch milliseconds."""
-    return int(time.time() * 1000)
 
 
 class Portfolio(Base):
