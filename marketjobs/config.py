@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -24,6 +24,7 @@ from marketjobs.errors import ConfigError
 
 __all__ = [
     "ENV_PREFIX",
+    "PoolSettings",
     "ScheduleEntry",
     "Settings",
     "configure",
@@ -62,6 +63,39 @@ class ScheduleEntry(BaseModel):
     missed: Literal["skip", "run_once"] = Field("skip", description="what to do with missed ticks")
 
 
+class PoolSettings(BaseModel):
+    """One supervisor pool (YAML ``pools:`` mapping): worker processes for a set of queues.
+
+    A queue's work never runs on more than ``max`` processes x ``threads`` threads: this is also the
+    per-queue concurrency limit.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    queues: list[str] = Field(default_factory=list, description="queues consumed; empty: every queue")
+    min: int = Field(1, ge=0, le=256, description="processes kept even when idle")
+    max: int = Field(4, ge=1, le=256, description="processes at most")
+    threads: int = Field(4, ge=1, le=256, description="worker threads per process")
+    target_latency_seconds: float = Field(
+        5.0, gt=0, le=86_400, description="scale up while the oldest ready message is older than this"
+    )
+    jobs_per_process: int = Field(
+        50, ge=1, le=1_000_000, description="scale up while ready messages per process exceed this"
+    )
+    scale_down_after_seconds: float = Field(
+        60.0, ge=0, le=86_400, description="idle time (no backlog) before one process is stopped"
+    )
+    max_jobs: int | None = Field(None, ge=1, description="recycle a process after this many jobs")
+    max_rss_mb: float | None = Field(None, gt=0, description="recycle a process above this RSS")
+    max_age_seconds: float | None = Field(None, gt=0, description="recycle a process after this long")
+
+    @model_validator(mode="after")
+    def _min_not_above_max(self) -> PoolSettings:
+        if self.min > self.max:
+            raise ValueError(f"min ({self.min}) must not exceed max ({self.max}); lower min or raise max")
+        return self
+
+
 class Settings(BaseSettings):
     """Every knob of marketjobs in one model; env names are ``MARKETJOBS_`` + the field name in capitals."""
 
@@ -92,6 +126,18 @@ class Settings(BaseSettings):
     )
     progress_interval_seconds: float = Field(0.5, ge=0, description="minimum time between progress writes")
     cancel_poll_seconds: float = Field(1.0, gt=0, le=60, description="how often workers look for cancels")
+
+    pools: dict[str, PoolSettings] = Field(
+        default_factory=lambda: {"default": PoolSettings(min=1, max=2)},
+        description="supervisor pools by name (YAML mapping); default: one pool for every queue",
+    )
+    supervisor_interval_seconds: float = Field(
+        2.0, gt=0, le=600, description="how often the supervisor looks at queues and workers"
+    )
+    heartbeat_seconds: float = Field(5.0, gt=0, le=600, description="worker registry heartbeat interval")
+    worker_lost_seconds: float = Field(
+        30.0, gt=0, le=86_400, description="a worker silent this long is reported lost"
+    )
 
     schedules: list[ScheduleEntry] = Field(
         default_factory=list, description="user schedules beside the defaults (YAML list)"

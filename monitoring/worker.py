@@ -25,6 +25,8 @@ __all__ = ["MULTIPROC_ENV", "WorkerMetrics", "prepare_multiprocess_dir", "serve_
 
 #: The variable prometheus-client reads to share metrics between processes.
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+#: Set to "0" in a worker whose metrics another process serves (the supervisor's children).
+METRICS_FORK_ENV = "MARKETJOBS_WORKER_METRICS_FORK"
 #: Seconds buckets of job durations and queue waits: 10 ms to 1 hour.
 BUCKETS_SECONDS = (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600)
 
@@ -61,7 +63,9 @@ class WorkerMetrics(Middleware):
 
     @property
     def forks(self) -> list[Any]:
-        return [serve_worker_metrics] if self.enabled else []
+        # Under the supervisor every worker is its own dramatiq process: the supervisor serves them all.
+        served_here = os.environ.get(METRICS_FORK_ENV, "1") != "0"
+        return [serve_worker_metrics] if self.enabled and served_here else []
 
     def _get(self) -> dict[str, Any]:
         with self._lock:  # two metric objects on one multiprocess file would each overwrite the other's value

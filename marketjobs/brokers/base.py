@@ -51,6 +51,11 @@ class MarketJobsBrokerMixin:
         ``check_stop`` is called between batches and may raise to stop."""
         return None
 
+    def queue_latency(self, queue_name: str) -> float | None:
+        """Seconds the oldest ready message of ``queue_name`` (a user queue: every priority of it) has
+        waited since it became due; 0.0 when none is ready, None where the broker cannot tell."""
+        return None
+
     def declare_queue(self, queue_name: str, **kwargs: Any) -> None:
         names = (
             [priority_queue_name(queue_name, p) for p in Priority]

@@ -10,11 +10,14 @@ from typing import Any
 
 from dramatiq.brokers.redis import MAINTENANCE_COMMAND_BLACKLIST, _RedisConsumer
 from dramatiq.brokers.redis import RedisBroker as DramatiqRedisBroker
+from dramatiq.message import Message
 
 from marketjobs.brokers.base import MarketJobsBrokerMixin
 from marketjobs.brokers.depth import QueueDepth
 from marketjobs.brokers.held_acks import HeldAcks, HoldableMessageProxy
+from marketjobs.brokers.priorities import priority_queue_name
 from marketjobs.clock import now_ms
+from marketjobs.constants import Priority
 
 __all__ = ["RedisBroker"]
 
@@ -94,6 +97,23 @@ class RedisBroker(MarketJobsBrokerMixin, DramatiqRedisBroker):
                     pipe.hdel(key + (b".msgs" if isinstance(key, bytes) else ".msgs"), *ids)
                     removed += int(pipe.execute()[0])
         return removed
+
+    def queue_latency(self, queue_name: str) -> float:
+        """Seconds since the oldest ready message of any priority of ``queue_name`` became due: the head of
+        each priority queue's list (Dramatiq pushes at the tail and fetches from the head)."""
+        now = now_ms()
+        oldest: int | None = None
+        client: Any = self.client
+        for priority in Priority:
+            name = f"{self.namespace}:{priority_queue_name(queue_name, priority)}"
+            head = client.lindex(name, 0)
+            body = client.hget(f"{name}.msgs", head) if head is not None else None
+            if body is None:
+                continue
+            message = Message.decode(body)
+            due = max(int(message.message_timestamp), int(message.options.get("eta") or 0))
+            oldest = due if oldest is None else min(oldest, due)
+        return 0.0 if oldest is None else max(0, now - oldest) / 1000
 
     def queue_depth(self, queue_name: str) -> QueueDepth:
         """Messages ready or in flight, delayed, and dead in ``queue_name``."""

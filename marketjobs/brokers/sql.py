@@ -229,6 +229,12 @@ class SQLBroker(MarketJobsBrokerMixin, SQLBrokerBase):
 
     per_priority_queues = False
 
+    def queue_latency(self, queue_name: str) -> float:
+        """Seconds since the oldest ready message of ``queue_name`` became due (0.0: none ready)."""
+        now = now_ms()
+        oldest = self.table.oldest_ready_eta(queue_name, now)
+        return 0.0 if oldest is None else max(0, now - oldest) / 1000
+
     def purge_dead_letters(
         self,
         older_than: timedelta,

@@ -82,6 +82,11 @@ _DEPTH = text(
 )
 
 
+#: Due time of the oldest deliverable message (one seek on ix_broker_messages_due).
+_OLDEST_READY = text(
+    "SELECT MIN(eta) FROM broker_messages WHERE queue = :queue AND state = 'ready' AND eta <= :now"
+)
+
 #: Error codes of a transaction the database chose as a deadlock or lock-timeout victim: safe to retry.
 #: (MariaDB's lock-wait timeout, 1205, is not retried: it already waited 50 s.)
 _RETRYABLE_CODES = frozenset({"40P01", "40001", "1213"})
@@ -243,6 +248,12 @@ class MessageTable:
                 else:
                     ready += int(count)
         return ready, delayed, dead
+
+    def oldest_ready_eta(self, queue: str, now: int) -> int | None:
+        """The due time (epoch ms) of the oldest message of ``queue`` ready for delivery, or None."""
+        with self._reader() as connection:
+            value = connection.execute(_OLDEST_READY, {"queue": queue, "now": now}).scalar()
+        return None if value is None else int(value)
 
     def _reader(self) -> Connection:
         """A connection for reads that takes no write lock (a deferred transaction on SQLite)."""

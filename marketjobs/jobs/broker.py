@@ -22,8 +22,9 @@ from marketjobs.jobs.backends import backends_for
 from marketjobs.jobs.idempotency import Idempotency
 from marketjobs.jobs.priority import Priorities
 from marketjobs.jobs.records import JobRecords
+from marketjobs.jobs.registry import WorkerRegistry
 from marketjobs.jobs.retries import Retries
-from marketjobs.results.middleware import Results
+from marketjobs.results.middleware import Results, silence_discarded_result_warning
 
 __all__ = ["broker_from_url", "install_middleware", "rate_limiter_backend"]
 
@@ -46,8 +47,8 @@ def broker_from_url(
 
 
 def install_middleware(broker: dramatiq.Broker, settings: Settings, url: str) -> dramatiq.Broker:
-    """Applies settings to Dramatiq's middleware and adds priorities, retries, records, idempotency,
-    results and group callbacks (with the backends that suit the broker at ``url``)."""
+    """Applies settings to Dramatiq's middleware and adds priorities, the worker registry, retries,
+    records, idempotency, results and group callbacks (with the backends that suit the broker at ``url``)."""
     broker.middleware[:] = [m for m in broker.middleware if not isinstance(m, DramatiqRetries)]
     for existing in broker.middleware:
         if isinstance(existing, TimeLimit):
@@ -55,8 +56,10 @@ def install_middleware(broker: dramatiq.Broker, settings: Settings, url: str) ->
     results_backend, limiter_backend = backends_for(url, settings)
     broker.rate_limiter_backend = limiter_backend  # type: ignore[attr-defined]
     broker.add_middleware(Results(backend=results_backend))  # type: ignore[no-untyped-call]
+    silence_discarded_result_warning()
     broker.add_middleware(GroupCallbacks(limiter_backend))
     broker.add_middleware(Priorities())
+    broker.add_middleware(WorkerRegistry(settings))
     # Dramatiq calls after_* hooks in reverse order: records come before Retries so that they see what
     # Retries decided (message.failed, the retry's eta) for the same message.
     broker.add_middleware(Idempotency(settings.database_url))
