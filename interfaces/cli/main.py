@@ -3,14 +3,29 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from interfaces.cli import alerts, db, dlq, enqueue, exporter, jobs, portfolios, queues, schedules, up, worker
+from interfaces.cli import (
+    alerts,
+    db,
+    dlq,
+    enqueue,
+    exporter,
+    jobs,
+    portfolios,
+    queues,
+    schedules,
+    supervisor,
+    up,
+    worker,
+    workers,
+)
 from interfaces.cli.output import console
-from marketjobs.config import configure, load_settings
+from marketjobs.config import CONFIG_ENV_VAR, configure, load_settings
 from marketjobs.errors import MarketJobsError
 
 __all__ = ["app", "main"]
@@ -24,6 +39,8 @@ app.add_typer(alerts.app, name="alerts")
 app.add_typer(portfolios.app, name="portfolios")
 app.command("queues")(queues.show_queues)
 app.command("worker")(worker.run_worker)
+app.command("workers")(workers.show_workers)
+app.command("supervisor")(supervisor.run_supervisor)
 app.command("enqueue")(enqueue.enqueue)
 app.command("import")(enqueue.import_files)
 app.command("pipeline")(enqueue.run_pipeline)
@@ -53,6 +70,8 @@ def _root(
     """Background jobs for stock-market analysis."""
     settings = load_settings(config)
     configure(settings)
+    if config is not None:  # child processes and reloads (SIGHUP) read the same file
+        os.environ[CONFIG_ENV_VAR] = str(config.resolve())
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLevelName(settings.log_level)))
 
