@@ -11,6 +11,7 @@ import dramatiq
 from marketjobs.config import Settings, get_settings
 from marketjobs.jobs.broker import broker_from_url
 from monitoring.worker import WorkerMetrics
+from scheduler.middleware import PeriodicMiddleware
 
 __all__ = [
     "alerts",
@@ -26,8 +27,11 @@ __all__ = [
 
 
 def build_broker(settings: Settings) -> dramatiq.Broker:
-    """The workers' broker: marketjobs' job middleware plus the worker metrics of :mod:`monitoring`."""
-    return broker_from_url(settings.broker_url, settings=settings, middleware=[WorkerMetrics()])
+    """The workers' broker: marketjobs' job middleware, the worker metrics of :mod:`monitoring`, and the
+    ``periodic`` actor option that the actors' default schedules use (``periodiq actors`` runs them)."""
+    return broker_from_url(
+        settings.broker_url, settings=settings, middleware=[WorkerMetrics(), PeriodicMiddleware()]
+    )
 
 
 broker = build_broker(get_settings())

@@ -22,6 +22,7 @@ from marketjobs.services.alerts_run import run_alerts
 from marketjobs.store.bars import symbols_problem
 from marketjobs.store.engine import create_store_engine
 from monitoring.domain import DomainMetrics
+from scheduler.periodiq_compat import cron
 
 __all__ = ["AlertsParams", "alerts"]
 
@@ -59,6 +60,7 @@ class _AlertsActor(ValidatedActor):
     max_retries=MAX_RETRIES,
     time_limit=TIME_LIMIT_MS,
     default_priority="high",
+    periodic=cron("every minute"),
 )
 def alerts(**kwargs: Any) -> dict[str, Any]:
     """Evaluates rules and delivers alerts (see :class:`AlertsParams`); returns the run's summary."""

@@ -24,6 +24,7 @@ from marketjobs.jobs.params import ValidatedActor, parse_params
 from marketjobs.services.maintenance_run import run_maintenance
 from marketjobs.store.engine import create_store_engine
 from marketjobs.store.maintenance import DEFAULT_BATCH_SIZE, MaintenanceSummary
+from scheduler.periodiq_compat import cron
 
 __all__ = ["MaintenanceParams", "maintenance"]
 
@@ -81,6 +82,8 @@ class _MaintenanceActor(ValidatedActor):
     max_retries=2,
     time_limit=TIME_LIMIT_MS,
     default_priority="low",
+    periodic=cron("every day at 03:00", kwargs={"task": "cleanup"}, missed="run_once")
+    | cron("every sunday at 04:00", name="vacuum", kwargs={"task": "vacuum"}),
 )
 def maintenance(**kwargs: Any) -> dict[str, Any]:
     """Deletes rows past their retention and vacuums the store; returns the rows deleted per table."""

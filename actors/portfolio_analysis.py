@@ -36,6 +36,8 @@ from marketjobs.store.portfolios import (
     get_portfolio,
     merge_lots,
 )
+from scheduler.definitions import MARKET_TIMEZONE
+from scheduler.periodiq_compat import cron
 
 __all__ = ["InlinePosition", "PortfolioAnalysisParams", "portfolio_analysis", "targets_for"]
 
@@ -121,6 +123,7 @@ class _PortfolioAnalysisActor(ValidatedActor):
     max_retries=3,
     time_limit=TIME_LIMIT_MS,
     default_priority="normal",
+    periodic=cron("every weekday at 16:30", timezone=MARKET_TIMEZONE, missed="run_once"),
 )
 def portfolio_analysis(**kwargs: Any) -> dict[str, Any]:
     """Analyses portfolios (see :class:`PortfolioAnalysisParams`); returns the summary."""

@@ -16,6 +16,7 @@ import dramatiq
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from marketjobs.config import get_settings
+from marketjobs.constants import DEFAULT_DROP_FOLDER
 from marketjobs.errors import ConfigError
 from marketjobs.jobs import current_job
 from marketjobs.jobs.params import ValidatedActor, parse_params
@@ -23,6 +24,8 @@ from marketjobs.marketdata.sources import SourceError, check_source_config, sour
 from marketjobs.services.price_update_run import PriceUpdateSummary, update_prices
 from marketjobs.store.bars import symbols_problem
 from marketjobs.store.engine import create_store_engine
+from scheduler.definitions import MARKET_TIMEZONE, NYSE_EVERY_5_MINUTES
+from scheduler.periodiq_compat import cron
 
 __all__ = ["PriceUpdateParams", "PriceUpdateSummary", "price_update", "update_prices"]
 
@@ -67,6 +70,11 @@ class _PriceUpdateActor(ValidatedActor):
     max_retries=5,
     time_limit=TIME_LIMIT_MS,
     default_priority="high",
+    periodic=cron(
+        NYSE_EVERY_5_MINUTES,
+        timezone=MARKET_TIMEZONE,
+        kwargs={"source": "file", "options": {"folder": DEFAULT_DROP_FOLDER}},
+    ),
 )
 def price_update(**kwargs: Any) -> dict[str, Any]:
     """Updates bars from a source (see :class:`PriceUpdateParams`); returns the summary."""

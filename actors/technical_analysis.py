@@ -29,6 +29,8 @@ from marketjobs.store.bars import symbols_problem
 from marketjobs.store.bars_io import stored_symbols
 from marketjobs.store.engine import create_store_engine
 from monitoring.domain import DomainMetrics
+from scheduler.definitions import MARKET_TIMEZONE
+from scheduler.periodiq_compat import cron
 
 __all__ = ["TechnicalAnalysisParams", "technical_analysis", "technical_analysis_done"]
 
@@ -126,6 +128,7 @@ def _fan_out(
     queue_name=QUEUE,
     max_retries=3,
     time_limit=TIME_LIMIT_MS,
+    periodic=cron("every weekday at 16:15", timezone=MARKET_TIMEZONE, missed="run_once"),
 )
 def technical_analysis(**kwargs: Any) -> dict[str, Any]:
     """Analyses stored bars (see :class:`TechnicalAnalysisParams`); returns the summary."""

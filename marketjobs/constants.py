@@ -7,6 +7,7 @@ from enum import StrEnum
 __all__ = [
     "DEFAULT_BROKER_URL",
     "DEFAULT_DATABASE_URL",
+    "DEFAULT_DROP_FOLDER",
     "FINAL_STATUSES",
     "IN_FLIGHT_STATUSES",
     "MESSAGE_OPTION_IDEMPOTENCY_KEY",
@@ -20,6 +21,9 @@ __all__ = [
 DEFAULT_DATABASE_URL = "sqlite:///var/marketjobs.db"
 #: The broker used when none is configured: the SQL broker on the same SQLite file.
 DEFAULT_BROKER_URL = DEFAULT_DATABASE_URL
+#: Folder the default price_update schedule reads bar files from (``marketjobs up`` creates it); override
+#: the schedule in the YAML config to poll an HTTP provider instead.
+DEFAULT_DROP_FOLDER = "var/incoming"
 
 #: Message option carrying the user-facing priority name.
 MESSAGE_OPTION_PRIORITY = "priority"

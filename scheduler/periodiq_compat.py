@@ -1,10 +1,11 @@
-"""periodiq schedules that fire on Sundays and in their own timezone.
+"""periodiq schedules that fire on Sundays, in their own timezone, with our schedules' name, kwargs and
+missed policy.
 
 periodiq 0.14 declares a schedule with ``@dramatiq.actor(periodic=periodiq.cron("0 4 * * 0"))`` and runs it
-with the ``periodiq`` command (plus ``PeriodiqMiddleware`` on the broker so the ``periodic`` option is
-known). Its ``CronSpec.validate`` compares ``isoweekday()`` (Monday 1 ... Sunday 7) with day-of-week values
-where Sunday is 0, so ``0``, ``sun`` and ``@weekly`` never fire; it also reads the clock of the process's
-local timezone. Use this module's :func:`cron` in place of ``periodiq.cron``::
+with the ``periodiq`` command (plus a middleware on the broker so the ``periodic`` option is known). Its
+``CronSpec.validate`` compares ``isoweekday()`` (Monday 1 ... Sunday 7) with day-of-week values where Sunday
+is 0, so ``0``, ``sun`` and ``@weekly`` never fire; it also reads the clock of the process's local timezone.
+Use this module's :func:`cron` in place of ``periodiq.cron``::
 
     import dramatiq
     from scheduler.periodiq_compat import cron
@@ -12,31 +13,56 @@ local timezone. Use this module's :func:`cron` in place of ``periodiq.cron``::
     @dramatiq.actor(periodic=cron("every sunday at 04:00", timezone="America/New_York"))
     def vacuum() -> None: ...
 
-It accepts every spelling of :func:`scheduler.spec.parse_schedule` (5-field cron, ``@weekly``, plain English)
-and returns a :class:`SpecCronSpec`: a periodiq ``CronSpec`` whose ``validate`` and ``next_valid_date``
-defer to :func:`scheduler.nextrun.next_run`, so Sundays fire and DST follows the rules documented there.
-``periodiq`` itself (its scheduler loop, CLI and middleware) is used unchanged.
+It accepts every spelling of :func:`scheduler.spec.parse_schedule` (5-field cron, ``@weekly``, plain English),
+several joined by ``;``, and returns a :class:`~scheduler.periodic.Periodic` whose ``validate`` and
+``next_valid_date`` defer to :func:`scheduler.nextrun.next_run`, so Sundays fire and DST follows the rules
+documented there. ``marketjobs scheduler`` reads the same declaration (see :mod:`scheduler.periodic`).
+``periodiq`` itself (its scheduler loop and CLI) is used unchanged. :class:`SpecCronSpec` is a drop-in
+``periodiq.CronSpec`` for one cron line, for code that needs periodiq's own type.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 import pendulum
 from periodiq import CronSpec  # type: ignore[import-untyped]
 
+from scheduler.definitions import MissedPolicy
 from scheduler.nextrun import fires_at, next_run
-from scheduler.spec import ScheduleSpec, parse_schedule
+from scheduler.periodic import Periodic, PeriodicSchedule
+from scheduler.spec import ScheduleSpec
 
 __all__ = ["SpecCronSpec", "cron"]
 
 
-def cron(spec: str | ScheduleSpec, *, timezone: str = "UTC") -> SpecCronSpec:
-    """A periodiq schedule from any accepted spelling (or a parsed spec); drop-in for ``periodiq.cron``."""
-    if isinstance(spec, str):
-        spec = parse_schedule(spec, timezone=timezone)
-    return SpecCronSpec(spec)
+def cron(
+    spelling: str | ScheduleSpec,
+    *,
+    timezone: str = "UTC",
+    name: str | None = None,
+    kwargs: Mapping[str, Any] | None = None,
+    missed: MissedPolicy = "skip",
+) -> Periodic:
+    """An actor's schedule, for ``@dramatiq.actor(periodic=...)``; join several with ``|``.
+
+    ``spelling`` is any accepted spelling, several joined by ``;``, read in ``timezone`` (or a parsed spec,
+    which brings its own timezone). ``name`` (default: the actor's name), ``kwargs`` (the message's keyword
+    arguments) and ``missed`` ("skip" or "run_once" after a scheduler outage) are read by ``marketjobs
+    scheduler``; under ``periodiq`` the middleware gives each tick the ``kwargs`` of the schedule that fired.
+
+    >>> str(cron("every weekday at 16:30", timezone="America/New_York"))
+    '30 16 * * 1-5 America/New_York'
+    """
+    if isinstance(spelling, ScheduleSpec):
+        text, timezone = spelling.cron, spelling.timezone
+    else:
+        text = spelling
+    schedule = PeriodicSchedule(text, timezone, name, dict(kwargs or {}), missed)
+    return Periodic((schedule,))
 
 
 class SpecCronSpec(CronSpec):  # type: ignore[misc]

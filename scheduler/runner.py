@@ -29,7 +29,7 @@ from marketjobs.constants import MESSAGE_OPTION_IDEMPOTENCY_KEY
 from marketjobs.errors import DuplicateJobError, NonRetryableError, ScheduleError
 from marketjobs.store.dialects import insert_ignore
 from marketjobs.store.schedules import Schedule
-from scheduler.defaults import ScheduleDefinition
+from scheduler.definitions import ScheduleDefinition
 from scheduler.leader import LeaderLease
 
 __all__ = ["BrokerEnqueuer", "Enqueuer", "Scheduler", "run_now", "sync_schedules", "tick_key"]

@@ -24,11 +24,12 @@ from sqlalchemy.orm import Session
 from interfaces.cli.common import store_engine
 from interfaces.cli.output import console, emit_json
 from marketjobs import clock
-from marketjobs.config import get_settings
+from marketjobs.config import Settings, get_settings
 from marketjobs.errors import ScheduleError
 from marketjobs.store.schedules import Schedule
-from scheduler.defaults import ScheduleDefinition, configured_schedules
+from scheduler.definitions import ScheduleDefinition, configured_schedules
 from scheduler.leader import lease_from_url
+from scheduler.periodic import declared_schedules
 from scheduler.runner import BrokerEnqueuer, Scheduler, run_now, sync_schedules
 
 __all__ = ["app", "run_scheduler"]
@@ -41,10 +42,15 @@ JsonOption = Annotated[bool, typer.Option("--json", help="machine-readable outpu
 UPCOMING_RUNS = 3
 
 
-def _definitions() -> dict[str, ScheduleDefinition]:
-    import actors  # noqa: F401  (its modules may register schedules in code)
+def _configured(settings: Settings) -> list[ScheduleDefinition]:
+    """The schedules the actors declare (``periodic=cron(...)``), replaced by name by the config's."""
+    import actors
 
-    return {d.name: d for d in configured_schedules(get_settings())}
+    return configured_schedules(settings, declared_schedules(actors.broker))
+
+
+def _definitions() -> dict[str, ScheduleDefinition]:
+    return {d.name: d for d in _configured(get_settings())}
 
 
 def _synced() -> tuple[Engine, dict[str, ScheduleDefinition]]:
@@ -84,7 +90,7 @@ def run_scheduler(
     )
     scheduler = Scheduler(
         store_engine(),
-        configured_schedules(settings),
+        _configured(settings),
         BrokerEnqueuer(actors.broker),
         leader_lease,
         tick_seconds=tick or settings.scheduler_tick_seconds,

@@ -23,9 +23,9 @@ from interfaces.cli.exporter import DEFAULT_EXPORTER_PORT
 from interfaces.cli.output import console
 from interfaces.cli.processes import ChildProcesses, marketjobs_command
 from marketjobs.config import get_settings
+from marketjobs.constants import DEFAULT_DROP_FOLDER
 from marketjobs.errors import MarketJobsError
 from marketjobs.store.migrate import upgrade
-from scheduler.defaults import DEFAULT_DROP_FOLDER
 
 __all__ = ["run_up"]
 

@@ -27,7 +27,7 @@ from marketjobs.jobs.cancel import request_cancel
 from marketjobs.notify.rules import add_rule
 from marketjobs.store.engine import create_store_engine
 from monitoring.worker import WorkerMetrics
-from scheduler.defaults import ScheduleDefinition
+from scheduler.definitions import ScheduleDefinition
 from scheduler.leader import StubLease
 from scheduler.runner import BrokerEnqueuer, Scheduler
 from tests.conftest import fast_settings, records_of, wait_until

@@ -54,7 +54,8 @@ def test_periodiq_own_cron_never_fires_sunday_written_as_zero(spelling: str) -> 
 )
 def test_weekday_schedules_agree_with_periodiq(spelling: str) -> None:
     own, ours = periodiq.cron(spelling), cron(spelling)
-    assert ours.astuple()[:4] == own.astuple()[:4]  # periodiq keeps '*' as weekdays 0-7, we keep 0-6
+    fields = SpecCronSpec(parse_schedule(spelling)).astuple()
+    assert fields[:4] == own.astuple()[:4]  # periodiq keeps '*' as weekdays 0-7, we keep 0-6
     moment = pendulum.datetime(2026, 11, 1, tz="UTC")
     while moment < pendulum.datetime(2026, 11, 9, tz="UTC"):
         assert ours.validate(moment) == own.validate(moment), moment
@@ -77,25 +78,20 @@ def test_next_valid_date_is_a_pendulum_datetime_in_the_callers_timezone() -> Non
     assert following.utcoffset() == last.utcoffset()
 
 
-def test_accepts_a_parsed_spec_and_replaces_fields_like_periodiq() -> None:
+def test_cron_accepts_a_parsed_spec_in_its_own_timezone() -> None:
+    spec = parse_schedule("every monday at 4:00", timezone="America/New_York")
+    assert cron(spec) == cron("0 4 * * 1", timezone="America/New_York")
+
+
+def test_spec_cron_spec_replaces_fields_like_periodiq() -> None:
     spec = parse_schedule("0 4 * * 1", timezone="America/New_York")
-    schedule = cron(spec)
-    assert isinstance(schedule, SpecCronSpec)
+    schedule = SpecCronSpec(spec)
+    assert isinstance(schedule, periodiq.CronSpec)
     assert schedule.spec is spec
+    assert schedule.validate(pendulum.datetime(2026, 11, 30, 4, 0, tz="America/New_York"))
     sunday = schedule.replace(dow=[7])
     assert sunday.spec == parse_schedule("0 4 * * 0", timezone="America/New_York")
     assert sunday.validate(pendulum.datetime(2026, 11, 29, 4, 0, tz="America/New_York"))
-
-
-@pytest.fixture
-def frozen_periodiq(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """Freezes periodiq's clock at Sunday 04:00 New York and records the alarm instead of arming it."""
-    clock: dict[str, Any] = {"now": pendulum.datetime(2026, 11, 29, 4, 0, tz="America/New_York")}
-    monkeypatch.setattr(pendulum, "now", lambda *args, **kwargs: clock["now"])
-    monkeypatch.setattr(periodiq, "sleep", lambda seconds: None)
-    monkeypatch.setattr(periodiq, "alarm", lambda seconds: clock.__setitem__("alarm_seconds", seconds))
-    monkeypatch.setattr(periodiq, "signal", lambda signum, handler: None)
-    return clock
 
 
 def test_periodiq_scheduler_enqueues_a_sunday_actor(frozen_periodiq: dict[str, Any]) -> None:

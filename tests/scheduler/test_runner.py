@@ -15,7 +15,7 @@ from marketjobs.errors import ParameterError
 from marketjobs.jobs.broker import broker_from_url
 from marketjobs.store.engine import create_store_engine
 from marketjobs.store.schedules import Schedule
-from scheduler.defaults import DEFAULT_SCHEDULES, ScheduleDefinition
+from scheduler.definitions import ScheduleDefinition
 from scheduler.leader import SqlLease, StubLease
 from scheduler.runner import BrokerEnqueuer, Scheduler, run_now, tick_key
 from tests.conftest import fast_settings
@@ -193,10 +193,9 @@ def test_a_daily_tick_far_past_its_grace_is_missed(store: Engine, clock: Clock) 
     assert scheduler.missed["ping"] == 1
 
 
-def test_the_sunday_vacuum_fires(store: Engine) -> None:
+def test_the_sunday_vacuum_fires(store: Engine, defaults: dict[str, ScheduleDefinition]) -> None:
     clock = Clock(datetime(2026, 11, 28, 23, 59, tzinfo=UTC))  # Saturday night
-    vacuum = next(d for d in DEFAULT_SCHEDULES if d.name == "vacuum")
-    scheduler = make(store, clock, vacuum)
+    scheduler = make(store, clock, defaults["vacuum"])
     clock.now = datetime(2026, 11, 29, 4, 0, 20, tzinfo=UTC)
     assert scheduler.run_once() == 1
     assert row(store, "vacuum").next_run_at == ms(datetime(2026, 12, 6, 4, 0, tzinfo=UTC))

@@ -9,15 +9,9 @@ import pytest
 
 from marketjobs.config import load_settings
 from marketjobs.errors import ConfigError, ScheduleError
-from scheduler.defaults import (
-    DEFAULT_SCHEDULES,
-    ScheduleDefinition,
-    configured_schedules,
-    parse_spellings,
-    register_schedule,
-)
+from scheduler.definitions import ScheduleDefinition, configured_schedules, parse_spellings
 
-DEFAULTS = {definition.name: definition for definition in DEFAULT_SCHEDULES}
+Defaults = dict[str, ScheduleDefinition]
 
 
 def utc(*fields: int) -> datetime:
@@ -38,20 +32,22 @@ def utc(*fields: int) -> datetime:
         ("vacuum", utc(2026, 11, 25, 10, 0), utc(2026, 11, 29, 4, 0)),  # 2026-11-29 is a Sunday
     ],
 )
-def test_default_schedules_fire_when_documented(name: str, after: datetime, expected: datetime) -> None:
-    assert DEFAULTS[name].next_after(after) == expected
+def test_default_schedules_fire_when_documented(
+    defaults: Defaults, name: str, after: datetime, expected: datetime
+) -> None:
+    assert defaults[name].next_after(after) == expected
 
 
-def test_price_updates_never_run_before_the_open_or_on_weekends() -> None:
-    runs = DEFAULTS["price_update"].upcoming(utc(2026, 11, 23, 0, 0), 79 * 5)
-    local = [run.astimezone(DEFAULTS["price_update"].specs[0].tz) for run in runs]
+def test_price_updates_never_run_before_the_open_or_on_weekends(defaults: Defaults) -> None:
+    runs = defaults["price_update"].upcoming(utc(2026, 11, 23, 0, 0), 79 * 5)
+    local = [run.astimezone(defaults["price_update"].specs[0].tz) for run in runs]
     assert all((9, 30) <= (t.hour, t.minute) <= (16, 0) and t.isoweekday() <= 5 for t in local)
     assert len({t.date() for t in local}) == 5  # 79 runs a day, Mon-Fri
 
 
-def test_every_default_names_an_actor_and_a_policy() -> None:
-    assert {d.actor for d in DEFAULT_SCHEDULES} >= {"price_update", "alerts", "maintenance"}
-    assert all(d.missed in ("skip", "run_once") for d in DEFAULT_SCHEDULES)
+def test_every_default_names_an_actor_and_a_policy(defaults: Defaults) -> None:
+    assert {d.actor for d in defaults.values()} >= {"price_update", "alerts", "maintenance"}
+    assert all(d.missed in ("skip", "run_once") for d in defaults.values())
 
 
 def test_several_spellings_join_with_semicolons() -> None:
@@ -63,23 +59,24 @@ def test_a_bad_spelling_names_the_schedule_and_the_accepted_forms() -> None:
         ScheduleDefinition("mine", "every fortnight", "noop")
 
 
-def test_user_schedules_come_from_the_config_and_replace_defaults_by_name() -> None:
+def test_user_schedules_come_from_the_config_and_replace_defaults_by_name(defaults: Defaults) -> None:
     settings = load_settings(
         schedules=[
             {"name": "ping", "schedule": "every 5 minutes", "actor": "noop", "missed": "run_once"},
             {"name": "alerts", "schedule": "every 2 minutes", "actor": "alerts"},
         ]
     )
-    definitions = {d.name: d for d in configured_schedules(settings)}
+    definitions = {d.name: d for d in configured_schedules(settings, defaults.values())}
     assert definitions["ping"].missed == "run_once"
     assert definitions["alerts"].spelling == "every 2 minutes"
-    assert set(DEFAULTS) <= set(definitions)
+    assert set(defaults) <= set(definitions)
+    assert definitions["vacuum"] == defaults["vacuum"], "the others are the declared ones"
 
 
 def test_a_config_schedule_that_cannot_parse_is_an_error_at_start() -> None:
     settings = load_settings(schedules=[{"name": "x", "schedule": "sometimes", "actor": "noop"}])
     with pytest.raises(ScheduleError, match="accepted schedule forms"):
-        configured_schedules(settings)
+        configured_schedules(settings, [])
 
 
 def test_a_config_schedule_with_an_unknown_field_is_a_config_error() -> None:
@@ -90,10 +87,10 @@ def test_a_config_schedule_with_an_unknown_field_is_a_config_error() -> None:
 def test_duplicate_config_names_are_an_error() -> None:
     entry = {"name": "x", "schedule": "@daily", "actor": "noop"}
     with pytest.raises(ScheduleError, match="twice"):
-        configured_schedules(load_settings(schedules=[entry, entry]))
+        configured_schedules(load_settings(schedules=[entry, entry]), [])
 
 
-def test_schedules_are_read_from_the_yaml_config(tmp_path: Path) -> None:
+def test_schedules_are_read_from_the_yaml_config(tmp_path: Path, defaults: Defaults) -> None:
     config = tmp_path / "marketjobs.yaml"
     config.write_text(
         "schedules:\n"
@@ -104,33 +101,15 @@ def test_schedules_are_read_from_the_yaml_config(tmp_path: Path) -> None:
         "    kwargs: {source: synthetic}\n"
         "    missed: run_once\n"
     )
-    definitions = {d.name: d for d in configured_schedules(load_settings(config))}
+    definitions = {d.name: d for d in configured_schedules(load_settings(config), defaults.values())}
     assert definitions["price_update"].kwargs == {"source": "synthetic"}
     assert definitions["price_update"].missed == "run_once"
 
 
-def test_schedules_registered_in_code_join_the_defaults_and_the_config_wins(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from scheduler import defaults
-
-    monkeypatch.setattr(defaults, "_REGISTERED", {})
-    report = register_schedule(ScheduleDefinition("eod_report", "every weekday at 17:00", "report"))
-    register_schedule(ScheduleDefinition("alerts", "every 5 minutes", "alerts"))
-    by_name = {d.name: d for d in configured_schedules(load_settings())}
-    assert by_name["eod_report"] == report
-    assert by_name["alerts"].spelling == "every 5 minutes", "code replaces a default"
-    entry = {"name": "eod_report", "schedule": "every weekday at 18:00", "actor": "report"}
-    by_name = {d.name: d for d in configured_schedules(load_settings(schedules=[entry]))}
-    assert by_name["eod_report"].spelling == "every weekday at 18:00", "the config replaces code"
-
-
-@pytest.mark.parametrize("definition", DEFAULT_SCHEDULES, ids=lambda d: d.name)
-def test_every_default_schedule_names_a_real_job_type_with_valid_parameters(
-    definition: ScheduleDefinition,
-) -> None:
+def test_every_default_schedule_names_a_real_job_type_with_valid_parameters(defaults: Defaults) -> None:
     import actors
 
-    actor = actors.broker.get_actor(definition.actor)  # the job type exists
-    message = actor.message_with_options(kwargs=dict(definition.kwargs))  # its parameters validate
-    assert message.actor_name == definition.actor
+    for definition in defaults.values():
+        actor = actors.broker.get_actor(definition.actor)  # the job type exists
+        message = actor.message_with_options(kwargs=dict(definition.kwargs))  # its parameters validate
+        assert message.actor_name == definition.actor

@@ -1,4 +1,5 @@
-"""The default schedules in one place, plus the user's from the YAML ``schedules:`` list.
+"""Schedule definitions: the ones actors declare (see :mod:`scheduler.periodic`), merged with the user's
+from the YAML ``schedules:`` list.
 
 A schedule names an actor (job type) by name. Schedules whose actor is not declared on the broker yet are
 skipped by the scheduler (logged once, counted), so they start running as soon as the actor module lands.
@@ -23,25 +24,19 @@ from scheduler.nextrun import next_run
 from scheduler.spec import ScheduleSpec, parse_schedule
 
 __all__ = [
-    "DEFAULT_DROP_FOLDER",
-    "DEFAULT_SCHEDULES",
     "MARKET_TIMEZONE",
     "NYSE_EVERY_5_MINUTES",
     "MissedPolicy",
     "ScheduleDefinition",
+    "check_missed",
     "configured_schedules",
     "parse_spellings",
-    "register_schedule",
 ]
 
 #: The timezone of the NYSE session.
 MARKET_TIMEZONE = "America/New_York"
 #: Every 5 minutes from the 09:30 open to the 16:00 close, Monday to Friday (three cron lines).
 NYSE_EVERY_5_MINUTES = "30-55/5 9 * * mon-fri; */5 10-15 * * mon-fri; 0 16 * * mon-fri"
-
-#: Drop folder of the default price_update schedule (``marketjobs up`` creates it); replace the schedule
-#: in the YAML config to poll an HTTP provider instead.
-DEFAULT_DROP_FOLDER = "var/incoming"
 
 #: "skip": drop ticks missed while no scheduler ran; "run_once": one catch-up run, then resume.
 MissedPolicy = Literal["skip", "run_once"]
@@ -53,6 +48,12 @@ def parse_spellings(spelling: str, *, timezone: str = "UTC") -> tuple[ScheduleSp
     if not parts:
         raise ScheduleError(f"schedule {spelling!r} is empty; write e.g. 'every 5 minutes' or '*/5 * * * *'")
     return tuple(parse_schedule(part, timezone=timezone) for part in parts)
+
+
+def check_missed(name: str, missed: str) -> None:
+    """Raises ScheduleError unless ``missed`` is a :data:`MissedPolicy`."""
+    if missed not in ("skip", "run_once"):
+        raise ScheduleError(f"schedule {name!r}: missed must be 'skip' or 'run_once', not {missed!r}")
 
 
 @dataclass(frozen=True)
@@ -67,10 +68,7 @@ class ScheduleDefinition:
     missed: MissedPolicy = "skip"
 
     def __post_init__(self) -> None:
-        if self.missed not in ("skip", "run_once"):
-            raise ScheduleError(
-                f"schedule {self.name!r}: missed must be 'skip' or 'run_once', not {self.missed!r}"
-            )
+        check_missed(self.name, self.missed)
         try:
             self.specs  # noqa: B018  (parse now: a bad spelling is an error at start)
         except ScheduleError as exc:
@@ -94,52 +92,6 @@ class ScheduleDefinition:
         return runs
 
 
-#: The schedules every deployment runs (disable any with ``marketjobs schedules disable NAME``).
-DEFAULT_SCHEDULES: tuple[ScheduleDefinition, ...] = (
-    ScheduleDefinition(
-        "price_update",
-        NYSE_EVERY_5_MINUTES,
-        "price_update",
-        MARKET_TIMEZONE,
-        kwargs={"source": "file", "options": {"folder": DEFAULT_DROP_FOLDER}},
-    ),
-    ScheduleDefinition(
-        "technical_analysis",
-        "every weekday at 16:15",
-        "technical_analysis",
-        MARKET_TIMEZONE,
-        missed="run_once",
-    ),
-    ScheduleDefinition("alerts", "every minute", "alerts"),
-    ScheduleDefinition(
-        "portfolio_analysis",
-        "every weekday at 16:30",
-        "portfolio_analysis",
-        MARKET_TIMEZONE,
-        missed="run_once",
-    ),
-    ScheduleDefinition(
-        "maintenance", "every day at 03:00", "maintenance", kwargs={"task": "cleanup"}, missed="run_once"
-    ),
-    ScheduleDefinition("vacuum", "every sunday at 04:00", "maintenance", kwargs={"task": "vacuum"}),
-)
-
-
-#: Schedules declared in code with :func:`register_schedule` (by the modules of the actors package).
-_REGISTERED: dict[str, ScheduleDefinition] = {}
-
-
-def register_schedule(definition: ScheduleDefinition) -> ScheduleDefinition:
-    """Adds a schedule declared in code; it replaces a default of the same name, the YAML config wins.
-
-    Call it at import time in a module the ``actors`` package imports, so ``marketjobs scheduler`` sees it::
-
-        register_schedule(ScheduleDefinition("eod_report", "every weekday at 17:00", "report", "UTC"))
-    """
-    _REGISTERED[definition.name] = definition
-    return definition
-
-
 def _from_entry(entry: ScheduleEntry) -> ScheduleDefinition:
     return ScheduleDefinition(
         entry.name, entry.schedule, entry.actor, entry.timezone, dict(entry.kwargs), entry.missed
@@ -147,12 +99,11 @@ def _from_entry(entry: ScheduleEntry) -> ScheduleDefinition:
 
 
 def configured_schedules(
-    settings: Settings, *, defaults: Iterable[ScheduleDefinition] = DEFAULT_SCHEDULES
+    settings: Settings, declared: Iterable[ScheduleDefinition]
 ) -> list[ScheduleDefinition]:
-    """The defaults, then schedules registered in code, then the settings' ``schedules``; a later one
-    replaces an earlier one of the same name."""
-    by_name = {definition.name: definition for definition in defaults}
-    by_name.update(_REGISTERED)
+    """The ``declared`` schedules (see :func:`scheduler.periodic.declared_schedules`), then the settings'
+    ``schedules``; a config entry replaces a declared schedule of the same name."""
+    by_name = {definition.name: definition for definition in declared}
     seen: set[str] = set()
     for entry in settings.schedules:
         if entry.name in seen:
