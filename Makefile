@@ -9,7 +9,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/marketjobs/target
 export VIRTUAL_ENV := $(abspath $(VENV))
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: setup build test lint rust-test py-test run bench clean
+.PHONY: setup build test lint rust-test py-test docs run bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,7 +52,11 @@ lint: setup
 py-test: setup
 	$(BIN)/pytest
 
-test: setup rust-test lint py-test
+# The documentation site (mkdocs-material, mkdocstrings): warnings are errors; no network needed.
+docs: setup
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir var/site
+
+test: setup rust-test lint docs py-test
 
 run: setup
 	$(BIN)/marketjobs demo
