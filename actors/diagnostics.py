@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import dramatiq
 from pydantic import BaseModel, Field
 
 from marketjobs.jobs import current_job
 
-__all__ = ["fail", "noop", "sleep"]
+__all__ = ["fail", "hold_memory", "noop", "sleep"]
 
 
 class SleepParams(BaseModel):
@@ -40,3 +41,16 @@ def sleep(seconds: float = 1.0, steps: int = 10) -> dict[str, float]:
 def fail(reason: str = "diagnostic failure") -> None:
     """Always raises: exercises retries with backoff, dead letters and failure alerts end to end."""
     raise RuntimeError(reason)
+
+
+#: Memory kept by ``hold_memory`` for the life of the worker process.
+_HELD: list[bytearray] = []
+
+
+@dramatiq.actor(queue_name="diagnostics", max_retries=0)
+def hold_memory(megabytes: int = 64) -> dict[str, Any]:
+    """Keeps ``megabytes`` MiB (touched) for the life of the worker process: a leak on purpose, to check
+    that the supervisor recycles a worker above its pool's ``max_rss_mb``."""
+    size = max(0, min(int(megabytes), 4096)) * 1024 * 1024
+    _HELD.append(bytearray(b"\x01") * size)
+    return {"held_megabytes": sum(len(b) for b in _HELD) // (1024 * 1024)}

@@ -74,7 +74,10 @@ class WorkerProcess:
         """Asks the process to stop taking work and exit once its jobs are done."""
         if self.draining is None:
             self.draining = reason
-            self.signal(signal.SIGTERM)
+            # To the main process only: it forwards one SIGTERM to its worker. A second one (as a signal
+            # to the whole group would deliver) makes Dramatiq's worker kill itself instead of draining.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(self.process.pid, signal.SIGTERM)
 
     def signal(self, signum: signal.Signals) -> None:
         """Sends ``signum`` to the process group (the main process and its worker)."""

@@ -42,7 +42,7 @@ from tests.monitoring.live import (
     stop_process,
     values,
 )
-from tests.services import free_port, require_tool
+from tests.servers import free_port, require_tool
 
 #: What ``$__rate_interval`` resolves to: longer than the whole test, so every rate sees both waves.
 RATE_INTERVAL = "5m"
