@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import datetime
 from typing import Any
 
 import dramatiq
@@ -30,7 +29,6 @@ from marketjobs.constants import Status
 from marketjobs.store.bars import Bar
 from marketjobs.store.models import JobRecord
 from marketjobs.store.schedules import Schedule
-from marketjobs.store.types import utcnow
 from monitoring import names
 
 __all__ = [
@@ -135,7 +133,7 @@ class StoreCollector(Collector):
             .where(JobRecord.status == Status.DEAD.value, JobRecord.retried_as.is_(None))
             .group_by(JobRecord.job_type)
         )
-        now = utcnow()
+        now = clock.now_ms()
         with self.engine.connect() as connection:
             job_types = set()
             for job_type, status, count in connection.execute(by_status):
@@ -164,7 +162,7 @@ class StoreCollector(Collector):
             .where(JobRecord.status == Status.RUNNING.value)
             .group_by(JobRecord.job_type)
         )
-        now = utcnow()
+        now = clock.now_ms()
         with self.engine.connect() as connection:
             started = {job_type: first for job_type, first in connection.execute(running)}
         for job_type, first in sorted(started.items()):
@@ -247,10 +245,10 @@ def _schedule_families() -> dict[str, Any]:
     }
 
 
-def _age_seconds(now: datetime, then: Any) -> float:
-    if not isinstance(then, datetime):
+def _age_seconds(now_ms: int, then_ms: int | None) -> float:
+    if then_ms is None:
         return 0.0
-    return max(0.0, (now - then).total_seconds())
+    return max(0.0, (now_ms - then_ms) / clock.MS_PER_SECOND)
 
 
 def _imported_actors_time_limits() -> dict[str, float]:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import typer
 from sqlalchemy import Engine
 
+from marketjobs import clock
 from marketjobs.config import get_settings
 from marketjobs.store.engine import create_store_engine
 from marketjobs.store.migrate import require_current
-from marketjobs.store.types import utcnow
 
 __all__ = ["parse_age", "store_engine"]
 
@@ -36,6 +36,8 @@ def parse_age(text: str) -> timedelta:
     return timedelta(**{_UNITS[match.group(2)]: float(match.group(1))})
 
 
-def since(text: str | None) -> datetime | None:
-    """The moment ``text`` (an age like 2h) ago, or None."""
-    return None if text is None else utcnow() - parse_age(text)
+def since_ms(text: str | None) -> int | None:
+    """The moment ``text`` (an age like 2h) ago in UTC epoch milliseconds, or None."""
+    if text is None:
+        return None
+    return clock.now_ms() - int(parse_age(text).total_seconds() * clock.MS_PER_SECOND)

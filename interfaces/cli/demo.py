@@ -16,7 +16,6 @@ import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import dramatiq
@@ -26,6 +25,7 @@ from sqlalchemy import Engine, func, select
 from interfaces.cli.demo_data import SAMPLE_TICKERS, write_sample_bars
 from interfaces.cli.output import console
 from interfaces.cli.processes import ChildProcesses, marketjobs_command
+from marketjobs.clock import now_ms
 from marketjobs.config import get_settings
 from marketjobs.errors import MarketJobsError
 from marketjobs.store.engine import create_store_engine
@@ -80,7 +80,7 @@ def run_demo(options: DemoOptions | None = None) -> None:
 
     broker = actors.broker
     engine = create_store_engine(settings.database_url)
-    started_at = datetime.now(UTC)
+    started_ms = now_ms()
     started = time.perf_counter()
     log = options.workdir / "workers.log"
     with ChildProcesses() as children:
@@ -96,10 +96,10 @@ def run_demo(options: DemoOptions | None = None) -> None:
             f"{options.processes} worker processes x {options.threads} threads started (log: {log}); "
             f"their metrics: http://{settings.metrics_host}:{settings.metrics_port}/metrics"
         )
-        _run_stage(engine, broker, children, options, _load_history(options, engine), started_at)
-        _run_stage(engine, broker, children, options, _analyse(), started_at)
+        _run_stage(engine, broker, children, options, _load_history(options, engine), started_ms)
+        _run_stage(engine, broker, children, options, _analyse(), started_ms)
     elapsed = time.perf_counter() - started
-    _report(engine, started_at, elapsed)
+    _report(engine, started_ms, elapsed)
 
 
 def _load_history(options: DemoOptions, engine: Engine) -> list[_Stage]:
@@ -167,7 +167,7 @@ def _run_stage(
     children: ChildProcesses,
     options: DemoOptions,
     stages: list[_Stage],
-    since: datetime,
+    since_ms: int,
 ) -> None:
     """Shows a progress bar per stage until every job of the stages (and jobs they spawned) is done."""
     _flush_records(broker)
@@ -187,7 +187,7 @@ def _run_stage(
             for stage in stages:
                 records = _records(engine, stage.ids)
                 finished = [r for r in records if r.status in TERMINAL]
-                spawned = _active(engine, stage.job_types, since)
+                spawned = _active(engine, stage.job_types, since_ms)
                 total = len(stage.ids) + spawned
                 running = [r for r in records if r.status not in TERMINAL]
                 status = running[0].progress_message if running and running[0].progress_message else ""
@@ -232,24 +232,24 @@ def _records(engine: Engine, ids: list[str]) -> list[JobRecord]:
         return list(session.scalars(select(JobRecord).where(JobRecord.id.in_(ids))))
 
 
-def _active(engine: Engine, job_types: tuple[str, ...], since: datetime) -> int:
-    """Jobs of ``job_types`` created since ``since`` that are not done (e.g. fan-out chunks)."""
+def _active(engine: Engine, job_types: tuple[str, ...], since_ms: int) -> int:
+    """Jobs of ``job_types`` created since ``since_ms`` that are not done (e.g. fan-out chunks)."""
     query = (
         select(func.count())
         .select_from(JobRecord)
         .where(JobRecord.job_type.in_(job_types))
-        .where(JobRecord.created_at >= since)
+        .where(JobRecord.created_at >= since_ms)
         .where(JobRecord.status.not_in(list(TERMINAL)))
     )
     with engine.connect() as connection:
         return int(connection.execute(query).scalar_one())
 
 
-def _report(engine: Engine, since: datetime, elapsed: float) -> None:
+def _report(engine: Engine, since_ms: int, elapsed: float) -> None:
     from interfaces.cli.demo_report import print_jobs, print_results
 
     print_results(engine)
-    jobs = print_jobs(engine, since)
+    jobs = print_jobs(engine, since_ms)
     console.print(
         f"{jobs} jobs completed in {elapsed:.1f} s ({jobs / elapsed:.1f} jobs/s on 2 worker processes); "
         "workers stopped"

@@ -4,7 +4,6 @@ tickers, the alerts fired and the demo portfolio's metrics, read back from the s
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 from rich import box
@@ -13,6 +12,7 @@ from sqlalchemy import Engine, func, select, text
 
 from interfaces.cli.demo_data import SAMPLE_TICKERS
 from interfaces.cli.output import console
+from marketjobs.clock import MS_PER_SECOND, from_ms
 from marketjobs.store.analysis import Signal
 from marketjobs.store.models import JobRecord
 
@@ -45,7 +45,7 @@ PORTFOLIO_METRICS = (
 
 
 def _date(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d")
+    return from_ms(ms).strftime("%Y-%m-%d")
 
 
 def _json(value: Any) -> Any:
@@ -162,8 +162,8 @@ def _portfolio(connection: Any) -> None:
     console.print(table)
 
 
-def print_jobs(engine: Engine, since: datetime) -> int:
-    """A table of the jobs run since ``since`` by type and status; returns how many completed."""
+def print_jobs(engine: Engine, since_ms: int) -> int:
+    """A table of the jobs run since ``since_ms`` by type and status; returns how many completed."""
     query = (
         select(
             JobRecord.job_type,
@@ -172,7 +172,7 @@ def print_jobs(engine: Engine, since: datetime) -> int:
             func.min(JobRecord.started_at),
             func.max(JobRecord.finished_at),
         )
-        .where(JobRecord.created_at >= since)
+        .where(JobRecord.created_at >= since_ms)
         .group_by(JobRecord.job_type, JobRecord.status)
         .order_by(JobRecord.job_type, JobRecord.status)
     )
@@ -183,7 +183,7 @@ def print_jobs(engine: Engine, since: datetime) -> int:
     for column in ("job type", "status", "jobs", "first start to last finish"):
         table.add_column(column, justify="right" if column in ("jobs",) else "left")
     for job_type, status, count, first, last in rows:
-        span = f"{(last - first).total_seconds():.1f} s" if first and last else "-"
+        span = "-" if first is None or last is None else f"{(last - first) / MS_PER_SECOND:.1f} s"
         table.add_row(job_type, status, str(count), span)
     console.print(table)
     return sum(count for _, status, count, _, _ in rows if status == "completed")

@@ -8,7 +8,7 @@ import typer
 from rich.pretty import Pretty
 from rich.table import Table
 
-from interfaces.cli.common import since, store_engine
+from interfaces.cli.common import since_ms, store_engine
 from interfaces.cli.output import console, emit_json, job_dict, jobs_table
 from marketjobs.constants import Status
 from marketjobs.jobs import get_job, list_jobs, request_cancel
@@ -36,8 +36,8 @@ def list_command(
         store_engine(),
         status=status or None,
         job_type=job_type,
-        since=since(newer_than),
-        until=since(older_than),
+        since_ms=since_ms(newer_than),
+        until_ms=since_ms(older_than),
         limit=limit,
     )
     if as_json:

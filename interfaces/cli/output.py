@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from marketjobs import clock
 from marketjobs.store.models import JobRecord
 
 __all__ = ["JOB_COLUMNS", "console", "emit_json", "job_dict", "jobs_table"]
@@ -23,13 +23,19 @@ _HEADERS = {"job_type": "type", "attempts": "try", "progress": "done", "created_
 JOB_COLUMNS = ("id", "job_type", "status", "attempts", "progress", "created_at", "error")
 
 
-def _plain(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else value
+#: Job-record columns holding UTC epoch milliseconds, shown as ISO-8601 UTC times.
+_TIME_COLUMNS = frozenset({"eta", "created_at", "started_at", "finished_at", "updated_at"})
+
+
+def _plain(key: str, value: Any) -> Any:
+    if key in _TIME_COLUMNS and value is not None:
+        return clock.from_ms(value).isoformat()
+    return value
 
 
 def job_dict(record: JobRecord) -> dict[str, Any]:
-    """Every column of a job record as JSON-ready values."""
-    return {c.key: _plain(getattr(record, c.key)) for c in JobRecord.__table__.columns}
+    """Every column of a job record as JSON-ready values (times as ISO-8601 UTC)."""
+    return {c.key: _plain(c.key, getattr(record, c.key)) for c in JobRecord.__table__.columns}
 
 
 def emit_json(value: Any) -> None:
@@ -47,9 +53,9 @@ def jobs_table(records: Sequence[JobRecord], title: str) -> Table:
             table.add_column(
                 _HEADERS.get(column, column), no_wrap=True, min_width=36 if column == "id" else None
             )
-    today = datetime.now().astimezone().date()
+    today = clock.now().astimezone().date()
     for record in records:
-        created = record.created_at.astimezone()
+        created = clock.from_ms(record.created_at).astimezone()
         table.add_row(
             record.id,
             record.job_type,

@@ -7,18 +7,18 @@ their ``dead_message_ttl`` (Redis, RabbitMQ), which ``purge`` leaves to that TTL
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import dramatiq
 from dramatiq import Message
 from sqlalchemy import Engine, delete, update
 
+from marketjobs.clock import MS_PER_SECOND, now_ms
 from marketjobs.constants import MESSAGE_OPTION_RETRY_OF, Status
 from marketjobs.errors import JobNotFoundError, MarketJobsError
 from marketjobs.jobs.queries import get_job, list_jobs
 from marketjobs.store.models import JobRecord
-from marketjobs.store.types import utcnow
 
 __all__ = ["list_dead_letters", "purge_dead_letters", "retry_dead_letter"]
 
@@ -59,7 +59,7 @@ def retry_dead_letter(engine: Engine, broker: dramatiq.Broker, job_id: str) -> s
         claimed = connection.execute(
             update(JobRecord)
             .where(JobRecord.id == job_id, JobRecord.retried_as.is_(None))
-            .values(retried_as=message.message_id, updated_at=utcnow())
+            .values(retried_as=message.message_id, updated_at=now_ms())
         ).rowcount
     if claimed != 1:
         raise MarketJobsError(f"dead letter {job_id} is being retried by someone else")
@@ -83,8 +83,8 @@ def purge_dead_letters(
     """Deletes dead-letter records (all, or older than / of types / ids given); returns how many."""
     query = delete(JobRecord).where(JobRecord.status == Status.DEAD.value)
     if older_than is not None:
-        cutoff: datetime = utcnow() - older_than
-        query = query.where(JobRecord.updated_at < cutoff)
+        cutoff_ms = now_ms() - int(older_than.total_seconds() * MS_PER_SECOND)
+        query = query.where(JobRecord.updated_at < cutoff_ms)
     if job_types:
         query = query.where(JobRecord.job_type.in_(list(job_types)))
     if ids:

@@ -15,12 +15,12 @@ from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from marketjobs.brokers.hooks import BrokerHooks
+from marketjobs.clock import now_ms
 from marketjobs.constants import IN_FLIGHT_STATUSES, MESSAGE_OPTION_IDEMPOTENCY_KEY, Status
 from marketjobs.errors import DuplicateJobError, OptionError, StoreUnavailableError
 from marketjobs.jobs.rows import event_row
 from marketjobs.store.engine import create_store_engine
 from marketjobs.store.models import IdempotencyKey, JobRecord
-from marketjobs.store.types import utcnow
 from marketjobs.store.upsert import insert_missing
 
 __all__ = ["Idempotency", "claim_key"]
@@ -45,7 +45,7 @@ def claim_key(engine: Engine, key: str, message: Any) -> bool:
         "key": key,
         "message_id": message.message_id,
         "job_type": message.actor_name,
-        "created_at": utcnow(),
+        "created_at": now_ms(),
     }
     try:
         with engine.begin() as connection:
@@ -85,7 +85,7 @@ def _take_over(connection: Connection, key: str, holder: str, message: Any) -> N
     taken = connection.execute(
         update(IdempotencyKey)
         .where(IdempotencyKey.key == key, IdempotencyKey.message_id == holder)
-        .values(message_id=message.message_id, job_type=message.actor_name, created_at=utcnow())
+        .values(message_id=message.message_id, job_type=message.actor_name, created_at=now_ms())
     ).rowcount
     if taken != 1:
         raise DuplicateJobError(
@@ -142,7 +142,7 @@ class Idempotency(BrokerHooks):
                     .values(
                         status=Status.SKIPPED.value,
                         error="the broker refused the message",
-                        updated_at=utcnow(),
+                        updated_at=now_ms(),
                     )
                 )
         except Exception:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
@@ -20,21 +19,22 @@ def list_jobs(
     *,
     status: Status | Sequence[Status] | None = None,
     job_type: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since_ms: int | None = None,
+    until_ms: int | None = None,
     limit: int = 50,
 ) -> list[JobRecord]:
-    """Newest first, filtered by status, job type and creation time."""
+    """Newest first, filtered by status, job type and creation time (``since_ms`` inclusive, ``until_ms``
+    exclusive, both UTC epoch milliseconds)."""
     query = select(JobRecord).order_by(JobRecord.created_at.desc(), JobRecord.id).limit(limit)
     if status is not None:
         statuses = [status] if isinstance(status, Status) else list(status)
         query = query.where(JobRecord.status.in_([s.value for s in statuses]))
     if job_type is not None:
         query = query.where(JobRecord.job_type == job_type)
-    if since is not None:
-        query = query.where(JobRecord.created_at >= since)
-    if until is not None:
-        query = query.where(JobRecord.created_at < until)
+    if since_ms is not None:
+        query = query.where(JobRecord.created_at >= since_ms)
+    if until_ms is not None:
+        query = query.where(JobRecord.created_at < until_ms)
     with Session(engine) as session:
         return list(session.scalars(query))
 

@@ -14,6 +14,7 @@ from dramatiq.middleware import Retries as DramatiqRetries
 from dramatiq.middleware import SkipMessage
 
 from marketjobs.brokers.held_acks import HoldableMessageProxy
+from marketjobs.clock import now_ms
 from marketjobs.config import Settings
 from marketjobs.constants import Status
 from marketjobs.jobs.cancel import CancelWatcher
@@ -21,7 +22,6 @@ from marketjobs.jobs.context import JobContext, peek_current_job, set_current_jo
 from marketjobs.jobs.rows import event_row, summarize_result, worker_fields
 from marketjobs.jobs.writer import RecordWriter
 from marketjobs.store.engine import create_store_engine
-from marketjobs.store.types import from_millis, utcnow
 
 __all__ = ["JobRecords"]
 
@@ -92,10 +92,10 @@ class JobRecords(Middleware):
         if retries:
             # Retries re-enqueues a copy carrying the eta; the attempt that failed was number ``retries``.
             if delay:
-                row = event_row(message, Status.RETRYING, retries, full=False, eta=from_millis(eta))
+                row = event_row(message, Status.RETRYING, retries, full=False, eta=eta)
                 self.writer.upsert(row)
             return
-        row = event_row(message, Status.PENDING, 0, eta=from_millis(eta) if delay else None)
+        row = event_row(message, Status.PENDING, 0, eta=eta if delay else None)
         self.writer.insert(row)
 
     def before_worker_boot(self, broker: Any, worker: Any) -> None:
@@ -132,7 +132,7 @@ class JobRecords(Middleware):
             Status.RUNNING,
             attempt,
             max_attempts=self._max_retries(broker, message) + 1,
-            started_at=utcnow(),
+            started_at=now_ms(),
             **fields,
         )
         self.writer.upsert(row)
@@ -151,7 +151,7 @@ class JobRecords(Middleware):
                 result=summarize_result(result),
                 progress=100.0 if status is Status.COMPLETED else (job.percent if job else 0.0),
                 progress_message=job.message if job else None,
-                finished_at=utcnow(),
+                finished_at=now_ms(),
             )
         else:
             status = Status.DEAD if message.failed else Status.RETRYING
@@ -166,7 +166,7 @@ class JobRecords(Middleware):
                 traceback="".join(traceback.format_exception(exception))[-20_000:],
                 progress=job.percent if job else 0.0,
                 progress_message=job.message if job else None,
-                finished_at=utcnow() if status is Status.DEAD else None,
+                finished_at=now_ms() if status is Status.DEAD else None,
             )
         self._record_final(message, row)
 
@@ -175,7 +175,7 @@ class JobRecords(Middleware):
         cancelled = (job is not None and job.saw_cancel) or self.watcher.is_cancelled(message.message_id)
         status = CancelWatcher.final_status(cancelled)
         self._record_final(
-            message, event_row(message, status, attempt, full=job is None, finished_at=utcnow())
+            message, event_row(message, status, attempt, full=job is None, finished_at=now_ms())
         )
 
     def before_ack(self, broker: Any, message: Any) -> None:
@@ -211,7 +211,7 @@ class JobRecords(Middleware):
         error = message.options.get("traceback")
         self.writer.upsert(
             event_row(
-                message, Status.DEAD, attempt, finished_at=utcnow(), **({"traceback": error} if error else {})
+                message, Status.DEAD, attempt, finished_at=now_ms(), **({"traceback": error} if error else {})
             )
         )
 

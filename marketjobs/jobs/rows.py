@@ -10,13 +10,13 @@ from functools import lru_cache
 from typing import Any
 
 from marketjobs.brokers.priorities import base_queue_name
+from marketjobs.clock import now_ms
 from marketjobs.constants import (
     MESSAGE_OPTION_IDEMPOTENCY_KEY,
     MESSAGE_OPTION_PRIORITY,
     MESSAGE_OPTION_RETRY_OF,
     Status,
 )
-from marketjobs.store.types import from_millis, utcnow
 
 __all__ = ["base_row", "event_row", "sequence", "summarize_result"]
 
@@ -53,7 +53,7 @@ def base_row(message: Any, *, full: bool = True) -> dict[str, Any]:
         "job_type": message.actor_name,
         "queue": base_queue_name(message.queue_name.removesuffix(".DQ")),
         "priority": options.get(MESSAGE_OPTION_PRIORITY, "normal"),
-        "created_at": from_millis(message.message_timestamp),
+        "created_at": message.message_timestamp,
         "cancel_requested": False,
         "progress": 0.0,
         "attempts": 0,
@@ -71,7 +71,7 @@ def event_row(
 ) -> dict[str, Any]:
     """A row for ``message`` entering ``status`` on ``attempt``, plus any extra ``fields``."""
     row = base_row(message, full=full)
-    row.update(status=status.value, seq=sequence(attempt, status), attempts=attempt, updated_at=utcnow())
+    row.update(status=status.value, seq=sequence(attempt, status), attempts=attempt, updated_at=now_ms())
     row.update(fields)
     return row
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -46,7 +45,6 @@ from marketjobs.config import Settings
 from marketjobs.constants import IN_FLIGHT_STATUSES, Status
 from marketjobs.errors import StoreError
 from marketjobs.store.schema import metadata
-from marketjobs.store.types import utcnow
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
@@ -181,14 +179,14 @@ def _reflect(engine: Engine, name: str) -> Table | None:
 
 
 def _job_records(run: RetentionRun, settings: Settings) -> None:
-    cutoff = utcnow() - timedelta(days=settings.job_record_retention_days)
+    cutoff = run.now_ms - int(settings.job_record_retention_days * _MS_PER_DAY)
     table = metadata.tables["job_records"]
     condition = and_(table.c.status.in_(RETAINED_STATUSES), table.c.updated_at < cutoff)
     run.purge("job_records", table, condition)
 
 
 def _idempotency_keys(run: RetentionRun, settings: Settings) -> None:
-    cutoff = utcnow() - timedelta(days=settings.job_record_retention_days)
+    cutoff = run.now_ms - int(settings.job_record_retention_days * _MS_PER_DAY)
     keys, records = metadata.tables["idempotency_keys"], metadata.tables["job_records"]
     in_flight = select(records.c.id).where(
         records.c.id == keys.c.message_id, records.c.status.in_([s.value for s in IN_FLIGHT_STATUSES])

@@ -6,7 +6,6 @@ The other tables live beside their writers (bars.py, analysis.py, alerts.py, por
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -24,13 +23,15 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketjobs.store.base import Base
-from marketjobs.store.types import UTCDateTime
 
 __all__ = ["Base", "BrokerMessage", "BrokerRateLimit", "BrokerResult", "IdempotencyKey", "JobRecord"]
 
 
 class JobRecord(Base):
-    """One row per Dramatiq message, written through its life by the job-records middleware."""
+    """One row per Dramatiq message, written through its life by the job-records middleware.
+
+    Times are UTC epoch milliseconds (:mod:`marketjobs.clock`), like every table's.
+    """
 
     __tablename__ = "job_records"
 
@@ -57,11 +58,11 @@ class JobRecord(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(255))
     retry_of: Mapped[str | None] = mapped_column(String(64), doc="dead letter this job retries")
     retried_as: Mapped[str | None] = mapped_column(String(64), doc="job that retried this dead letter")
-    eta: Mapped[datetime | None] = mapped_column(UTCDateTime, doc="when a delayed job becomes due")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    eta: Mapped[int | None] = mapped_column(BigInteger, doc="when a delayed job becomes due")
+    created_at: Mapped[int] = mapped_column(BigInteger, doc="the Dramatiq message timestamp")
+    started_at: Mapped[int | None] = mapped_column(BigInteger, doc="when the latest attempt started")
+    finished_at: Mapped[int | None] = mapped_column(BigInteger)
+    updated_at: Mapped[int] = mapped_column(BigInteger)
 
     __table_args__ = (
         Index("ix_job_records_status_job_type", "status", "job_type"),
@@ -78,7 +79,7 @@ class IdempotencyKey(Base):
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     message_id: Mapped[str] = mapped_column(String(64))
     job_type: Mapped[str] = mapped_column(String(128))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[int] = mapped_column(BigInteger, doc="UTC epoch milliseconds")
 
 
 #: SQLite only auto-increments an INTEGER PRIMARY KEY; elsewhere message ids need 64 bits.

@@ -9,21 +9,15 @@ from sqlalchemy import DateTime, Dialect
 from sqlalchemy.dialects import mysql
 from sqlalchemy.types import TypeDecorator
 
-__all__ = ["UTCDateTime", "from_millis", "utcnow"]
-
-
-def utcnow() -> datetime:
-    """The current time, timezone-aware in UTC."""
-    return datetime.now(UTC)
-
-
-def from_millis(epoch_ms: float) -> datetime:
-    """A Dramatiq timestamp (milliseconds since the epoch) as an aware UTC datetime."""
-    return datetime.fromtimestamp(epoch_ms / 1000, UTC)
+__all__ = ["UTCDateTime"]
 
 
 class UTCDateTime(TypeDecorator[datetime]):
-    """Stores naive UTC with microseconds everywhere and always returns aware UTC datetimes."""
+    """Stores naive UTC with microseconds everywhere and always returns aware UTC datetimes.
+
+    The store keeps times as BIGINT epoch milliseconds (:mod:`marketjobs.clock`); this type remains for the
+    migrations that created and converted the datetime columns of job records.
+    """
 
     impl = DateTime
     cache_ok = True
@@ -37,7 +31,9 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column; pass an aware datetime (e.g. utcnow())")
+            raise ValueError(
+                "naive datetime given to a UTC column; pass an aware datetime (e.g. marketjobs.clock.now())"
+            )
         return value.astimezone(UTC).replace(tzinfo=None)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:

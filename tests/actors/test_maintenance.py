@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import timedelta
 from typing import Any
 
 import dramatiq
@@ -11,11 +10,11 @@ import pytest
 from dramatiq.rate_limits import ConcurrentRateLimiter
 from sqlalchemy import Engine, insert, select
 
+from marketjobs.clock import now_ms
 from marketjobs.errors import ParameterError
 from marketjobs.jobs import get_job
 from marketjobs.jobs.broker import rate_limiter_backend
 from marketjobs.store.models import JobRecord
-from marketjobs.store.types import utcnow
 from tests.actors.conftest import actor_module, store
 from tests.conftest import records_of, wait_until
 
@@ -38,7 +37,7 @@ def maintenance(module: Any) -> Any:
 
 
 def seed_old_jobs(engine: Engine, statuses: list[str], age_days: float = 400) -> None:
-    at = utcnow() - timedelta(days=age_days)
+    at = now_ms() - int(age_days * 86_400_000)
     rows = [
         {
             "id": f"old-{i}-{status}",

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
-from datetime import timedelta
 from types import SimpleNamespace
 
 import dramatiq
@@ -15,6 +13,7 @@ from prometheus_client import start_http_server
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine, create_engine, insert
 
+from marketjobs import clock
 from marketjobs.brokers import queue_depths
 from marketjobs.config import configure
 from marketjobs.jobs.broker import broker_from_url
@@ -22,7 +21,6 @@ from marketjobs.store.bars import Bar
 from marketjobs.store.engine import create_store_engine
 from marketjobs.store.models import JobRecord
 from marketjobs.store.schedules import Schedule
-from marketjobs.store.types import utcnow
 from monitoring import names
 from monitoring.exporter import StoreCollector, actor_time_limits, registry_for
 from tests.conftest import fast_settings, records_of
@@ -92,7 +90,7 @@ def test_metrics_are_served_over_http_in_prometheus_text_format(
 
 def test_schedules_report_last_tick_next_run_lag_and_count(sqlite_url: str) -> None:
     engine = create_store_engine(sqlite_url)
-    now_ms = int(time.time() * 1000)
+    now_ms = clock.now_ms()
     rows = [
         ("alerts", True, now_ms - 120_000, now_ms - 60_000, 7),  # a tick a minute overdue
         ("vacuum", False, None, now_ms - 3_600_000, 0),  # disabled: never lagging
@@ -124,8 +122,8 @@ def test_schedules_report_last_tick_next_run_lag_and_count(sqlite_url: str) -> N
 
 
 def _record(job_id: str, job_type: str, status: str, started_seconds_ago: float | None) -> dict[str, object]:
-    now = utcnow()
-    started = None if started_seconds_ago is None else now - timedelta(seconds=started_seconds_ago)
+    now = clock.now_ms()
+    started = None if started_seconds_ago is None else now - int(started_seconds_ago * 1000)
     return {
         "id": job_id,
         "job_type": job_type,
@@ -136,7 +134,7 @@ def _record(job_id: str, job_type: str, status: str, started_seconds_ago: float 
         "attempts": 1,
         "progress": 0.0,
         "cancel_requested": False,
-        "created_at": now - timedelta(hours=1),
+        "created_at": now - 3_600_000,
         "started_at": started,
         "updated_at": now,
     }
@@ -180,7 +178,7 @@ def test_dead_letters_are_zero_for_job_types_with_records_but_no_dead_letters(sq
 
 
 def _bars(engine: Engine, ages_hours: dict[str, list[float]]) -> None:
-    now_ms = int(time.time() * 1000)
+    now_ms = clock.now_ms()
     rows = [
         {
             "symbol": symbol,

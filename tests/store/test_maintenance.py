@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -11,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import JSON, Column, Engine, MetaData, Table, func, insert, select, text
 
+from marketjobs.clock import now_ms
 from marketjobs.config import Settings
 from marketjobs.jobs.broker import broker_from_url
 from marketjobs.services.maintenance_run import purge_broker_dead_letters, run_maintenance, run_retention
@@ -18,19 +18,14 @@ from marketjobs.store.analysis import Signal
 from marketjobs.store.bars import Bar
 from marketjobs.store.maintenance import delete_in_batches, vacuum
 from marketjobs.store.models import Base, BrokerMessage, IdempotencyKey, JobRecord
-from marketjobs.store.types import utcnow
 from tests.conftest import fast_settings
 from tests.servers import require_service
 
 DAY_MS = 86_400_000
 
 
-def now_ms() -> int:
-    return int(time.time() * 1000)
-
-
 def job_row(job_id: str, status: str, age_days: float) -> dict[str, Any]:
-    at = utcnow() - timedelta(days=age_days)
+    at = now_ms() - int(age_days * DAY_MS)
     return {
         "id": job_id,
         "job_type": "noop",
@@ -70,12 +65,12 @@ def seeded(engine: Engine) -> Engine:
     rows += [job_row(f"old-{s}", s, 40) for s in ("pending", "running", "retrying")]
     rows += [job_row(f"new-{s}", s, 1) for s in ("completed", "cancelled")]
     rows += [job_row(f"old-completed-{i}", "completed", 31 + i) for i in range(5)]
-    old_key = utcnow() - timedelta(days=40)
+    old_key = now_ms() - 40 * DAY_MS
     keys = [
         {"key": "k-finished", "message_id": "old-completed", "job_type": "noop", "created_at": old_key},
         {"key": "k-running", "message_id": "old-running", "job_type": "noop", "created_at": old_key},
         {"key": "k-orphan", "message_id": "gone", "job_type": "noop", "created_at": old_key},
-        {"key": "k-young", "message_id": "new-completed", "job_type": "noop", "created_at": utcnow()},
+        {"key": "k-young", "message_id": "new-completed", "job_type": "noop", "created_at": now_ms()},
     ]
     now = now_ms()
     bars = [

@@ -7,12 +7,16 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
+from marketjobs.clock import from_ms
 from marketjobs.store.models import JobRecord
 from marketjobs.store.upsert import insert_missing, upsert_newer
 
+#: 2026-11-25 12:00:00.123 UTC in epoch milliseconds.
+NOW_MS = 1_795_608_000_123
+
 
 def row(job_id: str, status: str, seq: int, **extra: Any) -> dict[str, Any]:
-    now = datetime(2026, 11, 25, 12, 0, 0, 123456, tzinfo=UTC)
+    now = NOW_MS
     base = {
         "id": job_id,
         "job_type": "analysis",
@@ -70,9 +74,12 @@ def test_cancel_flag_survives_later_events(engine: Engine) -> None:
     assert stored(engine, "e").cancel_requested
 
 
-def test_timestamps_round_trip_as_aware_utc_with_microseconds(engine: Engine) -> None:
+def test_timestamps_round_trip_as_epoch_milliseconds(engine: Engine) -> None:
     with engine.begin() as connection:
-        upsert_newer(connection, [row("f", "running", 5)])
+        upsert_newer(connection, [row("f", "running", 5, eta=NOW_MS + 1)])
     with engine.connect() as connection:
-        created = connection.execute(select(JobRecord.created_at).where(JobRecord.id == "f")).scalar_one()
-    assert created == datetime(2026, 11, 25, 12, 0, 0, 123456, tzinfo=UTC)
+        created, eta = connection.execute(
+            select(JobRecord.created_at, JobRecord.eta).where(JobRecord.id == "f")
+        ).one()
+    assert (created, eta) == (NOW_MS, NOW_MS + 1)
+    assert from_ms(created) == datetime(2026, 11, 25, 12, 0, 0, 123000, tzinfo=UTC)

@@ -10,13 +10,16 @@ from typer.testing import CliRunner
 
 from interfaces.cli import output
 from interfaces.cli.main import app
+from marketjobs import clock
 from marketjobs.config import configure
 from marketjobs.store.engine import create_store_engine
 from marketjobs.store.migrate import head_revision
 from marketjobs.store.upsert import insert_missing, upsert_newer
-from tests.store.test_upsert import row
+from tests.store.test_upsert import NOW_MS, row
 
 runner = CliRunner()
+
+HOUR_MS = 3_600_000
 
 
 @pytest.fixture
@@ -55,6 +58,29 @@ def test_jobs_list_table_shows_each_job(store: str) -> None:
     assert "3 jobs" in out
     assert "d1" in out
     assert "boom" in out
+    assert clock.from_ms(NOW_MS).astimezone().strftime("%Y-%m-%d %H:%M") in out  # created, local time
+
+
+def test_jobs_list_since_and_until_filter_by_age_and_json_shows_iso_utc_times(store: str) -> None:
+    now = clock.now_ms()
+    with create_store_engine(store).begin() as connection:
+        insert_missing(
+            connection,
+            [
+                row("h1", "pending", 0, created_at=now - HOUR_MS),
+                row("h3", "pending", 0, created_at=now - 3 * HOUR_MS),
+            ],
+        )
+    code, out = invoke("jobs", "list", "--since", "2h", "--json")
+    assert code == 0, out
+    assert [j["id"] for j in json.loads(out)] == ["h1"]
+    code, out = invoke("jobs", "list", "--since", "4h", "--until", "2h", "--json")
+    assert [j["id"] for j in json.loads(out)] == ["h3"]
+    code, out = invoke("jobs", "show", "h3", "--json")
+    shown = json.loads(out)
+    assert shown["created_at"] == clock.from_ms(now - 3 * HOUR_MS).isoformat()
+    assert shown["updated_at"] == "2026-11-25T12:00:00.123000+00:00"
+    assert shown["started_at"] is None
 
 
 def test_jobs_show_and_cancel(store: str) -> None:
