@@ -15,6 +15,7 @@ import pytest
 from marketjobs.errors import ParameterError
 from marketjobs.jobs import request_cancel
 from marketjobs.marketdata.sources import source_from_config
+from marketjobs.services import price_update_run
 from marketjobs.store.bars_io import load_bars, upsert_bars
 from tests.actors.conftest import actor_module, store, wait_for
 from tests.conftest import wait_until
@@ -140,18 +141,17 @@ def test_running_update_stops_between_symbols_when_cancelled(
     broker: dramatiq.Broker,
     start_worker: StartWorker,
     price_update: Any,
-    module: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     done: list[str] = []
-    real = module._update_one
+    real = price_update_run._update_one
 
     def slow(engine: Any, source: Any, symbol: str, *args: Any) -> Any:
         done.append(symbol)
         time.sleep(0.05)
         return real(engine, source, symbol, *args)
 
-    monkeypatch.setattr(module, "_update_one", slow)
+    monkeypatch.setattr(price_update_run, "_update_one", slow)
     start_worker()
     symbols = [f"S{i:02d}" for i in range(40)]
     message = price_update.send(source="synthetic", symbols=symbols)
