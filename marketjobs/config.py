@@ -38,7 +38,7 @@ ENV_PREFIX = "MARKETJOBS_"
 #: Environment variable naming the YAML config file.
 CONFIG_ENV_VAR = "MARKETJOBS_CONFIG"
 
-#: Broker URL schemes understood by :func:`marketjobs.brokers.broker_from_url`.
+#: Broker URL schemes understood by :func:`marketjobs.brokers.open_broker`.
 BROKER_SCHEMES = ("sqlite", "postgresql", "mysql", "mariadb", "redis", "rediss", "amqp", "amqps", "stub")
 #: Broker URL schemes served by the SQL broker (a ``+driver`` suffix is allowed).
 SQL_SCHEMES = ("sqlite", "postgresql", "mysql", "mariadb")
@@ -162,6 +162,32 @@ class Settings(BaseSettings):
     metrics_host: str = Field("127.0.0.1", description="address the metrics endpoint binds")
     metrics_port: int = Field(9191, ge=1, le=65535, description="port of the metrics endpoint")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+
+    # ``marketjobs health`` (monitoring.health): a check past its threshold is degraded, past 3x unhealthy.
+    health_window_minutes: float = Field(
+        15.0, gt=0, le=10_080, description="window of the failure-ratio and dead-letter health checks"
+    )
+    health_failure_ratio: float = Field(
+        0.1, gt=0, le=1, description="health degrades above this share of dead jobs among finished ones"
+    )
+    health_failure_min_jobs: int = Field(
+        10, ge=1, le=1_000_000, description="finished jobs in the window below which no ratio is judged"
+    )
+    health_max_dead_letters: int = Field(
+        10, ge=0, le=1_000_000, description="health degrades above this many new dead letters in the window"
+    )
+    health_max_latency_seconds: float = Field(
+        300.0, gt=0, le=86_400, description="health degrades when a queue's oldest ready message is older"
+    )
+    health_stuck_margin_seconds: float = Field(
+        300.0, ge=0, le=86_400, description="a job running this long past its time limit is stuck"
+    )
+    health_scheduler_lag_seconds: float = Field(
+        300.0, gt=0, le=86_400, description="health degrades when an enabled schedule is this far past due"
+    )
+    health_bar_max_age_hours: float = Field(
+        96.0, gt=0, le=8_760, description="health degrades when the newest stored bar is older"
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod

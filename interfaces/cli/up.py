@@ -1,15 +1,17 @@
 """``marketjobs up``: the long-lived stack on one host until Ctrl-C.
 
-Worker processes (``marketjobs worker``: ``dramatiq actors`` with metrics on ``metrics_port``), the
-leader-locked scheduler and the broker/store exporter, each a child in its own process group. A child that
-exits after running a while is restarted; one that dies right after starting (a bad setting, a port in use)
-is reported and left down. Ctrl-C or SIGTERM stops them all (workers finish or requeue their jobs).
-On several hosts run ``marketjobs up`` on each (the scheduler's leader lease makes ticks fire once), or run
-``marketjobs worker`` alone on the extra hosts.
+The worker supervisor (``marketjobs supervisor``: the pools of the settings, one ``dramatiq`` process per
+worker, scaled with queue latency, metrics on ``metrics_port``), the leader-locked scheduler and the
+broker/store exporter, each a child in its own process group. A child that exits after running a while is
+restarted; one that dies right after starting (a bad setting, a port in use) stops ``up``, naming it.
+Ctrl-C or SIGTERM stops them all (workers finish or requeue their jobs). On several hosts run
+``marketjobs up`` on each (the scheduler's leader lease makes ticks fire once), or run
+``marketjobs supervisor`` alone on the extra hosts.
 """
 
 from __future__ import annotations
 
+import json
 import signal
 import threading
 import time
@@ -22,20 +24,28 @@ import typer
 from interfaces.cli.exporter import DEFAULT_EXPORTER_PORT
 from interfaces.cli.output import console
 from interfaces.cli.processes import ChildProcesses, marketjobs_command
-from marketjobs.config import get_settings
+from marketjobs.config import PoolSettings, get_settings
 from marketjobs.constants import DEFAULT_DROP_FOLDER
 from marketjobs.errors import MarketJobsError
 from marketjobs.store.migrate import upgrade
 
 __all__ = ["run_up"]
 
-#: How often the supervisor looks at its children.
+#: How often ``up`` looks at its children.
 CHECK_SECONDS = 1.0
+#: Seconds beyond the job time limit that ``up`` waits for the supervisor to drain its workers.
+DRAIN_MARGIN_SECONDS = 60.0
 
 
 def run_up(
     processes: Annotated[
-        int | None, typer.Option("--processes", "-p", min=1, help="worker processes")
+        int | None,
+        typer.Option(
+            "--processes",
+            "-p",
+            min=1,
+            help="worker processes: one fixed pool of this size (default: the settings' pools)",
+        ),
     ] = None,
     threads: Annotated[int | None, typer.Option("--threads", "-t", min=1, help="threads per process")] = None,
     scheduler: Annotated[bool, typer.Option(help="run the scheduler (leader-locked)")] = True,
@@ -54,22 +64,26 @@ def run_up(
             f"price updates: drop bar files in {DEFAULT_DROP_FOLDER}/ (or give price_update an http source "
             "in the YAML config's schedules)"
         )
-    worker_args = ["worker"]
-    if processes:
-        worker_args += ["--processes", str(processes)]
-    if threads:
-        worker_args += ["--threads", str(threads)]
+    pools = settings.pools
+    pools_env: dict[str, str] = {}
+    if processes or threads:  # one pool for every queue, of exactly that size
+        pool = PoolSettings(
+            min=processes or 1, max=processes or 1, threads=threads or settings.worker_threads
+        )
+        pools = {"default": pool}
+        pools_env["MARKETJOBS_POOLS"] = json.dumps({"default": pool.model_dump()})
     stop = threading.Event()
 
     def _on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
     previous = signal.signal(signal.SIGTERM, _on_signal)
-    with ChildProcesses() as children:
-        children.start("worker", marketjobs_command(*worker_args))
+    # The supervisor drains its workers' jobs (up to the time limit) before it exits: wait for it.
+    with ChildProcesses(grace_seconds=settings.time_limit_seconds + DRAIN_MARGIN_SECONDS) as children:
+        children.start("supervisor", marketjobs_command("supervisor"), env=pools_env)
+        sizes = ", ".join(f"{name} {p.min}-{p.max}x{p.threads}" for name, p in pools.items())
         console.print(
-            f"workers: {processes or settings.worker_processes} processes x "
-            f"{threads or settings.worker_threads} threads on {settings.broker_url}; "
+            f"workers: pools {sizes} (processes x threads) on {settings.broker_url}; "
             f"metrics http://{settings.metrics_host}:{settings.metrics_port}/metrics"
         )
         if scheduler:

@@ -75,7 +75,7 @@ def current_job() -> JobContext:
     if job is None:
         raise MarketJobsError(
             "current_job() called outside a running job; call it inside an actor whose broker was made by "
-            "marketjobs.brokers.broker_from_url()"
+            "marketjobs.jobs.broker.broker_from_url()"
         )
     return job
 
