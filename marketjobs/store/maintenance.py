@@ -13,6 +13,8 @@ to the same database never wait long):
   per-queue dead-letter sets. RabbitMQ expires them itself (``x-message-ttl`` on the dead-letter queue).
 - ``bars`` older than ``bar_retention_days`` when that is set.
 - ``signals`` stored more than ``signal_retention_days`` ago.
+- ``workers``: rows of workers stopped more than a day ago, and of any worker silent for longer than
+  ``job_record_retention_days`` (lost long ago).
 - ``alert_firings`` delivered (status "delivered") and stored more than ``job_record_retention_days`` ago
   (undelivered ones are kept for their retries); skipped while the table does not exist.
 
@@ -36,6 +38,7 @@ from sqlalchemy import (
     func,
     inspect,
     not_,
+    or_,
     select,
     tuple_,
 )
@@ -65,6 +68,8 @@ TASKS = ("retention", "vacuum")
 RETAINED_STATUSES = (Status.COMPLETED.value, Status.CANCELLED.value, Status.SKIPPED.value)
 
 _MS_PER_DAY = 86_400_000
+#: How long the row of a stopped worker stays listed (``marketjobs workers --all``), in ms: one day.
+WORKER_ROW_RETENTION_MS = _MS_PER_DAY
 
 
 @dataclass
@@ -227,6 +232,17 @@ def _alert_firings(run: RetentionRun, settings: Settings) -> None:
     run.purge("alert_firings", table, and_(delivered, table.c.created_at < cutoff))
 
 
+def _workers(run: RetentionRun, settings: Settings) -> None:
+    if not inspect(run.engine).has_table("workers"):
+        run.summary.skipped["workers"] = "table workers does not exist; run `marketjobs db upgrade`"
+        return
+    table = metadata.tables["workers"]
+    stopped = and_(table.c.state == "stopped", table.c.heartbeat_at < run.now_ms - WORKER_ROW_RETENTION_MS)
+    # A worker silent for a whole record retention was lost long ago (killed, its host gone).
+    cutoff = run.now_ms - int(settings.job_record_retention_days * _MS_PER_DAY)
+    run.purge("workers", table, or_(stopped, table.c.heartbeat_at < cutoff))
+
+
 def purge_tables(run: RetentionRun, settings: Settings) -> None:
     """Deletes the store's rows past their retention, table by table (brokers purge their own copies)."""
     try:
@@ -235,6 +251,7 @@ def purge_tables(run: RetentionRun, settings: Settings) -> None:
         _bars(run, settings)
         _signals(run, settings)
         _alert_firings(run, settings)
+        _workers(run, settings)
     except RetentionStopped:
         pass
 

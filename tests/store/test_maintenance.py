@@ -333,3 +333,35 @@ def test_vacuum_reclaims_space_and_analyses_on_every_database(seeded: Engine, da
 def test_unknown_task_is_refused(engine: Engine, database_url: str) -> None:
     with pytest.raises(ValueError, match=r"unknown maintenance task\(s\) \['defrag'\]; choose from"):
         run_maintenance(engine, settings_for(database_url), tasks=["defrag"])
+
+
+def test_retention_prunes_rows_of_workers_stopped_a_day_ago_and_keeps_live_ones(sqlite_url: str) -> None:
+    from marketjobs import clock
+    from marketjobs.store.workers import list_workers, write_heartbeat
+
+    engine = create_engine_for(sqlite_url)
+    now = clock.now_ms()
+    base = {
+        "hostname": "h",
+        "parent_pid": None,
+        "pool": "p",
+        "queues": [],
+        "threads": 1,
+        "started_at": 0,
+        "jobs_processed": 0,
+        "jobs_failed": 0,
+        "current_jobs": [],
+        "rss_bytes": 0,
+        "version": "t",
+    }
+    write_heartbeat(
+        engine, {**base, "id": "old-stop", "pid": 1, "state": "stopped", "heartbeat_at": now - 2 * DAY_MS}
+    )
+    write_heartbeat(
+        engine, {**base, "id": "new-stop", "pid": 2, "state": "stopped", "heartbeat_at": now - 60_000}
+    )
+    write_heartbeat(engine, {**base, "id": "live", "pid": 3, "state": "running", "heartbeat_at": now})
+    summary = run_retention(engine, settings_for(sqlite_url))
+    assert summary.deleted["workers"] == 1
+    kept = {w.id for w in list_workers(engine, now_ms=now, lost_after_ms=30_000)}
+    assert kept == {"new-stop", "live"}
