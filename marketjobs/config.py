@@ -73,21 +73,21 @@ class PoolSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     queues: list[str] = Field(default_factory=list, description="queues consumed; empty: every queue")
-    min: int = Field(1, ge=0, le=256, description="processes kept even when idle")
-    max: int = Field(4, ge=1, le=256, description="processes at most")
-    threads: int = Field(4, ge=1, le=256, description="worker threads per process")
+    min: int = Field(default=1, ge=0, le=256, description="processes kept even when idle")
+    max: int = Field(default=4, ge=1, le=256, description="processes at most")
+    threads: int = Field(default=4, ge=1, le=256, description="worker threads per process")
     target_latency_seconds: float = Field(
-        5.0, gt=0, le=86_400, description="scale up while the oldest ready message is older than this"
+        default=5.0, gt=0, le=86_400, description="scale up while the oldest ready message is older than this"
     )
     jobs_per_process: int = Field(
-        50, ge=1, le=1_000_000, description="scale up while ready messages per process exceed this"
+        default=50, ge=1, le=1_000_000, description="scale up while ready messages per process exceed this"
     )
     scale_down_after_seconds: float = Field(
-        60.0, ge=0, le=86_400, description="idle time (no backlog) before one process is stopped"
+        default=60.0, ge=0, le=86_400, description="idle time (no backlog) before one process is stopped"
     )
-    max_jobs: int | None = Field(None, ge=1, description="recycle a process after this many jobs")
-    max_rss_mb: float | None = Field(None, gt=0, description="recycle a process above this RSS")
-    max_age_seconds: float | None = Field(None, gt=0, description="recycle a process after this long")
+    max_jobs: int | None = Field(default=None, ge=1, description="recycle a process after this many jobs")
+    max_rss_mb: float | None = Field(default=None, gt=0, description="recycle a process above this RSS")
+    max_age_seconds: float | None = Field(default=None, gt=0, description="recycle a process after this long")
 
     @model_validator(mode="after")
     def _min_not_above_max(self) -> PoolSettings:

@@ -24,6 +24,7 @@ from marketjobs.brokers.priorities import base_queue_name, priority_queue_name
 from marketjobs.clock import now_ms
 from marketjobs.config import PoolSettings, Settings
 from marketjobs.constants import Priority
+from marketjobs.jobs.queries import oldest_pending_due_ms
 from marketjobs.store.engine import create_store_engine
 from marketjobs.store.workers import WorkerStatus, list_workers
 from supervisor.metrics import SupervisorMetrics
@@ -138,7 +139,7 @@ class Supervisor:
         latency, waiting = 0.0, 0
         for queue in self.user_queues(spec):
             if isinstance(self.broker, MarketJobsBrokerMixin):
-                latency = max(latency, self.broker.queue_latency(queue) or 0.0)
+                latency = max(latency, self._latency(queue))
                 reader: Any = getattr(self.broker, "queue_depth", None)
                 if reader is not None:
                     names = (
@@ -148,6 +149,20 @@ class Supervisor:
                     )
                     waiting += sum(reader(name).ready for name in names)
         return PoolLoad(latency, waiting)
+
+    def _latency(self, queue: str) -> float:
+        """The broker's own reading, else (RabbitMQ cannot peek) the oldest pending job record's wait."""
+        assert isinstance(self.broker, MarketJobsBrokerMixin)
+        reading = self.broker.queue_latency(queue)
+        if reading is not None:
+            return reading
+        now = now_ms()
+        try:
+            due = oldest_pending_due_ms(self.engine, queue, now)
+        except Exception:  # a store outage must not stop scaling
+            logger.warning("supervisor: job records unreadable for queue %s", queue, exc_info=True)
+            return 0.0
+        return 0.0 if due is None else (now - due) / 1000
 
     def _registry(self) -> dict[int, WorkerStatus]:
         """This host's registry rows by the parent pid (our ``dramatiq`` main process)."""
@@ -236,10 +251,12 @@ class Supervisor:
             if not started:
                 return
         else:
-            busy = lambda w: len(registry[w.pid].current_jobs) if w.pid in registry else 0  # noqa: E731
-            for worker in sorted(pool.processes.active, key=lambda w: (busy(w), -w.started_at))[
-                : current - decision.target
-            ]:
+
+            def busy(worker: WorkerProcess) -> tuple[int, float]:  # the idlest, then the newest, go first
+                row = registry.get(worker.pid)
+                return (len(row.current_jobs) if row is not None else 0, -worker.started_at)
+
+            for worker in sorted(pool.processes.active, key=busy)[: current - decision.target]:
                 worker.drain("scale_down")
         self.metrics.scale_events.labels(name, decision.direction, decision.reason).inc()
         logger.info(

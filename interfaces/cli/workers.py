@@ -17,8 +17,9 @@ from marketjobs.store.workers import list_workers
 __all__ = ["show_workers"]
 
 #: Columns of the table.
-COLUMNS = ("pool", "host", "pid", "state", "queues", "threads", "jobs", "failed", "running", "RSS MiB")
-COLUMNS += ("heartbeat", "up")
+COLUMNS = (
+    "pool", "host", "pid", "state", "queues", "threads", "jobs", "failed", "running", "RSS MiB", "heartbeat", "up",
+)  # fmt: skip
 #: Bytes in a MiB (RSS column).
 MIB = 1024 * 1024
 

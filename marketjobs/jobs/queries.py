@@ -11,7 +11,7 @@ from marketjobs.constants import Status
 from marketjobs.errors import JobNotFoundError
 from marketjobs.store.models import JobRecord
 
-__all__ = ["count_by_status", "get_job", "list_jobs"]
+__all__ = ["count_by_status", "get_job", "list_jobs", "oldest_pending_due_ms"]
 
 
 def list_jobs(
@@ -53,3 +53,15 @@ def count_by_status(engine: Engine) -> dict[str, int]:
     query = select(JobRecord.status, func.count()).group_by(JobRecord.status)
     with engine.connect() as connection:
         return {status: count for status, count in connection.execute(query).all()}
+
+
+def oldest_pending_due_ms(engine: Engine, queue: str, now_ms: int) -> int | None:
+    """When the oldest job of ``queue`` still pending became due (its eta, else its creation), epoch ms;
+    None when none is pending and due. The queue latency of brokers that cannot peek (RabbitMQ)."""
+    due = func.coalesce(JobRecord.eta, JobRecord.created_at)
+    query = select(func.min(due)).where(
+        JobRecord.status == Status.PENDING.value, JobRecord.queue == queue, due <= now_ms
+    )
+    with Session(engine) as session:
+        value = session.execute(query).scalar()
+    return None if value is None else int(value)
