@@ -18,7 +18,8 @@ __all__ = ["show_workers"]
 
 #: Columns of the table.
 COLUMNS = (
-    "pool", "host", "pid", "state", "queues", "threads", "jobs", "failed", "running", "RSS MiB", "heartbeat", "up",
+    "pool", "host", "pid", "state", "queues", "threads",
+    "jobs", "failed", "running", "RSS MiB", "heartbeat", "up",
 )  # fmt: skip
 #: Bytes in a MiB (RSS column).
 MIB = 1024 * 1024
