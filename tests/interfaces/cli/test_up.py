@@ -83,3 +83,48 @@ def test_up_reports_a_child_that_cannot_start(tmp_path: Path) -> None:
     assert "exporter exited with code" in result.stdout
     assert "fix it and run `marketjobs up` again" in result.stdout
     assert "stopped" in result.stdout
+
+
+@pytest.mark.timeout(300)
+def test_a_pipeline_under_up_logs_no_warning_or_error_for_jobs_that_succeed(tmp_path: Path) -> None:
+    import json
+
+    from marketjobs.jobs import get_job
+    from marketjobs.store.engine import create_store_engine
+
+    env = _env(f"up-test-{uuid.uuid4().hex}", free_port())
+    log = tmp_path / "up.log"
+    with log.open("w") as out:
+        up = subprocess.Popen(
+            [sys.executable, "-m", "marketjobs", "up", "--no-scheduler", "--no-exporter",
+             "--processes", "1", "--threads", "2"],
+            cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+    try:
+        wait_until(lambda: "Worker process is ready for action" in log.read_text(), timeout=90)
+        sent = subprocess.run(
+            [sys.executable, "-m", "marketjobs", "pipeline", "--source", "synthetic", "--symbols", "AAA,BBB",
+             "--json"],
+            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=True,
+        )  # fmt: skip
+        ids = json.loads(sent.stdout)
+        engine = create_store_engine(f"sqlite:///{tmp_path / 'var' / 'marketjobs.db'}")
+
+        def all_completed() -> bool:
+            try:
+                return all(get_job(engine, job_id).status == "completed" for job_id in ids.values())
+            except Exception:
+                return False
+
+        wait_until(all_completed, timeout=120)
+        up.send_signal(signal.SIGTERM)
+        up.wait(timeout=120)
+    finally:
+        if up.poll() is None:
+            up.kill()
+    noisy = [
+        line
+        for line in log.read_text().splitlines()
+        if " WARNING " in line or " ERROR " in line or "[WARNING]" in line or "[ERROR]" in line
+    ]
+    assert noisy == [], "\n".join(noisy)
