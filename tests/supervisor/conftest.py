@@ -27,7 +27,6 @@ from marketjobs.store.workers import WorkerStatus, list_workers
 from tests.conftest import broker_url_for, fast_settings
 from tests.servers import free_port
 
-ROOT = Path(__file__).resolve().parents[2]
 #: Supervisor settings the tests start from (fast ticks, fast heartbeats).
 BASE_SETTINGS: dict[str, Any] = {
     "supervisor_interval_seconds": 0.5,

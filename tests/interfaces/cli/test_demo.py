@@ -24,7 +24,7 @@ def test_demo_runs_the_pipeline_and_leaves_no_process_behind(tmp_path: Path) -> 
         MARKETJOBS_TEST_MARKER=marker,
         MARKETJOBS_METRICS_PORT=str(free_port()),
         COLUMNS="160",
-        PYTHONPATH=str(Path(__file__).resolve().parents[2]),
+        PYTHONPATH=str(Path(__file__).resolve().parents[3]),
     )
     result = subprocess.run(
         [sys.executable, "-m", "marketjobs", "demo", "--universe", "12", "--threads", "2"],

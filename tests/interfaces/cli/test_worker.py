@@ -17,7 +17,7 @@ from marketjobs.jobs.broker import broker_from_url
 from marketjobs.store.engine import create_store_engine
 from tests.servers import require_service
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.mark.timeout(120)
