@@ -67,6 +67,7 @@ bench: setup
 	$(BIN)/python benchmarks/indicators.py
 	$(BIN)/python benchmarks/bar_loading.py
 	$(BIN)/python benchmarks/universe.py
+	$(BIN)/python benchmarks/autoscale.py
 
 clean:
 	rm -rf $(VENV) indicators_rs/_internal*.so var
