@@ -15,13 +15,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
 from marketjobs.analysis.portfolio import analyse_portfolio
 from marketjobs.errors import ParameterError
-from marketjobs.store.bars import Bar
-from marketjobs.store.bars_io import load_bars
-from marketjobs.store.portfolios import Portfolio, PositionSpec, get_portfolio, save_report
+from marketjobs.store.bars_io import load_bars, newest_bar_times
+from marketjobs.store.portfolios import Portfolio, PositionSpec, get_portfolio, portfolio_names, save_report
 
 __all__ = [
     "CALENDAR_DAYS_PER_BAR",
@@ -83,10 +82,8 @@ def target_of(portfolio: Portfolio, positions: Sequence[Any], benchmark: str | N
 
 def stored_targets(engine: Engine, benchmark: str | None = None) -> list[Target]:
     """Every stored portfolio (by name); ``benchmark`` overrides theirs as in the parameters."""
-    with engine.connect() as connection:
-        names = list(connection.execute(select(Portfolio.name).order_by(Portfolio.name)).scalars())
     targets = []
-    for name in names:
+    for name in portfolio_names(engine):
         portfolio, positions = get_portfolio(engine, name)
         targets.append(
             Target(name, [], None) if not positions else target_of(portfolio, positions, benchmark)
@@ -96,15 +93,6 @@ def stored_targets(engine: Engine, benchmark: str | None = None) -> list[Target]
 
 def _epoch_ms(day: date) -> int:
     return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp() * 1000)
-
-
-def _newest_bars(engine: Engine, symbols: Sequence[str], end_ms: int | None) -> dict[str, int]:
-    """Symbol -> time of its newest stored bar (before ``end_ms``), for symbols that have one."""
-    query = select(Bar.symbol, func.max(Bar.ts)).where(Bar.symbol.in_(list(symbols))).group_by(Bar.symbol)
-    if end_ms is not None:
-        query = query.where(Bar.ts < end_ms)
-    with engine.connect() as connection:
-        return {symbol: int(ts) for symbol, ts in connection.execute(query)}
 
 
 def daily_closes(bars: pl.DataFrame) -> pl.DataFrame:
@@ -137,7 +125,7 @@ def load_window(
     """
     wanted = [*symbols, *([benchmark] if benchmark and benchmark not in symbols else [])]
     end_ms = None if end is None else _epoch_ms(end + timedelta(days=1))
-    newest = _newest_bars(engine, wanted, end_ms)
+    newest = newest_bar_times(engine, wanted, end_ms)
     missing = [s for s in wanted if s not in newest]
     if missing:
         before = "" if end is None else f" before {end + timedelta(days=1)}"

@@ -42,14 +42,14 @@ from datetime import UTC, date, datetime
 from typing import Any, Final
 
 import polars as pl
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, func, select, text
 
 from marketjobs.clock import now_ms
-from marketjobs.store.bars import BAR_COLUMNS, BAR_SCHEMA
+from marketjobs.store.bars import BAR_COLUMNS, BAR_SCHEMA, Bar
 from marketjobs.store.bulk import write_frame
 from marketjobs.store.engine import READ_ONLY_OPTION
 
-__all__ = ["load_bars", "stored_symbols", "upsert_bars"]
+__all__ = ["load_bars", "newest_bar_times", "stored_symbols", "upsert_bars"]
 
 _KEY = ("symbol", "ts")
 
@@ -230,3 +230,12 @@ def stored_symbols(engine: Engine) -> list[str]:
     """Every symbol with a stored bar, sorted."""
     with engine.connect() as connection:
         return list(connection.execute(_SYMBOLS_SQL).scalars())
+
+
+def newest_bar_times(engine: Engine, symbols: Sequence[str], end_ms: int | None = None) -> dict[str, int]:
+    """Symbol -> time of its newest stored bar (before ``end_ms``), for symbols that have one."""
+    query = select(Bar.symbol, func.max(Bar.ts)).where(Bar.symbol.in_(list(symbols))).group_by(Bar.symbol)
+    if end_ms is not None:
+        query = query.where(Bar.ts < end_ms)
+    with engine.connect() as connection:
+        return {symbol: int(ts) for symbol, ts in connection.execute(query)}

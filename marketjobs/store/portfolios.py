@@ -43,6 +43,7 @@ __all__ = [
     "latest_report",
     "list_portfolios",
     "merge_lots",
+    "portfolio_names",
     "save_portfolio",
     "save_report",
 ]
@@ -226,6 +227,12 @@ def save_portfolio(
             ],
         )
     return portfolio
+
+
+def portfolio_names(engine: Engine) -> list[str]:
+    """Names of every stored portfolio, sorted."""
+    with engine.connect() as connection:
+        return list(connection.execute(select(Portfolio.name).order_by(Portfolio.name)).scalars())
 
 
 def get_portfolio(engine: Engine, name: str) -> tuple[Portfolio, list[PortfolioPosition]]:
