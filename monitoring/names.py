@@ -13,6 +13,7 @@ __all__ = [
     "DEAD_LETTERS",
     "EXPORTER_SCRAPE_ERRORS",
     "EXPORTER_UP",
+    "HEALTH_CHECK",
     "INDICATOR_COMPUTE_SECONDS",
     "INDICATOR_ROWS",
     "JOB_RECORDS",
@@ -78,3 +79,7 @@ BAR_SYMBOLS = "marketjobs_bar_symbols"
 BAR_STALE_SYMBOLS = "marketjobs_bar_stale_symbols"
 #: The stale threshold the exporter applies, in seconds.
 BAR_STALE_AFTER = "marketjobs_bar_stale_after_seconds"
+
+# Health (monitoring.health), computed by the exporter at scrape time.
+#: Each health check's status, by ``check``: 1 ok, 0.5 degraded, 0 unhealthy (``marketjobs health``).
+HEALTH_CHECK = "marketjobs_health_check"
