@@ -16,6 +16,8 @@ from marketjobs.jobs.broker import broker_from_url
 from marketjobs.store.engine import create_store_engine
 from marketjobs.store.migrate import require_current
 from monitoring.exporter import StoreCollector, registry_for
+from monitoring.health import run_checks
+from monitoring.health.metrics import HealthCollector
 
 __all__ = ["DEFAULT_EXPORTER_PORT", "run_exporter"]
 
@@ -39,7 +41,14 @@ def run_exporter(
     require_current(engine)
     broker = broker_from_url()
     declare_queues(broker, queue)
-    registry = registry_for(StoreCollector(engine, lambda: queue_depths(broker)))
+    collector = StoreCollector(engine, lambda: queue_depths(broker))
+    registry = registry_for(collector)
+    # marketjobs_health_check{check}: the `marketjobs health` checks, run at most every few seconds.
+    registry.register(
+        HealthCollector(
+            lambda: run_checks(engine, settings, broker=broker, time_limits=collector.time_limits)
+        )
+    )
     if once:
         console.out(generate_latest(registry).decode(), end="")
         return

@@ -15,6 +15,7 @@ from interfaces.cli import (
     dlq,
     enqueue,
     exporter,
+    health,
     jobs,
     portfolios,
     queues,
@@ -46,6 +47,7 @@ app.command("import")(enqueue.import_files)
 app.command("pipeline")(enqueue.run_pipeline)
 app.command("scheduler")(schedules.run_scheduler)
 app.command("exporter")(exporter.run_exporter)
+app.command("health")(health.show_health)
 app.command("up")(up.run_up)
 
 
