@@ -15,19 +15,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import dramatiq
 
-from marketjobs.brokers.base import MarketJobsBrokerMixin
-from marketjobs.brokers.priorities import base_queue_name, priority_queue_name
-from marketjobs.clock import now_ms
-from marketjobs.config import PoolSettings, Settings
-from marketjobs.constants import Priority
-from marketjobs.jobs.queries import oldest_pending_due_ms
+from marketjobs.config import Settings
 from marketjobs.store.engine import create_store_engine
-from marketjobs.store.workers import WorkerStatus, list_workers
+from marketjobs.store.workers import WorkerStatus
 from supervisor.metrics import SupervisorMetrics
+from supervisor.observe import Observer
 from supervisor.processes import CRASH_WINDOW_SECONDS, PoolProcesses, WorkerProcess, worker_argv
 from supervisor.scaling import Decision, PoolLoad, ScaleState, decide
 
@@ -67,7 +62,7 @@ class Supervisor:
         self.multiprocess_dir = multiprocess_dir
         self.reload_settings = reload_settings
         self.hostname = socket.gethostname()
-        self.engine = create_store_engine(settings.database_url)
+        self.observer = Observer(broker, create_store_engine(settings.database_url))
         self.pools: dict[str, Pool] = {}
         #: Processes of pools removed by a reload, draining until they exit.
         self.retired: list[WorkerProcess] = []
@@ -93,7 +88,7 @@ class Supervisor:
                 )
         for name, spec in settings.pools.items():
             argv = worker_argv(
-                self._consumed_queues(spec),
+                self.observer.consumed_queues(spec),
                 spec.threads,
                 shutdown_timeout_ms=int(settings.time_limit_seconds * 1000),
             )
@@ -116,79 +111,17 @@ class Supervisor:
             env["PROMETHEUS_MULTIPROC_DIR"] = str(self.multiprocess_dir)
         return env
 
-    def _consumed_queues(self, spec: PoolSettings) -> list[str]:
-        """The queue names a pool's workers whitelist: every priority queue of each user queue where the
-        broker keeps priorities in separate queues (Redis, stub)."""
-        if not spec.queues:
-            return []
-        if isinstance(self.broker, MarketJobsBrokerMixin) and self.broker.per_priority_queues:
-            return sorted({priority_queue_name(q, p) for q in spec.queues for p in Priority})
-        return sorted(spec.queues)
-
-    # -- measurement ---------------------------------------------------------------------------------
-
-    def user_queues(self, spec: PoolSettings) -> list[str]:
-        """The user queues a pool serves (every declared one when its ``queues`` is empty)."""
-        if spec.queues:
-            return list(spec.queues)
-        declared = self.broker.get_declared_queues()
-        return sorted({base_queue_name(q) for q in declared if not q.endswith((".DQ", ".XQ"))})
-
-    def load(self, spec: PoolSettings) -> PoolLoad:
-        """The oldest ready message's wait and the messages waiting over the pool's queues."""
-        latency, waiting = 0.0, 0
-        for queue in self.user_queues(spec):
-            if isinstance(self.broker, MarketJobsBrokerMixin):
-                latency = max(latency, self._latency(queue))
-                reader: Any = getattr(self.broker, "queue_depth", None)
-                if reader is not None:
-                    names = (
-                        {priority_queue_name(queue, p) for p in Priority}
-                        if self.broker.per_priority_queues
-                        else {queue}
-                    )
-                    waiting += sum(reader(name).ready for name in names)
-        return PoolLoad(latency, waiting)
-
-    def _latency(self, queue: str) -> float:
-        """The broker's own reading, else (RabbitMQ cannot peek) the oldest pending job record's wait."""
-        assert isinstance(self.broker, MarketJobsBrokerMixin)
-        reading = self.broker.queue_latency(queue)
-        if reading is not None:
-            return reading
-        now = now_ms()
-        try:
-            due = oldest_pending_due_ms(self.engine, queue, now)
-        except Exception:  # a store outage must not stop scaling
-            logger.warning("supervisor: job records unreadable for queue %s", queue, exc_info=True)
-            return 0.0
-        return 0.0 if due is None else (now - due) / 1000
-
-    def _registry(self) -> dict[int, WorkerStatus]:
-        """This host's registry rows by the parent pid (our ``dramatiq`` main process)."""
-        try:
-            rows = list_workers(
-                self.engine,
-                now_ms=now_ms(),
-                lost_after_ms=int(self.settings.worker_lost_seconds * 1000),
-                states=("running", "draining"),
-            )
-        except Exception:  # a store outage must not stop scaling
-            logger.warning("supervisor: worker registry unreadable", exc_info=True)
-            return {}
-        return {r.parent_pid: r for r in rows if r.hostname == self.hostname and r.parent_pid is not None}
-
     # -- one step ------------------------------------------------------------------------------------
 
     def step(self, now: float | None = None) -> None:
         """Reaps, scales and recycles every pool once."""
         now = time.monotonic() if now is None else now
-        registry = self._registry()
+        registry = self.observer.registry(self.hostname, self.settings.worker_lost_seconds)
         self.retired = [w for w in self.retired if w.process.poll() is None]
         for name, pool in self.pools.items():
             self._reap(name, pool, now, registry)
             self._restart_owed(name, pool, now)
-            load = self.load(pool.processes.spec)
+            load = self.observer.load(pool.processes.spec)
             decision = decide(pool.processes.spec, len(pool.processes.active), load, pool.state, now)
             self._apply(name, pool, decision, load, now, registry)
             self._recycle(name, pool, now, registry)
