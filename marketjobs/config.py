@@ -24,6 +24,7 @@ from marketjobs.errors import ConfigError
 
 __all__ = [
     "ENV_PREFIX",
+    "ApiToken",
     "PoolSettings",
     "ScheduleEntry",
     "Settings",
@@ -96,6 +97,16 @@ class PoolSettings(BaseModel):
         return self
 
 
+class ApiToken(BaseModel):
+    """A bearer token of the HTTP API, stored as its SHA-256 (``marketjobs api token`` makes one)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, max_length=64, description="who or what holds the token")
+    role: Literal["viewer", "operator"] = Field(description="viewer: read; operator: read and act")
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="hex SHA-256 of the token")
+
+
 class Settings(BaseSettings):
     """Every knob of marketjobs in one model; env names are ``MARKETJOBS_`` + the field name in capitals."""
 
@@ -159,6 +170,11 @@ class Settings(BaseSettings):
     )
     signal_retention_days: float = Field(365.0, gt=0, description="maintenance deletes older signal events")
 
+    api_host: str = Field(default="127.0.0.1", description="address the HTTP API and operator page bind")
+    api_port: int = Field(default=8321, ge=1, le=65535, description="port of the HTTP API and operator page")
+    api_tokens: list[ApiToken] = Field(
+        default_factory=list, description="bearer tokens of the API (hashed); none: the API refuses all"
+    )
     metrics_host: str = Field("127.0.0.1", description="address the metrics endpoint binds")
     metrics_port: int = Field(9191, ge=1, le=65535, description="port of the metrics endpoint")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"

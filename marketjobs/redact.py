@@ -1,0 +1,73 @@
+"""The one redaction helper: secrets never leave the process in what it prints, logs, stores or serves.
+
+:func:`redact` takes any JSON-like value (dicts, lists, strings) and returns a copy where
+
+- a value under a key that names a secret (``token``, ``secret``, ``password``, ``passwd``, ``key``,
+  ``authorization``, ``cookie``, ``credential``, ...) is replaced by ``"***"``;
+- a URL's password (``scheme://user:pw@host``) becomes ``***``, and query parameters named like secrets
+  (``?api_key=...``, ``&token=...``) keep their name with a ``***`` value;
+- an ``Authorization: Bearer ...`` style header in free text keeps its scheme with a ``***`` credential.
+
+:func:`redact_text` does the same for one string (log lines, error messages, tracebacks).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["MASK", "is_secret_key", "redact", "redact_text", "redact_url"]
+
+#: What a secret is replaced by.
+MASK = "***"
+
+_SECRET_KEY = re.compile(
+    r"(pass(word|wd|phrase)?|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|(^|[-_])key$"
+    r"|authorization|auth[-_]?header|cookie|credential|signature|dsn)",
+    re.IGNORECASE,
+)
+_URL_PASSWORD = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.\-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@/\s]+)@")
+_QUERY_SECRET = re.compile(
+    r"(?P<name>[?&;](?:[^=&\s]*)(?:token|secret|password|passwd|key|signature|sig|auth)[^=&\s]*)"
+    r"=(?P<value>[^&#\s]*)",
+    re.IGNORECASE,
+)
+_AUTH_HEADER = re.compile(
+    r"(?P<name>(?:proxy-)?authorization|x-api-key|api-key|x-auth-token)(?P<sep>[\"']?\s*[:=]\s*[\"']?)"
+    r"(?:(?P<scheme>bearer|basic|token|digest)\s+)?(?P<value>[^\s\"',;]+)",
+    re.IGNORECASE,
+)
+
+
+def is_secret_key(key: str) -> bool:
+    """True when a mapping key names a secret (its value is never shown)."""
+    return bool(_SECRET_KEY.search(key))
+
+
+def redact_url(url: str) -> str:
+    """``url`` with its password and secret-named query values masked."""
+    return redact_text(url)
+
+
+def redact_text(text: str) -> str:
+    """``text`` with URL passwords, secret query values and authorization headers masked."""
+    text = _URL_PASSWORD.sub(lambda m: f"{m['scheme']}{m['user']}:{MASK}@", text)
+    text = _QUERY_SECRET.sub(lambda m: f"{m['name']}={MASK}", text)
+    return _AUTH_HEADER.sub(
+        lambda m: f"{m['name']}{m['sep']}{m['scheme'] + ' ' if m['scheme'] else ''}{MASK}", text
+    )
+
+
+def redact(value: Any) -> Any:
+    """A copy of ``value`` with every secret masked (see the module docs); other values are unchanged."""
+    if isinstance(value, Mapping):
+        return {
+            k: (MASK if isinstance(k, str) and is_secret_key(k) and v not in (None, "") else redact(v))
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [redact(v) for v in value]
+    if isinstance(value, str):
+        return redact_text(value)
+    return value
