@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 import dramatiq
 
 from marketjobs.brokers.hooks import BrokerHooks
+from marketjobs.brokers.pause import PausableConsumer, PauseWatch
 from marketjobs.brokers.priorities import parse_priority, priority_queue_name, rabbitmq_priority
 from marketjobs.constants import MESSAGE_OPTION_PRIORITY, Priority
 
@@ -37,6 +38,19 @@ class MarketJobsBrokerMixin:
     #: Why :meth:`purge_dead_letters` returns None on this broker (maintenance reports it; ``{broker}`` is
     #: the class name).
     dead_letters_note: ClassVar[str] = "{broker} keeps no dead letters to expire"
+
+    #: Set by the job layer (:func:`marketjobs.jobs.broker.broker_from_url`): which queues are paused.
+    pause_watch: PauseWatch | None = None
+
+    def consume(self, queue_name: str, prefetch: int = 1, timeout: int = 30000) -> Any:
+        """The broker's consumer, silent while ``queue_name`` is paused (when pauses are watched)."""
+        return self.pausable(super().consume(queue_name, prefetch, timeout), queue_name, timeout)  # type: ignore[misc]
+
+    def pausable(self, consumer: Any, queue_name: str, timeout: int) -> Any:
+        """``consumer`` made silent while its queue is paused (delay and dead-letter queues never are)."""
+        if self.pause_watch is None or queue_name.endswith((".DQ", ".XQ")):
+            return consumer
+        return PausableConsumer(consumer, queue_name, self.pause_watch, timeout)
 
     def purge_dead_letters(
         self,

@@ -23,10 +23,11 @@ class StubBroker(MarketJobsBrokerMixin, DramatiqStubBroker):
 
     def consume(self, queue_name: str, prefetch: int = 1, timeout: int = 100) -> Consumer:
         """Dramatiq's stub consumer, plus requeueing on graceful shutdown like the real brokers."""
-        consumer: Any = super().consume(queue_name, prefetch, timeout)
-        return _RequeueingStubConsumer(  # type: ignore[no-untyped-call]
+        consumer: Any = DramatiqStubBroker.consume(self, queue_name, prefetch, timeout)
+        requeueing = _RequeueingStubConsumer(  # type: ignore[no-untyped-call]
             consumer.queue, consumer.dead_letters, consumer.prefetch, timeout
         )
+        return self.pausable(requeueing, queue_name, timeout)  # type: ignore[no-any-return]
 
     def queue_depth(self, queue_name: str) -> QueueDepth:
         """Messages waiting, delayed, and dead in ``queue_name``."""

@@ -17,6 +17,8 @@ from dramatiq.middleware import Retries as DramatiqRetries
 from dramatiq.rate_limits import RateLimiterBackend
 
 from marketjobs.brokers import open_broker
+from marketjobs.brokers.base import MarketJobsBrokerMixin
+from marketjobs.brokers.pause import PauseWatch
 from marketjobs.config import Settings, get_settings
 from marketjobs.jobs.backends import backends_for
 from marketjobs.jobs.idempotency import Idempotency
@@ -25,6 +27,8 @@ from marketjobs.jobs.records import JobRecords
 from marketjobs.jobs.registry import WorkerRegistry
 from marketjobs.jobs.retries import Retries
 from marketjobs.results.middleware import Results, silence_discarded_result_warning
+from marketjobs.store.engine import create_store_engine
+from marketjobs.store.queue_pauses import paused_queues
 
 __all__ = ["broker_from_url", "install_middleware", "rate_limiter_backend"]
 
@@ -53,6 +57,9 @@ def install_middleware(broker: dramatiq.Broker, settings: Settings, url: str) ->
     for existing in broker.middleware:
         if isinstance(existing, TimeLimit):
             existing.time_limit = settings.time_limit_seconds * 1000
+    if isinstance(broker, MarketJobsBrokerMixin):
+        engine = create_store_engine(settings.database_url)
+        broker.pause_watch = PauseWatch(lambda: paused_queues(engine))
     results_backend, limiter_backend = backends_for(url, settings)
     broker.rate_limiter_backend = limiter_backend  # type: ignore[attr-defined]
     broker.add_middleware(Results(backend=results_backend))  # type: ignore[no-untyped-call]

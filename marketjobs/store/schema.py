@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData
 
-from marketjobs.store import alerts, analysis, bars, models, portfolios, schedules, workers
+from marketjobs.store import alerts, analysis, bars, models, portfolios, queue_pauses, schedules, workers
 from marketjobs.store.base import Base
 
 __all__ = ["TABLE_MODULES", "metadata"]
 
 #: The modules that declare tables, imported for their side effect of registering them.
-TABLE_MODULES = (alerts, analysis, bars, models, portfolios, schedules, workers)
+TABLE_MODULES = (alerts, analysis, bars, models, portfolios, queue_pauses, schedules, workers)
 #: The metadata holding every table of the store.
 metadata: MetaData = Base.metadata
