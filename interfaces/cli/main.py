@@ -11,6 +11,7 @@ import typer
 
 from interfaces.cli import (
     alerts,
+    api,
     db,
     dlq,
     enqueue,
@@ -49,6 +50,8 @@ app.command("scheduler")(schedules.run_scheduler)
 app.command("exporter")(exporter.run_exporter)
 app.command("health")(health.show_health)
 app.command("up")(up.run_up)
+app.command("api")(api.run_api)
+app.command("api-token")(api.make_token)
 
 
 @app.command("demo")

@@ -1,0 +1,117 @@
+"""Searching job records: the filters operators ask for, with keyset (cursor) pagination.
+
+One :class:`JobFilter` serves the HTTP API, the operator page and bulk actions: status, job type, queue,
+priority, a creation-time range, the worker (host, pid or worker id), and text searched in the parameters
+and the error. Pages are ordered newest first by ``(created_at, id)`` and continue from a cursor (the last
+row's pair), so page 1,000 costs what page 1 costs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, String, and_, cast, func, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement, Select
+
+from marketjobs.store.engine import READ_ONLY_OPTION
+from marketjobs.store.models import JobRecord
+
+__all__ = ["Cursor", "JobFilter", "count_jobs", "job_ids", "search_jobs"]
+
+#: (created_at, id) of the last row of a page.
+Cursor = tuple[int, str]
+
+
+@dataclass(frozen=True)
+class JobFilter:
+    """Which job records to list or act on; empty fields match everything."""
+
+    statuses: Sequence[str] = ()
+    job_types: Sequence[str] = ()
+    queues: Sequence[str] = ()
+    priorities: Sequence[str] = ()
+    #: Created at or after this time, epoch ms.
+    since_ms: int | None = None
+    #: Created before this time, epoch ms.
+    until_ms: int | None = None
+    #: Host name, pid or worker id of the worker that ran it (exact).
+    worker: str | None = None
+    #: Text searched (case-insensitively) in the parameters and the error.
+    text: str | None = None
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        """The WHERE conditions of this filter."""
+        record = JobRecord
+        found: list[ColumnElement[bool]] = []
+        for column, values in (
+            (record.status, self.statuses),
+            (record.job_type, self.job_types),
+            (record.queue, self.queues),
+            (record.priority, self.priorities),
+        ):
+            if values:
+                found.append(column.in_(list(values)))
+        if self.since_ms is not None:
+            found.append(record.created_at >= self.since_ms)
+        if self.until_ms is not None:
+            found.append(record.created_at < self.until_ms)
+        if self.worker:
+            worker = [record.hostname == self.worker, record.worker_id == self.worker]
+            if self.worker.isdigit():
+                worker.append(record.pid == int(self.worker))
+            found.append(or_(*worker))
+        if self.text:
+            pattern = f"%{_escape(self.text.lower())}%"
+            found.append(
+                or_(
+                    func.lower(cast(record.parameters, String)).like(pattern, escape="\\"),
+                    func.lower(record.error).like(pattern, escape="\\"),
+                )
+            )
+        return found
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _query(job_filter: JobFilter) -> Select[JobRecord]:
+    return select(JobRecord).where(*job_filter.conditions())
+
+
+def search_jobs(
+    engine: Engine, job_filter: JobFilter, *, after: Cursor | None = None, limit: int = 50
+) -> list[JobRecord]:
+    """Up to ``limit`` records matching ``job_filter``, newest first, after the cursor ``after``."""
+    query = _query(job_filter).order_by(JobRecord.created_at.desc(), JobRecord.id.desc()).limit(limit)
+    if after is not None:
+        created, job_id = after
+        query = query.where(
+            or_(JobRecord.created_at < created, and_(JobRecord.created_at == created, JobRecord.id < job_id))
+        )
+    with (
+        engine.connect().execution_options(**{READ_ONLY_OPTION: True}) as connection,
+        Session(bind=connection) as session,
+    ):
+        return list(session.scalars(query))
+
+
+def count_jobs(engine: Engine, job_filter: JobFilter) -> int:
+    """How many records match ``job_filter`` (the dry run of a bulk action)."""
+    query = select(func.count()).select_from(JobRecord).where(*job_filter.conditions())
+    with engine.connect().execution_options(**{READ_ONLY_OPTION: True}) as connection:
+        return int(connection.execute(query).scalar_one())
+
+
+def job_ids(engine: Engine, job_filter: JobFilter, *, limit: int) -> list[str]:
+    """Ids of up to ``limit`` matching records, newest first (the targets of a bulk action)."""
+    query = (
+        select(JobRecord.id)
+        .where(*job_filter.conditions())
+        .order_by(JobRecord.created_at.desc(), JobRecord.id.desc())
+        .limit(limit)
+    )
+    with engine.connect().execution_options(**{READ_ONLY_OPTION: True}) as connection:
+        return list(connection.execute(query).scalars())
