@@ -29,6 +29,7 @@ from marketjobs.constants import Status
 from marketjobs.store.bars import Bar
 from marketjobs.store.models import JobRecord
 from marketjobs.store.schedules import Schedule
+from marketjobs.store.workers import list_workers
 from monitoring import names
 
 __all__ = [
@@ -87,6 +88,7 @@ class StoreCollector(Collector):
         up = GaugeMetricFamily(names.EXPORTER_UP, "1 when the last scrape read the broker and the store")
         try:
             metrics = [self._queues(), *self._records(), *self._running(), *self._schedules(), *self._bars()]
+            metrics += self._workers()
         except Exception:
             logger.exception("metrics scrape failed")
             self.scrape_errors += 1
@@ -111,6 +113,34 @@ class StoreCollector(Collector):
             family.add_metric([depth.queue, "delayed"], float(depth.delayed))
             family.add_metric([depth.queue, "dead"], float(depth.dead))
         return family
+
+    def _workers(self) -> list[Metric]:
+        states = GaugeMetricFamily(
+            names.WORKERS, "Worker processes in the registry by pool and state", labels=["pool", "state"]
+        )
+        rss = GaugeMetricFamily(
+            names.WORKER_RSS_MAX,
+            "Largest resident memory of a live worker, by pool, in bytes",
+            labels=["pool"],
+        )
+        counts: dict[tuple[str, str], int] = {}
+        largest: dict[str, int] = {}
+        workers = list_workers(
+            self.engine,
+            now_ms=clock.now_ms(),
+            lost_after_ms=int(get_settings().worker_lost_seconds * 1000),
+            states=("running", "draining", "lost"),
+        )
+        for worker in workers:
+            pool = worker.pool or "none"
+            counts[(pool, worker.state)] = counts.get((pool, worker.state), 0) + 1
+            if worker.state != "lost":
+                largest[pool] = max(largest.get(pool, 0), worker.rss_bytes)
+        for (pool, state), count in sorted(counts.items()):
+            states.add_metric([pool, state], float(count))
+        for pool, size in sorted(largest.items()):
+            rss.add_metric([pool], float(size))
+        return [states, rss]
 
     def _records(self) -> list[Metric]:
         records = GaugeMetricFamily(

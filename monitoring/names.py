@@ -27,6 +27,8 @@ __all__ = [
     "SCHEDULE_LAST_TICK",
     "SCHEDULE_NEXT_RUN",
     "SIGNALS_DETECTED",
+    "WORKERS",
+    "WORKER_RSS_MAX",
 ]
 
 #: Messages a queue holds, by ``queue`` and ``state`` (ready, delayed, dead), as the broker reports them.
@@ -47,6 +49,10 @@ SCHEDULE_LAST_TICK = "marketjobs_schedule_last_tick_timestamp_seconds"
 SCHEDULE_NEXT_RUN = "marketjobs_schedule_next_run_timestamp_seconds"
 #: How far past due each enabled schedule's next tick is, in seconds (0 while the scheduler keeps up).
 SCHEDULE_LAG = "marketjobs_schedule_lag_seconds"
+#: Worker processes in the registry, by ``pool`` ("none" when started by hand) and ``state``.
+WORKERS = "marketjobs_workers"
+#: Largest resident memory of a live worker process, by ``pool``, in bytes.
+WORKER_RSS_MAX = "marketjobs_worker_rss_bytes_max"
 #: Messages each schedule has enqueued.
 SCHEDULE_ENQUEUED = "marketjobs_schedule_enqueued_total"
 #: 1 when the schedule is enabled.

@@ -243,3 +243,28 @@ def test_the_imported_actors_packages_time_limits_are_the_default(
     collector = StoreCollector(create_store_engine(sqlite_url), lambda: [], default_time_limit_seconds=600)
     found = samples(collector)
     assert found[(names.JOB_TIME_LIMIT, frozenset({("job_type", "slow_analysis")}))] == 3600
+
+
+def test_the_worker_registry_is_exported_by_pool_and_state_with_the_largest_rss(sqlite_url: str) -> None:
+    from marketjobs import clock
+    from marketjobs.store.workers import write_heartbeat
+
+    engine = create_store_engine(sqlite_url)
+    now = clock.now_ms()
+    base = {"hostname": "h", "parent_pid": 1, "queues": [], "threads": 2, "started_at": now - 60_000,
+            "jobs_processed": 5, "jobs_failed": 0, "current_jobs": [], "version": "t"}  # fmt: skip
+    rows = [("a", "analysis", "running", now, 100), ("b", "analysis", "running", now, 300),
+            ("c", "analysis", "running", now - 3_600_000, 900), ("d", None, "draining", now, 50),
+            ("e", "imports", "stopped", now, 70)]  # fmt: skip
+    for worker_id, pool, state, beat, rss in rows:
+        write_heartbeat(engine, {**base, "id": worker_id, "pid": len(worker_id), "pool": pool, "state": state,
+                                 "heartbeat_at": beat, "rss_bytes": rss})  # fmt: skip
+    found = samples(StoreCollector(engine, list, time_limits={}))
+    workers = {labels: value for (name, labels), value in found.items() if name == names.WORKERS}
+    assert workers == {
+        frozenset({("pool", "analysis"), ("state", "running")}): 2.0,
+        frozenset({("pool", "analysis"), ("state", "lost")}): 1.0,
+        frozenset({("pool", "none"), ("state", "draining")}): 1.0,
+    }
+    rss = {labels: value for (name, labels), value in found.items() if name == names.WORKER_RSS_MAX}
+    assert rss == {frozenset({("pool", "analysis")}): 300.0, frozenset({("pool", "none")}): 50.0}
