@@ -112,3 +112,19 @@ def test_sigterm_drains_a_long_job_to_completion_and_exits_0(supervise: Supervis
     assert running.process.wait(90) == 0
     assert running.statuses(ids) == {ids[0]: "completed"}
     assert "every worker drained" in running.output()
+
+
+def test_sighup_reloads_the_pools_without_dropping_work(supervise: Supervise, tmp_path: Any) -> None:
+    import yaml
+
+    running = supervise({"reload": {"queues": ["diagnostics"], "min": 1, "max": 1, "threads": 1}})
+    wait_for(lambda: len(running.workers("reload")) == 1, 60, "the first worker", running)
+    ids = running.send("sleep", 6, seconds=0.5, steps=1)
+    config = tmp_path / "marketjobs.yaml"
+    settings = yaml.safe_load(config.read_text())
+    settings["pools"]["reload"].update(min=2, max=2)
+    config.write_text(yaml.safe_dump(settings))
+    os.kill(running.process.pid, signal.SIGHUP)
+    wait_for(lambda: len(running.workers("reload")) == 2, 60, "the reloaded pool at 2", running)
+    wait_for(_completed(running, ids), 60, "every job completed across the reload", running)
+    assert "settings reloaded" in running.output()
