@@ -10,6 +10,7 @@ import dramatiq
 
 from marketjobs.config import Settings, get_settings
 from marketjobs.jobs.broker import broker_from_url
+from marketjobs.redact import install_log_redaction
 from monitoring.worker import WorkerMetrics
 from scheduler.middleware import PeriodicMiddleware
 
@@ -34,6 +35,7 @@ def build_broker(settings: Settings) -> dramatiq.Broker:
     )
 
 
+install_log_redaction()  # worker processes log no secret, whatever a job or a driver puts in a message
 broker = build_broker(get_settings())
 dramatiq.set_broker(broker)
 

@@ -13,11 +13,13 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import traceback
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["MASK", "is_secret_key", "redact", "redact_text", "redact_url"]
+__all__ = ["MASK", "install_log_redaction", "is_secret_key", "redact", "redact_text", "redact_url"]
 
 #: What a secret is replaced by.
 MASK = "***"
@@ -71,3 +73,28 @@ def redact(value: Any) -> Any:
     if isinstance(value, str):
         return redact_text(value)
     return value
+
+
+def install_log_redaction() -> None:
+    """Makes every log record of this process redacted: its message (with its arguments) and its
+    traceback pass through :func:`redact_text` when the record is made, whichever handler prints it.
+    Idempotent; the CLI, the workers (``actors``) and the API install it at start."""
+    factory = logging.getLogRecordFactory()
+    if getattr(factory, "marketjobs_redacts", False):
+        return
+
+    def make_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = factory(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record: leave it to logging's own error handling
+            return record
+        redacted = redact_text(message)
+        if redacted != message or record.args:
+            record.msg, record.args = redacted, ()
+        if record.exc_info and record.exc_info[0] is not None and not record.exc_text:
+            record.exc_text = redact_text("".join(traceback.format_exception(*record.exc_info)).rstrip())
+        return record
+
+    make_record.marketjobs_redacts = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(make_record)

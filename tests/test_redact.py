@@ -58,3 +58,22 @@ def test_redact_walks_nested_parameters_and_keeps_the_rest() -> None:
     assert shown["options"]["headers"]["Authorization"] == MASK
     assert shown["empty_token"] == ""
     assert params["password"] == SECRET  # the input is not changed
+
+
+def test_log_redaction_masks_messages_arguments_and_tracebacks(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from marketjobs.redact import install_log_redaction
+
+    install_log_redaction()
+    install_log_redaction()  # idempotent
+    logger = logging.getLogger("marketjobs.test")
+    with caplog.at_level(logging.INFO):
+        logger.info("connecting to %s", f"postgresql://app:{SECRET}@db/prod")
+        try:
+            raise RuntimeError(f"cannot reach https://h.example/?token={SECRET}")
+        except RuntimeError:
+            logger.exception("failed")
+    assert SECRET not in caplog.text
+    assert f"postgresql://app:{MASK}@db/prod" in caplog.text
+    assert "RuntimeError: cannot reach" in caplog.text

@@ -29,6 +29,7 @@ from interfaces.cli import (
 from interfaces.cli.output import console
 from marketjobs.config import CONFIG_ENV_VAR, configure, load_settings
 from marketjobs.errors import MarketJobsError
+from marketjobs.redact import install_log_redaction
 
 __all__ = ["app", "main"]
 
@@ -73,6 +74,7 @@ def _root(
     ] = None,
 ) -> None:
     """Background jobs for stock-market analysis."""
+    install_log_redaction()
     settings = load_settings(config)
     configure(settings)
     if config is not None:  # child processes and reloads (SIGHUP) read the same file
