@@ -16,6 +16,7 @@ __all__ = [
     "DuplicateJobError",
     "JobCancelled",
     "JobNotFoundError",
+    "JobStateError",
     "MarketJobsError",
     "NonRetryableError",
     "OptionError",
@@ -60,6 +61,10 @@ class QueueJoinFailed(MarketJobsError):
 
 class JobNotFoundError(MarketJobsError):
     """No job record has the given id."""
+
+
+class JobStateError(MarketJobsError):
+    """The job's status does not allow the action (cancel a finished job, retry a running one)."""
 
 
 class OptionError(MarketJobsError, MiddlewareError):

@@ -17,6 +17,8 @@ from marketjobs.store.portfolios import (
     get_portfolio,
     latest_report,
     list_portfolios,
+    portfolio_dict,
+    report_dict,
     save_portfolio,
 )
 
@@ -96,32 +98,13 @@ def add_command(
     )
     portfolio, stored = get_portfolio(engine, name)
     if as_json:
-        emit_json(_portfolio_dict(portfolio, stored))
+        emit_json(portfolio_dict(portfolio, stored))
         return
     console.print(
         f"portfolio {name}: {len(stored)} positions, benchmark {portfolio.benchmark or 'none'}; "
         f"analyse it with `marketjobs enqueue portfolio_analysis -p portfolio={name}`",
         highlight=False,
     )
-
-
-def _portfolio_dict(portfolio: Any, positions: list[Any]) -> dict[str, Any]:
-    return {
-        "name": portfolio.name,
-        "benchmark": portfolio.benchmark,
-        "base_currency": portfolio.base_currency,
-        "created_at": portfolio.created_at,
-        "positions": [
-            {
-                "symbol": p.symbol,
-                "quantity": p.quantity,
-                "average_price": p.average_price,
-                "cost_basis": p.quantity * p.average_price,
-                "opened_at": p.opened_at,
-            }
-            for p in positions
-        ],
-    }
 
 
 @app.command("list")
@@ -160,16 +143,8 @@ def show_command(name: str, as_json: JsonOption = False) -> None:
     if as_json:
         emit_json(
             {
-                **_portfolio_dict(portfolio, positions),
-                "report": None
-                if report is None
-                else {
-                    "id": report.id,
-                    "job_id": report.job_id,
-                    "as_of": report.as_of,
-                    "created_at": report.created_at,
-                    **report.summary,
-                },
+                **portfolio_dict(portfolio, positions),
+                "report": report_dict(report),
             }
         )
         return

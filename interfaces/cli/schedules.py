@@ -13,24 +13,26 @@ import socket
 import threading
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich import box
 from rich.table import Table
-from sqlalchemy import Engine, select, update
-from sqlalchemy.orm import Session
 
 from interfaces.cli.common import store_engine
 from interfaces.cli.output import console, emit_json
 from marketjobs import clock
 from marketjobs.config import Settings, get_settings
-from marketjobs.errors import ScheduleError
-from marketjobs.store.schedules import Schedule
-from scheduler.definitions import ScheduleDefinition, configured_schedules
+from scheduler.control import (
+    UPCOMING_RUNS,
+    definitions_for,
+    run_schedule_now,
+    schedule_views,
+    set_schedule_enabled,
+)
+from scheduler.definitions import ScheduleDefinition
 from scheduler.leader import lease_from_url
-from scheduler.periodic import declared_schedules
-from scheduler.runner import BrokerEnqueuer, Scheduler, run_now, sync_schedules
+from scheduler.runner import BrokerEnqueuer, Scheduler
 
 __all__ = ["app", "run_scheduler"]
 
@@ -38,38 +40,16 @@ app = typer.Typer(help="List, enable, disable and run schedules.", no_args_is_he
 
 JsonOption = Annotated[bool, typer.Option("--json", help="machine-readable output")]
 
-#: How many upcoming runs ``schedules list`` shows.
-UPCOMING_RUNS = 3
-
 
 def _configured(settings: Settings) -> list[ScheduleDefinition]:
     """The schedules the actors declare (``periodic=cron(...)``), replaced by name by the config's."""
     import actors
 
-    return configured_schedules(settings, declared_schedules(actors.broker))
+    return list(definitions_for(settings, actors.broker).values())
 
 
 def _definitions() -> dict[str, ScheduleDefinition]:
     return {d.name: d for d in _configured(get_settings())}
-
-
-def _synced() -> tuple[Engine, dict[str, ScheduleDefinition]]:
-    engine, definitions = store_engine(), _definitions()
-    sync_schedules(engine, definitions.values(), clock.now())
-    return engine, definitions
-
-
-def _iso(epoch_ms: int | None) -> str | None:
-    return None if epoch_ms is None else clock.from_ms(epoch_ms).isoformat()
-
-
-def _known(definitions: dict[str, ScheduleDefinition], name: str) -> ScheduleDefinition:
-    if name not in definitions:
-        known = ", ".join(sorted(definitions))
-        raise ScheduleError(
-            f"no schedule named {name!r}; known schedules: {known} (see `marketjobs schedules list`)"
-        )
-    return definitions[name]
 
 
 def run_scheduler(
@@ -109,31 +89,8 @@ def run_scheduler(
 @app.command("list")
 def list_command(as_json: JsonOption = False) -> None:
     """Every schedule with its spelling, timezone, next runs, enabled flag and last tick."""
-    engine, definitions = _synced()
-    with Session(engine) as session:
-        rows = session.execute(select(Schedule).order_by(Schedule.name)).scalars().all()
-    now = clock.now()
-    items: list[dict[str, Any]] = []
-    for row in rows:
-        definition = definitions.get(row.name)
-        upcoming = definition.upcoming(now, UPCOMING_RUNS) if definition and row.enabled else []
-        items.append(
-            {
-                "name": row.name,
-                "schedule": row.spelling,
-                "timezone": row.timezone,
-                "actor": row.actor,
-                "kwargs": row.kwargs,
-                "enabled": row.enabled,
-                "missed": row.missed,
-                "configured": definition is not None,
-                "next_runs": [run.isoformat() for run in upcoming],
-                "next_run_at": _iso(row.next_run_at),
-                "last_tick_at": _iso(row.last_tick_at),
-                "last_enqueued_at": _iso(row.last_enqueued_at),
-                "enqueued_count": row.enqueued_count,
-            }
-        )
+    definitions = _definitions()
+    items = schedule_views(store_engine(), definitions, clock.now(), upcoming=UPCOMING_RUNS)
     if as_json:
         emit_json(items)
         return
@@ -160,13 +117,7 @@ def list_command(as_json: JsonOption = False) -> None:
 
 
 def _set_enabled(name: str, enabled: bool, as_json: bool) -> None:
-    engine, definitions = _synced()
-    definition = _known(definitions, name)
-    values: dict[str, Any] = {"enabled": enabled}
-    if enabled:  # resume from now: the time spent disabled is not a run of missed ticks
-        values["next_run_at"] = clock.to_ms(definition.next_after(clock.now()))
-    with engine.begin() as connection:
-        connection.execute(update(Schedule).where(Schedule.name == name).values(**values))
+    set_schedule_enabled(store_engine(), _definitions(), name, enabled, clock.now())
     if as_json:
         emit_json({"name": name, "enabled": enabled})
     else:
@@ -190,8 +141,9 @@ def run_now_command(name: str, as_json: JsonOption = False) -> None:
     """Send a schedule's job now, outside its ticks (its next tick is unchanged)."""
     import actors
 
-    engine, definitions = _synced()
-    message_id = run_now(engine, _known(definitions, name), BrokerEnqueuer(actors.broker), clock.now())
+    message_id = run_schedule_now(
+        store_engine(), _definitions(), name, BrokerEnqueuer(actors.broker), clock.now()
+    )
     if as_json:
         emit_json({"name": name, "id": message_id})
     else:

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, and_, select, update
 
 from marketjobs.constants import IN_FLIGHT_STATUSES, Status
-from marketjobs.errors import JobNotFoundError, MarketJobsError
+from marketjobs.errors import JobNotFoundError, JobStateError
 from marketjobs.store.models import JobRecord
 
-__all__ = ["CancelWatcher", "request_cancel"]
+__all__ = ["CancelWatcher", "request_cancel", "request_cancel_many"]
 
 logger = logging.getLogger(__name__)
 
 _IN_FLIGHT = [s.value for s in IN_FLIGHT_STATUSES]
+#: Ids per statement of a bulk cancel (well under every database's bound-parameter limit).
+_BATCH = 500
 
 
 def request_cancel(engine: Engine, job_id: str) -> Status:
@@ -28,11 +31,30 @@ def request_cancel(engine: Engine, job_id: str) -> Status:
         if status is None:
             raise JobNotFoundError(f"no job {job_id}; list jobs with `marketjobs jobs list`")
         if status not in _IN_FLIGHT:
-            raise MarketJobsError(
+            raise JobStateError(
                 f"job {job_id} is already {status}; only pending or running jobs can be cancelled"
             )
         connection.execute(update(JobRecord).where(JobRecord.id == job_id).values(cancel_requested=True))
     return Status(status)
+
+
+def request_cancel_many(engine: Engine, job_ids: Sequence[str]) -> list[str]:
+    """Flags those of ``job_ids`` still in flight for cancellation; returns the ids flagged (others are
+    finished already and left alone)."""
+    flagged: list[str] = []
+    for start in range(0, len(job_ids), _BATCH):
+        batch = list(job_ids[start : start + _BATCH])
+        in_flight = and_(JobRecord.id.in_(batch), JobRecord.status.in_(_IN_FLIGHT))
+        with engine.begin() as connection:
+            ids = list(connection.execute(select(JobRecord.id).where(in_flight)).scalars())
+            if ids:
+                connection.execute(
+                    update(JobRecord)
+                    .where(JobRecord.id.in_(ids), JobRecord.status.in_(_IN_FLIGHT))
+                    .values(cancel_requested=True)
+                )
+        flagged.extend(ids)
+    return flagged
 
 
 class CancelWatcher:

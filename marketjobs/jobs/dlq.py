@@ -6,7 +6,7 @@ their ``dead_message_ttl`` (Redis, RabbitMQ), which ``purge`` leaves to that TTL
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -16,12 +16,20 @@ from sqlalchemy import Engine, delete, update
 
 from marketjobs.clock import MS_PER_SECOND, now_ms
 from marketjobs.constants import MESSAGE_OPTION_RETRY_OF, Status
-from marketjobs.errors import JobNotFoundError, MarketJobsError
+from marketjobs.errors import JobNotFoundError, JobStateError
 from marketjobs.jobs.queries import get_job, list_jobs
 from marketjobs.store.models import JobRecord
 
-__all__ = ["list_dead_letters", "purge_dead_letters", "retry_dead_letter"]
+__all__ = [
+    "RETRYABLE_STATUSES",
+    "list_dead_letters",
+    "purge_dead_letters",
+    "retry_dead_letter",
+    "retry_job",
+]
 
+#: Statuses a job can be retried from: it failed for good or was stopped before it ran to the end.
+RETRYABLE_STATUSES = frozenset({Status.DEAD, Status.CANCELLED, Status.SKIPPED})
 #: Message options a retried dead letter starts without.
 _RESET_OPTIONS = frozenset(
     {"retries", "traceback", "eta", "requeue_timestamp", "redis_message_id", "broker_priority"}
@@ -38,14 +46,30 @@ def retry_dead_letter(engine: Engine, broker: dramatiq.Broker, job_id: str) -> s
 
     The new job's record links back through ``retry_of``; the dead one points to it through ``retried_as``.
     """
+    return retry_job(engine, broker, job_id, statuses=(Status.DEAD,))
+
+
+def retry_job(
+    engine: Engine,
+    broker: dramatiq.Broker,
+    job_id: str,
+    *,
+    statuses: Collection[Status] = RETRYABLE_STATUSES,
+) -> str:
+    """Re-enqueues job ``job_id`` (in one of ``statuses``) as a new linked job; returns the new id."""
     record = get_job(engine, job_id)
-    if record.status != Status.DEAD.value:
-        raise MarketJobsError(f"job {job_id} is {record.status}, not dead; only dead letters can be retried")
+    if record.status not in {s.value for s in statuses}:
+        if set(statuses) == {Status.DEAD}:
+            raise JobStateError(
+                f"job {job_id} is {record.status}, not dead; only dead letters can be retried"
+            )
+        allowed = ", ".join(sorted(s.value for s in statuses))
+        raise JobStateError(f"job {job_id} is {record.status}; only jobs that are {allowed} can be retried")
     if record.retried_as:
-        raise MarketJobsError(f"dead letter {job_id} was already retried as job {record.retried_as}")
+        raise JobStateError(f"job {job_id} was already retried as job {record.retried_as}")
     parameters = record.parameters
     if parameters is None:
-        raise JobNotFoundError(f"dead letter {job_id} has no stored parameters to retry")
+        raise JobNotFoundError(f"job {job_id} has no stored parameters to retry")
     options = {k: v for k, v in (record.options or {}).items() if k not in _RESET_OPTIONS}
     options[MESSAGE_OPTION_RETRY_OF] = job_id
     message: Message[Any] = Message(
@@ -62,7 +86,7 @@ def retry_dead_letter(engine: Engine, broker: dramatiq.Broker, job_id: str) -> s
             .values(retried_as=message.message_id, updated_at=now_ms())
         ).rowcount
     if claimed != 1:
-        raise MarketJobsError(f"dead letter {job_id} is being retried by someone else")
+        raise JobStateError(f"job {job_id} is being retried by someone else")
     try:
         broker.declare_queue(message.queue_name)
         broker.enqueue(message)

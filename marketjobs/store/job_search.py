@@ -9,7 +9,7 @@ row's pair), so page 1,000 costs what page 1 costs.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from sqlalchemy import Engine, String, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
@@ -40,6 +40,18 @@ class JobFilter:
     worker: str | None = None
     #: Text searched (case-insensitively) in the parameters and the error.
     text: str | None = None
+    #: Finished before this time, epoch ms (e.g. dead letters older than a day).
+    finished_before_ms: int | None = None
+    #: True: only jobs already retried as a new job; False: only those not retried yet.
+    retried: bool | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        """True when the filter matches every record."""
+        return all(
+            value is None or (isinstance(value, str | list | tuple) and not value)
+            for value in (getattr(self, f.name) for f in fields(self))
+        )
 
     def conditions(self) -> list[ColumnElement[bool]]:
         """The WHERE conditions of this filter."""
@@ -62,6 +74,10 @@ class JobFilter:
             if self.worker.isdigit():
                 worker.append(record.pid == int(self.worker))
             found.append(or_(*worker))
+        if self.finished_before_ms is not None:
+            found.append(record.finished_at < self.finished_before_ms)
+        if self.retried is not None:
+            found.append(record.retried_as.is_not(None) if self.retried else record.retried_as.is_(None))
         if self.text:
             pattern = f"%{_escape(self.text.lower())}%"
             found.append(

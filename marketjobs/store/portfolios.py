@@ -43,7 +43,9 @@ __all__ = [
     "latest_report",
     "list_portfolios",
     "merge_lots",
+    "portfolio_dict",
     "portfolio_names",
+    "report_dict",
     "save_portfolio",
     "save_report",
 ]
@@ -251,6 +253,39 @@ def get_portfolio(engine: Engine, name: str) -> tuple[Portfolio, list[PortfolioP
         ).all()
         session.expunge_all()
     return portfolio, list(positions)
+
+
+def portfolio_dict(portfolio: Portfolio, positions: Sequence[PortfolioPosition]) -> dict[str, Any]:
+    """A portfolio and its positions (with their cost basis) as JSON-ready values."""
+    return {
+        "name": portfolio.name,
+        "benchmark": portfolio.benchmark,
+        "base_currency": portfolio.base_currency,
+        "created_at": portfolio.created_at,
+        "positions": [
+            {
+                "symbol": p.symbol,
+                "quantity": p.quantity,
+                "average_price": p.average_price,
+                "cost_basis": p.quantity * p.average_price,
+                "opened_at": p.opened_at,
+            }
+            for p in positions
+        ],
+    }
+
+
+def report_dict(report: PortfolioReport | None) -> dict[str, Any] | None:
+    """A stored report (its id, job, times and summary) as JSON-ready values; None for None."""
+    if report is None:
+        return None
+    return {
+        "id": report.id,
+        "job_id": report.job_id,
+        "as_of": report.as_of,
+        "created_at": report.created_at,
+        **report.summary,
+    }
 
 
 def list_portfolios(engine: Engine) -> list[dict[str, Any]]:
