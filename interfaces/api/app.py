@@ -9,6 +9,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from interfaces.api import pages
 from interfaces.api.routes import health, jobs
 from marketjobs.config import Settings
 from marketjobs.errors import JobNotFoundError, MarketJobsError
@@ -31,6 +32,8 @@ def create_app(settings: Settings, broker: dramatiq.Broker) -> FastAPI:
     app.state.engine = create_store_engine(settings.database_url)
     app.include_router(health.router)
     app.include_router(jobs.router)
+    app.include_router(pages.router)
+    app.mount("/static", pages.static_files(), name="static")
     _errors(app)
     return app
 
