@@ -13,6 +13,7 @@ from interfaces.cli.common import parse_age, store_engine
 from interfaces.cli.output import console, emit_json
 from marketjobs.notify.firings import firing_dict, list_firings
 from marketjobs.notify.rules import add_rule, find_rule, list_rules, remove_rule, rule_dict, set_enabled
+from marketjobs.notify.webhook import shown_url
 from marketjobs.store.alerts import FIRING_STATUSES, RULE_TYPES, SINK_NAMES, AlertRule
 
 __all__ = ["app"]
@@ -98,7 +99,7 @@ def list_command(as_json: JsonOption = False) -> None:
             rule.symbol,
             rule.rule_type,
             _describe(rule),
-            ", ".join(rule.sinks) + (f" ({rule.webhook_url})" if rule.webhook_url else ""),
+            ", ".join(rule.sinks) + (f" ({shown_url(rule.webhook_url)})" if rule.webhook_url else ""),
             str(rule.cooldown_seconds),
             "yes" if rule.enabled else "no",
         )

@@ -28,6 +28,7 @@ from interfaces.cli.processes import ChildProcesses, marketjobs_command
 from marketjobs.clock import now_ms
 from marketjobs.config import get_settings
 from marketjobs.errors import MarketJobsError
+from marketjobs.redact import redact_url
 from marketjobs.store.engine import create_store_engine
 from marketjobs.store.migrate import upgrade
 from marketjobs.store.models import JobRecord
@@ -74,8 +75,8 @@ def run_demo(options: DemoOptions | None = None) -> None:
     settings = get_settings()
     logging.getLogger("dramatiq").setLevel(logging.WARNING)
     console.rule("marketjobs demo")
-    console.print(f"store {settings.database_url} (revision {upgrade(settings.database_url)})")
-    console.print(f"broker {settings.broker_url}")
+    console.print(f"store {redact_url(settings.database_url)} (revision {upgrade(settings.database_url)})")
+    console.print(f"broker {redact_url(settings.broker_url)}")
     import actors
 
     broker = actors.broker

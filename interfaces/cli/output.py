@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from marketjobs import clock
+from marketjobs.redact import redact, redact_text
 from marketjobs.store.models import JobRecord
 
 __all__ = ["JOB_COLUMNS", "console", "emit_json", "job_dict", "jobs_table"]
@@ -34,8 +35,8 @@ def _plain(key: str, value: Any) -> Any:
 
 
 def job_dict(record: JobRecord) -> dict[str, Any]:
-    """Every column of a job record as JSON-ready values (times as ISO-8601 UTC)."""
-    return {c.key: _plain(c.key, getattr(record, c.key)) for c in JobRecord.__table__.columns}
+    """Every column of a job record as JSON-ready values (times as ISO-8601 UTC), secrets redacted."""
+    return redact({c.key: _plain(c.key, getattr(record, c.key)) for c in JobRecord.__table__.columns})  # type: ignore[no-any-return]
 
 
 def emit_json(value: Any) -> None:
@@ -63,6 +64,6 @@ def jobs_table(records: Sequence[JobRecord], title: str) -> Table:
             str(record.attempts),
             f"{record.progress:.0f}%",
             created.strftime("%H:%M:%S" if created.date() == today else "%Y-%m-%d %H:%M"),
-            (record.error or "")[:200],
+            redact_text(record.error or "")[:200],
         )
     return table

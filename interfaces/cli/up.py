@@ -27,6 +27,7 @@ from interfaces.cli.processes import ChildProcesses, marketjobs_command
 from marketjobs.config import PoolSettings, get_settings
 from marketjobs.constants import DEFAULT_DROP_FOLDER
 from marketjobs.errors import MarketJobsError
+from marketjobs.redact import redact_url
 from marketjobs.store.migrate import upgrade
 
 __all__ = ["run_up"]
@@ -57,7 +58,7 @@ def run_up(
 ) -> None:
     """Run workers, the scheduler and the metrics exporter until Ctrl-C."""
     settings = get_settings()
-    console.print(f"job store {settings.database_url}: revision {upgrade(settings.database_url)}")
+    console.print(f"job store {redact_url(settings.database_url)}: revision {upgrade(settings.database_url)}")
     if scheduler:
         Path(DEFAULT_DROP_FOLDER).mkdir(parents=True, exist_ok=True)
         console.print(
@@ -83,7 +84,7 @@ def run_up(
         children.start("supervisor", marketjobs_command("supervisor"), env=pools_env)
         sizes = ", ".join(f"{name} {p.min}-{p.max}x{p.threads}" for name, p in pools.items())
         console.print(
-            f"workers: pools {sizes} (processes x threads) on {settings.broker_url}; "
+            f"workers: pools {sizes} (processes x threads) on {redact_url(settings.broker_url)}; "
             f"metrics http://{settings.metrics_host}:{settings.metrics_port}/metrics"
         )
         if scheduler:

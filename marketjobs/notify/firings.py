@@ -14,6 +14,7 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from marketjobs.analysis.alert_rules import Alert, LastFiring
+from marketjobs.redact import redact_text
 from marketjobs.store.alerts import MAX_MESSAGE_LENGTH, AlertFiring, AlertRule
 from marketjobs.store.dialects import insert_ignore
 
@@ -121,7 +122,7 @@ def mark_failed(engine: Engine, firing_id: int, error: str) -> None:
         connection.execute(
             update(AlertFiring)
             .where(AlertFiring.id == firing_id)
-            .values(status="failed", last_error=error[:ERROR_CHARS])
+            .values(status="failed", last_error=redact_text(error)[:ERROR_CHARS])
         )
 
 

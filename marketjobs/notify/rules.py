@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from marketjobs.analysis.alert_rules import Rule, check_rule_params
 from marketjobs.clock import now_ms
 from marketjobs.errors import ConfigError
+from marketjobs.notify.webhook import shown_url
 from marketjobs.store.alerts import (
     ALL_SYMBOLS,
     MAX_RULE_NAME,
@@ -136,5 +137,9 @@ def to_rule(row: AlertRule) -> Rule:
 
 
 def rule_dict(row: AlertRule) -> dict[str, Any]:
-    """Every column of a rule as JSON-ready values."""
-    return {c.key: getattr(row, c.key) for c in AlertRule.__table__.columns}
+    """Every column of a rule as JSON-ready values; the webhook URL shown as scheme, host and a digest
+    (webhook URLs carry their secret in the path or query)."""
+    values = {c.key: getattr(row, c.key) for c in AlertRule.__table__.columns}
+    if values.get("webhook_url"):
+        values["webhook_url"] = shown_url(values["webhook_url"])
+    return values

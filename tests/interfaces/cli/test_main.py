@@ -127,3 +127,26 @@ def test_unmigrated_store_error_says_to_run_db_upgrade(
     code, out = invoke("db", "upgrade")
     assert code == 0
     assert f"revision {head_revision()}" in out
+
+
+def test_no_cli_listing_shows_a_secret_from_job_parameters_or_errors(store: str, sqlite_url: str) -> None:
+    secret = "hunter2-Sup3rSecret"
+    parameters = {
+        "args": [],
+        "kwargs": {"source": "http", "options": {"base_url": f"https://u:{secret}@q.example/?api_key={secret}",
+                                                 "headers": {"Authorization": f"Bearer {secret}"}}},
+    }  # fmt: skip
+    with create_store_engine(sqlite_url).begin() as connection:
+        error = f"HTTPError: https://q.example/?token={secret} refused"
+        upsert_newer(connection, [row("s1", "dead", 9, parameters=parameters, error=error)])
+    outputs = [
+        invoke("jobs", "show", "s1"),
+        invoke("jobs", "list", "--json"),
+        invoke("jobs", "list"),
+        invoke("dlq", "list", "--json"),
+        invoke("dlq", "list"),
+    ]
+    for code, out in outputs:
+        assert code == 0, out
+        assert secret not in out, out
+    assert "***" in outputs[0][1]
