@@ -44,6 +44,8 @@ class JobFilter:
     finished_before_ms: int | None = None
     #: True: only jobs already retried as a new job; False: only those not retried yet.
     retried: bool | None = None
+    #: Only these job ids.
+    ids: Sequence[str] = ()
 
     @property
     def is_empty(self) -> bool:
@@ -74,6 +76,8 @@ class JobFilter:
             if self.worker.isdigit():
                 worker.append(record.pid == int(self.worker))
             found.append(or_(*worker))
+        if self.ids:
+            found.append(record.id.in_(list(self.ids)))
         if self.finished_before_ms is not None:
             found.append(record.finished_at < self.finished_before_ms)
         if self.retried is not None:
