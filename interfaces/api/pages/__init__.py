@@ -10,12 +10,21 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.staticfiles import StaticFiles
 
-from interfaces.api.pages import job_detail, jobs, login, workers
+from interfaces.api.pages import (
+    dead_letters,
+    job_detail,
+    jobs,
+    login,
+    overview,
+    queues,
+    schedules,
+    workers,
+)
 
 __all__ = ["router", "static_files"]
 
 router = APIRouter(include_in_schema=False)
-for _module in (login, jobs, job_detail, workers):
+for _module in (login, overview, jobs, job_detail, dead_letters, queues, schedules, workers):
     router.include_router(_module.router)
 
 

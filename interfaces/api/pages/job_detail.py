@@ -10,8 +10,9 @@ from starlette.responses import Response
 
 from interfaces.api.pages.render import PageUser, render
 from interfaces.api.schemas import Job, job_detail
-from marketjobs.constants import IN_FLIGHT_STATUSES, Status
+from marketjobs.constants import IN_FLIGHT_STATUSES
 from marketjobs.errors import JobNotFoundError
+from marketjobs.jobs.dlq import RETRYABLE_STATUSES
 from marketjobs.jobs.queries import get_job
 
 __all__ = ["router"]
@@ -19,13 +20,14 @@ __all__ = ["router"]
 router = APIRouter(include_in_schema=False)
 
 _IN_FLIGHT = frozenset(s.value for s in IN_FLIGHT_STATUSES)
+_RETRYABLE = frozenset(s.value for s in RETRYABLE_STATUSES)
 
 
 def _actions(job: Job) -> dict[str, bool]:
     """Which buttons make sense for ``job`` now."""
     return {
         "cancel": job.status in _IN_FLIGHT and not job.cancel_requested,
-        "retry": job.status == Status.DEAD.value and job.retried_as is None,
+        "retry": job.status in _RETRYABLE and job.retried_as is None,
     }
 
 

@@ -75,7 +75,13 @@ def jobs_page(
     form = read_form(request.query_params)
     types, queues = _known(request)
     listing = _listing(request, form, cursor, limit)
-    bulk = {action: f"/api/bulk/{action}?{api_query(form.filter)}" for action in BULK_ACTIONS}
+    query = api_query(form.filter)
+    # Purging with no filter at all must be asked for (all=true); the dry run still counts first.
+    everything = "" if query else "all=true"
+    bulk = {
+        action: f"/api/bulk/{action}?{query or (everything if action == 'purge' else '')}"
+        for action in BULK_ACTIONS
+    }
     return render(
         request,
         "jobs.html",

@@ -50,6 +50,8 @@ def _seconds(seconds: float | None) -> str:
     """A duration in the largest unit that keeps it short (``850 ms``, ``12 s``, ``4 min``, ``3 h``)."""
     if seconds is None:
         return "-"
+    if seconds == 0:
+        return "0 s"
     if seconds < 1:
         return f"{seconds * 1000:.0f} ms"
     for unit, size in (("d", 86_400), ("h", 3_600), ("min", 60)):
