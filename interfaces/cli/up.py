@@ -1,9 +1,10 @@
 """``marketjobs up``: the long-lived stack on one host until Ctrl-C.
 
 The worker supervisor (``marketjobs supervisor``: the pools of the settings, one ``dramatiq`` process per
-worker, scaled with queue latency, metrics on ``metrics_port``), the leader-locked scheduler and the
-broker/store exporter, each a child in its own process group. A child that exits after running a while is
-restarted; one that dies right after starting (a bad setting, a port in use) stops ``up``, naming it.
+worker, scaled with queue latency, metrics on ``metrics_port``), the leader-locked scheduler, the
+broker/store exporter and the HTTP API with the operator page (``marketjobs api``), each a child in its own
+process group. A child that exits after running a while is restarted; one that dies right after starting
+(a bad setting, a port in use) stops ``up``, naming it.
 Ctrl-C or SIGTERM stops them all (workers finish or requeue their jobs). On several hosts run
 ``marketjobs up`` on each (the scheduler's leader lease makes ticks fire once), or run
 ``marketjobs supervisor`` alone on the extra hosts.
@@ -52,11 +53,15 @@ def run_up(
     scheduler: Annotated[bool, typer.Option(help="run the scheduler (leader-locked)")] = True,
     exporter: Annotated[bool, typer.Option(help="run the broker/store metrics exporter")] = True,
     exporter_port: Annotated[int, typer.Option(help="port of the exporter")] = DEFAULT_EXPORTER_PORT,
+    api: Annotated[bool, typer.Option(help="serve the HTTP API and operator page")] = True,
+    api_port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="port of the API (default: the setting api_port)")
+    ] = None,
     duration: Annotated[
         float | None, typer.Option(help="stop after this many seconds (default: run until Ctrl-C)")
     ] = None,
 ) -> None:
-    """Run workers, the scheduler and the metrics exporter until Ctrl-C."""
+    """Run workers, the scheduler, the metrics exporter and the HTTP API until Ctrl-C."""
     settings = get_settings()
     console.print(f"job store {redact_url(settings.database_url)}: revision {upgrade(settings.database_url)}")
     if scheduler:
@@ -93,6 +98,10 @@ def run_up(
         if exporter:
             children.start("exporter", marketjobs_command("exporter", "--port", str(exporter_port)))
             console.print(f"exporter: http://{settings.metrics_host}:{exporter_port}/metrics")
+        if api:
+            port = api_port or settings.api_port
+            children.start("api", marketjobs_command("api", "--port", str(port)))
+            console.print(f"api: http://{settings.api_host}:{port}/ (operator page; OpenAPI docs at /docs)")
         console.print("press Ctrl-C to stop")
         deadline = None if duration is None else time.monotonic() + duration
         failed: list[str] = []

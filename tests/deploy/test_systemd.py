@@ -21,8 +21,6 @@ from tests.conftest import fast_settings
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 UNITS = sorted((DEPLOY / "systemd").glob("*.service"))
-#: Units for commands of other issues, not there yet: unit file -> why.
-PENDING = {"marketjobs-api.service": "`marketjobs api` comes with the HTTP API of the operations issue"}
 #: Where the units expect marketjobs to be installed.
 INSTALLED = "/opt/marketjobs/venv/bin/marketjobs"
 
@@ -103,16 +101,7 @@ def _command(path: Path) -> tuple[Any, list[str]]:
     return command, args
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        pytest.param(p, marks=pytest.mark.xfail(reason=PENDING[p.name], strict=True))
-        if p.name in PENDING
-        else p
-        for p in UNITS
-    ],
-    ids=lambda p: p.name,
-)
+@pytest.mark.parametrize("path", UNITS, ids=lambda p: p.name)
 def test_each_unit_starts_a_marketjobs_command_with_arguments_it_accepts(path: Path) -> None:
     command, args = _command(path)
     command.make_context(command.name or "", list(args))  # parses the options, runs nothing

@@ -23,22 +23,23 @@ def _env(marker: str, metrics_port: int) -> dict[str, str]:
     return env
 
 
-def _scrape(port: int) -> str | None:
+def _scrape(port: int, path: str = "/metrics") -> str | None:
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as response:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2) as response:
             return str(response.read().decode())
     except OSError:
         return None
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to look for leftover processes")
-def test_up_serves_metrics_and_sigterm_stops_every_child(tmp_path: Path) -> None:
+def test_up_serves_metrics_and_the_api_and_sigterm_stops_every_child(tmp_path: Path) -> None:
     marker = f"up-test-{uuid.uuid4().hex}"
-    metrics_port, exporter_port = free_port(), free_port()
+    metrics_port, exporter_port, api_port = free_port(), free_port(), free_port()
     up = subprocess.Popen(
         [
             sys.executable, "-m", "marketjobs", "up",
             "--processes", "1", "--threads", "1", "--exporter-port", str(exporter_port),
+            "--api-port", str(api_port),
         ],
         cwd=tmp_path,
         env=_env(marker, metrics_port),
@@ -49,10 +50,10 @@ def test_up_serves_metrics_and_sigterm_stops_every_child(tmp_path: Path) -> None
     try:
         wait_until(lambda: (_scrape(exporter_port) or "").find("marketjobs_exporter_up 1.0") >= 0, timeout=60)
         wait_until(lambda: "marketjobs_worker_up" in (_scrape(metrics_port) or ""), timeout=60)
+        wait_until(lambda: '"status"' in (_scrape(api_port, "/healthz") or ""), timeout=60)
         assert (tmp_path / "var" / "incoming").is_dir()  # the default price_update schedule's drop folder
-        assert (
-            len(processes_with_env(marker)) >= 4
-        )  # up, the dramatiq master and its workers, scheduler, exporter
+        # up, the supervisor, the dramatiq master and its worker, scheduler, exporter, api
+        assert len(processes_with_env(marker)) >= 6
         up.send_signal(signal.SIGTERM)
         output, _ = up.communicate(timeout=60)
     finally:
@@ -60,6 +61,7 @@ def test_up_serves_metrics_and_sigterm_stops_every_child(tmp_path: Path) -> None
             up.kill()
     assert up.returncode == 0, output
     assert "press Ctrl-C to stop" in output
+    assert f"api: http://127.0.0.1:{api_port}/" in output
     assert "stopped" in output
     deadline = time.monotonic() + 5
     while processes_with_env(marker) and time.monotonic() < deadline:
@@ -72,7 +74,7 @@ def test_up_reports_a_child_that_cannot_start(tmp_path: Path) -> None:
     with __import__("socket").create_server(("127.0.0.1", busy)):  # the exporter's port is taken
         result = subprocess.run(
             [sys.executable, "-m", "marketjobs", "up", "--no-scheduler", "--exporter-port", str(busy),
-             "--processes", "1", "--threads", "1", "--duration", "60"],
+             "--no-api", "--processes", "1", "--threads", "1", "--duration", "60"],
             cwd=tmp_path,
             env=_env(f"up-test-{uuid.uuid4().hex}", free_port()),
             capture_output=True,
@@ -96,7 +98,7 @@ def test_a_pipeline_under_up_logs_no_warning_or_error_for_jobs_that_succeed(tmp_
     log = tmp_path / "up.log"
     with log.open("w") as out:
         up = subprocess.Popen(
-            [sys.executable, "-m", "marketjobs", "up", "--no-scheduler", "--no-exporter",
+            [sys.executable, "-m", "marketjobs", "up", "--no-scheduler", "--no-exporter", "--no-api",
              "--processes", "1", "--threads", "2"],
             cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT, text=True,
         )  # fmt: skip
