@@ -3,7 +3,8 @@
 Every ``EVENT_INTERVAL_SECONDS`` an event ``stats`` carries the jobs by status and each queue's depth;
 with ``?job_id=`` an event ``job`` carries that job's status and progress whenever they change (checked a
 few times a second). The stream ends when the client disconnects, or after a ``gone`` event when the job's
-record is purged. Store reads run in the thread pool, so a stream never blocks other requests.
+record is purged. Store reads run in the thread pool, so a stream never blocks other requests;
+``app.state.open_event_streams`` counts the streams open.
 """
 
 from __future__ import annotations
@@ -64,6 +65,16 @@ def _stats(request: Request) -> dict[str, Any]:
 
 
 async def _stream(request: Request, job_id: str | None) -> AsyncIterator[str]:
+    state = request.app.state
+    state.open_event_streams = getattr(state, "open_event_streams", 0) + 1
+    try:
+        async for chunk in _events(request, job_id):
+            yield chunk
+    finally:
+        state.open_event_streams -= 1
+
+
+async def _events(request: Request, job_id: str | None) -> AsyncIterator[str]:
     interval = float(getattr(request.app.state, "event_interval_seconds", EVENT_INTERVAL_SECONDS))
     yield f"retry: {int(interval * 1000)}\n\n"
     next_stats = 0.0

@@ -97,12 +97,12 @@ class LiveApi:
         self.flush()
         return get_job(self.engine, job_id)
 
-    def wait_for_status(self, job_id: str, status: str, timeout: float = 30.0) -> JobRecord:
-        """The job's record once it reaches ``status``."""
+    def wait_for_status(self, job_id: str, *statuses: str, timeout: float = 30.0) -> JobRecord:
+        """The job's record once it reaches one of ``statuses``."""
 
         def reached() -> bool:
             try:
-                return self.job(job_id).status == status
+                return self.job(job_id).status in statuses
             except Exception:
                 return False
 
@@ -156,13 +156,14 @@ def _serve(app: FastAPI) -> tuple[uvicorn.Server, threading.Thread, str]:
 
 
 @contextmanager
-def running_api(database_url: str) -> Iterator[LiveApi]:
-    """The API served by uvicorn on a free port, over the store and SQL broker at ``database_url``."""
+def running_api(database_url: str, **overrides: Any) -> Iterator[LiveApi]:
+    """The API served by uvicorn on a free port, over the store and SQL broker at ``database_url``
+    (settings: the fast test settings, then ``overrides``)."""
     tokens = [
         {"name": "ops", "role": "operator", "sha256": hash_token(OPERATOR_TOKEN)},
         {"name": "watcher", "role": "viewer", "sha256": hash_token(VIEWER_TOKEN)},
     ]
-    settings = fast_settings(database_url, database_url, api_tokens=tokens)
+    settings = fast_settings(database_url, database_url, **{"api_tokens": tokens, **overrides})
     products = _product_actors(settings)
     broker = broker_from_url(database_url, settings=settings)
     dramatiq.set_broker(broker)
@@ -217,3 +218,9 @@ def sqlite_api(tmp_path: Path) -> Iterator[LiveApi]:
     upgrade(url)
     with running_api(url) as api:
         yield api
+
+
+def error_of(response: httpx.Response, status: int) -> str:
+    """The error message of ``response``, after checking it has ``status``."""
+    assert response.status_code == status, response.text
+    return str(response.json()["error"])
