@@ -40,9 +40,11 @@ class PriceUpdateParams(BaseModel):
 
     #: Symbols to update, or "all": every stored symbol plus those the source offers (e.g. dropped files).
     symbols: list[str] | Literal["all"] = "all"
-    #: A registered bar source: "file", "synthetic" or "http".
+    #: A bar source: "file", "synthetic", or an HTTP provider named under ``sources:`` in the settings
+    #: (its URL and credentials stay there).
     source: str = Field(min_length=1)
-    #: The source's options, e.g. {"base_url": "https://quotes.example"} for "http".
+    #: The source's options, e.g. {"folder": "var/incoming"} for "file", {"path": "/bars?symbol={symbol}"}
+    #: for an HTTP provider.
     options: dict[str, Any] = Field(default_factory=dict)
     #: A symbol whose newest bar is older than this is reported stale (3 days covers a weekend).
     stale_after_minutes: float = Field(3 * 24 * 60, gt=0)

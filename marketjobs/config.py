@@ -6,10 +6,19 @@ Precedence, highest first: explicit overrides, environment variables, the YAML f
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -24,7 +33,9 @@ from marketjobs.errors import ConfigError
 
 __all__ = [
     "ENV_PREFIX",
+    "RESERVED_SOURCE_NAMES",
     "ApiToken",
+    "HttpSourceSettings",
     "PoolSettings",
     "ScheduleEntry",
     "Settings",
@@ -95,6 +106,57 @@ class PoolSettings(BaseModel):
         if self.min > self.max:
             raise ValueError(f"min ({self.min}) must not exceed max ({self.max}); lower min or raise max")
         return self
+
+
+#: Bar source names built into marketjobs (and "http", which old messages used): not for ``sources:``.
+RESERVED_SOURCE_NAMES = ("file", "synthetic", "http")
+#: What a name under ``sources:`` looks like.
+SOURCE_NAME_PATTERN = r"^[a-z][a-z0-9_-]{0,63}$"
+
+
+def _source_name(name: str) -> str:
+    if name in RESERVED_SOURCE_NAMES or not re.match(SOURCE_NAME_PATTERN, name):
+        raise ValueError(
+            f"source name {name!r} is reserved or malformed; use lower-case letters, digits, '-' and '_' "
+            f"(not {', '.join(RESERVED_SOURCE_NAMES)}), e.g. 'polygon'"
+        )
+    return name
+
+
+#: A key of ``sources:``.
+SourceName = Annotated[str, AfterValidator(_source_name)]
+
+
+class HttpSourceSettings(BaseModel):
+    """A named HTTP bar provider (YAML ``sources:`` mapping); messages name it (``source="polygon"``), so its
+    URL and credentials never travel in a message, a job record or a schedule.
+
+    ``${NAME}`` in a header or query value is replaced by the worker's environment variable ``NAME`` when
+    the source is used, e.g. ``Authorization: "Bearer ${POLYGON_TOKEN}"``.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    base_url: str = Field(
+        description="http(s)://host[:port] and an optional path prefix; credentials go in headers or query"
+    )
+    headers: dict[str, str] = Field(
+        default_factory=dict, description="headers of every request; ${NAME} is read from the environment"
+    )
+    query: dict[str, str] = Field(
+        default_factory=dict,
+        description="query parameters of every request (API keys); ${NAME} is read from the environment",
+    )
+
+    @field_validator("base_url")
+    @classmethod
+    def _plain_base_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^\s/?#@]+(/[^\s?#@]*)?$", value):
+            raise ValueError(
+                "base_url must be http(s)://host[:port] with an optional path, without user:password@, "
+                "query or fragment; put credentials in headers or query (values may be ${ENV_VARIABLE})"
+            )
+        return value
 
 
 class ApiToken(BaseModel):
@@ -203,6 +265,12 @@ class Settings(BaseSettings):
     )
     health_bar_max_age_hours: float = Field(
         96.0, gt=0, le=8_760, description="health degrades when the newest stored bar is older"
+    )
+
+    # What jobs may reach, read and write (see docs/configuration.md#sources-and-imports).
+    sources: dict[SourceName, HttpSourceSettings] = Field(
+        default_factory=dict,
+        description="named HTTP bar providers (YAML mapping); a price_update message names one: source=NAME",
     )
 
     @field_validator("log_level", mode="before")

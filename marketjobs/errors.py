@@ -20,6 +20,7 @@ __all__ = [
     "MarketJobsError",
     "NonRetryableError",
     "OptionError",
+    "OutboundRefused",
     "ParameterError",
     "QueueJoinFailed",
     "ScheduleError",
@@ -81,6 +82,10 @@ class NonRetryableError(MarketJobsError):
 
 class ParameterError(NonRetryableError):
     """Job parameters failed validation."""
+
+
+class OutboundRefused(NonRetryableError):
+    """An outbound request broke a guard of the settings (a host not allowed, an https-to-http redirect)."""
 
 
 class JobCancelled(MarketJobsError, SkipMessage):

@@ -75,3 +75,33 @@ def test_example_config_in_deploy_is_valid(monkeypatch: pytest.MonkeyPatch) -> N
     settings = load_settings(example)
     assert settings.metrics_port == 9191
     assert settings.database_url.startswith("postgresql://")
+
+
+@pytest.mark.parametrize(
+    ("sources", "fix"),
+    [
+        ({"file": {"base_url": "https://q.example"}}, "source name 'file' is reserved or malformed"),
+        ({"Polygon": {"base_url": "https://q.example"}}, "use lower-case letters"),
+        ({"polygon": {"base_url": "https://user:pw@q.example"}}, "without user:password@"),
+        ({"polygon": {"base_url": "https://q.example/?apikey=1"}}, "without user:password@, query"),
+        ({"polygon": {"base_url": "https://q.example", "header": {}}}, r"sources\.polygon\.header: unknown"),
+    ],
+)
+def test_bad_http_sources_fail_with_the_fix(sources: dict[str, object], fix: str) -> None:
+    with pytest.raises(ConfigError, match=fix):
+        load_settings(sources=sources)
+
+
+def test_a_bad_sources_entry_does_not_print_its_headers() -> None:
+    provider = {"base_url": "https://q.example", "headers": {"Authorization": "Bearer lit3ral-s3cret"}}
+    with pytest.raises(ConfigError, match="reserved") as raised:
+        load_settings(sources={"http": provider})
+    assert "lit3ral-s3cret" not in str(raised.value)
+
+
+def test_example_config_names_an_http_source_by_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in [n for n in os.environ if n.startswith("MARKETJOBS_")]:
+        monkeypatch.delenv(name)
+    example = Path(__file__).resolve().parents[1] / "deploy" / "marketjobs.example.yaml"
+    polygon = load_settings(example).sources["polygon"]
+    assert polygon.headers == {"Authorization": "Bearer ${POLYGON_TOKEN}"}

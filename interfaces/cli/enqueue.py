@@ -83,7 +83,9 @@ def import_files(
 
 
 def run_pipeline(
-    source: Annotated[str, typer.Option(help="bar source of the price update: file, synthetic or http")],
+    source: Annotated[
+        str, typer.Option(help="bar source of the price update: file, synthetic or a provider of sources:")
+    ],
     symbols: Annotated[
         str, typer.Option(help="comma-separated symbols, or 'all' (every stored symbol)")
     ] = "all",

@@ -40,7 +40,8 @@ def claim_key(engine: Engine, key: str, message: Any) -> bool:
         raise OptionError(
             f"idempotency_key must be a non-empty string of at most {MAX_KEY_LENGTH} characters"
         )
-    pending = event_row(message, Status.PENDING, 0)
+    # A delayed send carries its eta already (brokers set it before the enqueue hooks): keep it in the record.
+    pending = event_row(message, Status.PENDING, 0, eta=message.options.get("eta"))
     claim = {
         "key": key,
         "message_id": message.message_id,

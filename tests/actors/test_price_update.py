@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +15,7 @@ import dramatiq
 import polars as pl
 import pytest
 
+from marketjobs.config import HttpSourceSettings, configure, get_settings
 from marketjobs.errors import ParameterError
 from marketjobs.jobs import request_cancel
 from marketjobs.marketdata.sources import source_from_config
@@ -23,6 +27,9 @@ from tests.conftest import wait_until
 pytestmark = pytest.mark.parametrize("broker", ["stub", "sqlite"], indirect=True)
 
 StartWorker = Callable[..., dramatiq.Worker]
+#: Names an HTTP provider "quotes" at a base URL in the settings.
+NameProvider = Callable[[str], None]
+TOKEN = "s3cr3t-t0ken-4711"
 
 
 @pytest.fixture
@@ -36,6 +43,18 @@ def module(broker: dramatiq.Broker) -> Iterator[Any]:
 def price_update(module: Any) -> Any:
     """The real ``price_update`` actor."""
     return module.price_update
+
+
+@pytest.fixture
+def quotes(module: Any, monkeypatch: pytest.MonkeyPatch) -> NameProvider:
+    """Names an HTTP provider "quotes" in the settings, its Authorization from $QUOTES_TOKEN."""
+    monkeypatch.setenv("QUOTES_TOKEN", TOKEN)
+
+    def name(base_url: str) -> None:
+        provider = HttpSourceSettings(base_url=base_url, headers={"Authorization": "Bearer ${QUOTES_TOKEN}"})
+        configure(get_settings().model_copy(update={"sources": {"quotes": provider}}))
+
+    return name
 
 
 def seed_bars(broker: dramatiq.Broker, *symbols: str, last: datetime) -> None:
@@ -52,9 +71,12 @@ def seed_bars(broker: dramatiq.Broker, *symbols: str, last: datetime) -> None:
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"source": "ftp"}, "unknown bar source 'ftp'; known sources: file, http, synthetic"),
+        ({"source": "ftp"}, "unknown bar source 'ftp'; known sources: file, synthetic"),
         ({"source": "synthetic", "options": {"seeds": 1}}, r"seeds: Extra inputs .* \(accepted: seed"),
-        ({"source": "http", "options": {}}, "base_url: Field required"),
+        (
+            {"source": "http", "options": {"base_url": "https://q.example"}},
+            "unknown bar source 'http'; known sources: file, synthetic; an HTTP provider is named",
+        ),
         ({"source": "synthetic", "symbols": []}, "symbols must be a non-empty list of names"),
         ({"source": "synthetic", "stale_after_minutes": 0}, "stale_after_minutes: Input should be greater"),
         ({}, "source: Field required"),
@@ -63,6 +85,58 @@ def seed_bars(broker: dramatiq.Broker, *symbols: str, last: datetime) -> None:
 def test_bad_parameters_fail_at_send_time(price_update: Any, kwargs: dict[str, Any], match: str) -> None:
     with pytest.raises(ParameterError, match=match):
         price_update.send(**kwargs)
+
+
+@pytest.mark.parametrize("option", ["base_url", "headers", "query"])
+def test_a_message_cannot_carry_a_providers_url_or_credentials(
+    price_update: Any, quotes: NameProvider, option: str
+) -> None:
+    quotes("https://q.example")
+    with pytest.raises(ParameterError, match=rf"{option}: comes from the settings \(sources: quotes:"):
+        price_update.send(source="quotes", options={option: {"Authorization": TOKEN}})
+
+
+def test_credentials_of_a_named_source_stay_out_of_job_records_and_logs(
+    broker: dramatiq.Broker,
+    start_worker: StartWorker,
+    price_update: Any,
+    quotes: NameProvider,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    seen: list[str] = []
+
+    class Echo(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # a provider quoting the credential in its error
+            seen.append(self.headers["Authorization"])
+            body = f"bad key {self.headers['Authorization']} for {self.path}".encode()
+            self.send_response(401)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Echo)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        quotes(f"http://127.0.0.1:{server.server_address[1]}")
+        start_worker()
+        message = price_update.send_with_options(
+            kwargs={"source": "quotes", "symbols": ["AAPL"], "options": {"retries": 0}}, max_retries=0
+        )
+        dead = wait_for(broker, message.message_id, "dead")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert seen == [f"Bearer {TOKEN}"]  # the worker sent it
+    assert dead.parameters == {
+        "args": [],
+        "kwargs": {"source": "quotes", "symbols": ["AAPL"], "options": {"retries": 0}},
+    }
+    shown = json.dumps([dead.parameters, dead.result, dead.error, dead.traceback, caplog.text])
+    assert "HTTP 401 from http://127.0.0.1:" in shown
+    assert TOKEN not in shown
 
 
 def test_update_extends_every_stored_symbol_and_records_its_summary(
@@ -124,12 +198,13 @@ def test_update_prices_without_symbols_takes_the_files_symbols_and_moves_the_fil
 
 
 def test_every_symbol_failing_fails_the_job_so_it_retries(
-    broker: dramatiq.Broker, start_worker: StartWorker, price_update: Any
+    broker: dramatiq.Broker, start_worker: StartWorker, price_update: Any, quotes: NameProvider
 ) -> None:
+    quotes("http://127.0.0.1:9")
     start_worker()
-    options = {"base_url": "http://127.0.0.1:9", "retries": 0, "requests_per_minute": 6000}
+    options = {"retries": 0, "requests_per_minute": 6000}
     message = price_update.send_with_options(
-        kwargs={"source": "http", "options": options, "symbols": ["AAPL", "MSFT"]}, max_retries=1
+        kwargs={"source": "quotes", "options": options, "symbols": ["AAPL", "MSFT"]}, max_retries=1
     )
     dead = wait_for(broker, message.message_id, "dead")
     assert dead.attempts == 2

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from http.client import HTTPMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -15,7 +18,9 @@ from urllib.parse import parse_qs, urlparse
 import polars as pl
 import pytest
 
-from marketjobs.errors import ConfigError
+from marketjobs.config import Settings, load_settings
+from marketjobs.errors import ConfigError, OutboundRefused
+from marketjobs.guards.http import RedirectPolicy, redirect_action
 from marketjobs.marketdata.sources import SourceError, check_source_config, source_from_config
 from marketjobs.marketdata.sources.http import TokenBucket
 from marketjobs.marketdata.validate import validate_bars
@@ -40,8 +45,13 @@ def history(symbol: str = "AAPL", days: int = 40, price: float = 50.0) -> pl.Dat
 
 
 def test_unknown_source_lists_the_known_ones() -> None:
-    with pytest.raises(ConfigError, match="unknown bar source 'ftp'; known sources: file, http, synthetic"):
-        source_from_config("ftp")
+    with pytest.raises(ConfigError, match="unknown bar source 'ftp'; known sources: file, synthetic"):
+        source_from_config("ftp", settings=load_settings())
+    settings = quotes_settings("https://quotes.example")
+    with pytest.raises(
+        ConfigError, match="known sources: file, synthetic, quotes; an HTTP provider is named"
+    ):
+        source_from_config("http", settings=settings, base_url="https://quotes.example")
 
 
 def test_bad_options_name_the_accepted_ones() -> None:
@@ -141,7 +151,10 @@ class Provider:
     def __init__(self) -> None:
         self.times: list[float] = []
         self.paths: list[str] = []
-        self.plan: list[str] = []  # per request: "ok", "500", "404", "slow", "garbage"
+        self.headers: list[dict[str, str]] = []
+        #: Per request: "ok", "500", "404", "slow", "garbage", "echo" (a 401 quoting the request's
+        #: Authorization), or "redirect <url>" (a 302 there).
+        self.plan: list[str] = []
 
     def handler(self) -> type[BaseHTTPRequestHandler]:
         provider = self
@@ -150,7 +163,14 @@ class Provider:
             def do_GET(self) -> None:
                 provider.times.append(time.monotonic())
                 provider.paths.append(self.path)
+                provider.headers.append(dict(self.headers.items()))
                 step = provider.plan.pop(0) if provider.plan else "ok"
+                if step.startswith("redirect "):
+                    self.send_response(302)
+                    self.send_header("Location", step.split(" ", 1)[1])
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 query = parse_qs(urlparse(self.path).query)
                 if step == "slow":
                     time.sleep(1.0)
@@ -159,6 +179,8 @@ class Provider:
                     status, body = int(step), b"nope"
                 elif step == "garbage":
                     body = b"<html>"
+                elif step == "echo":
+                    status, body = 401, f"bad credentials {self.headers['Authorization']}".encode()
                 else:
                     bars = [
                         {"ts": "2024-01-02T00:00:00Z", "open": 10, "high": 11, "low": 9, "close": 10.5},
@@ -192,9 +214,31 @@ def provider() -> Iterator[tuple[Provider, str]]:
     server.server_close()
 
 
-def http_source(base_url: str, **options: Any) -> Any:
+@pytest.fixture
+def other_provider() -> Iterator[tuple[Provider, str]]:
+    """A second provider: another origin (its own port) for redirect tests."""
+    state = Provider()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), state.handler())
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield state, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+TOKEN = "s3cr3t-t0ken-4711"
+
+
+def quotes_settings(base_url: str, **provider: Any) -> Settings:
+    """Settings naming the HTTP provider at ``base_url`` as source "quotes"."""
+    return load_settings(sources={"quotes": {"base_url": base_url, **provider}})
+
+
+def http_source(base_url: str, *, provider: dict[str, Any] | None = None, **options: Any) -> Any:
+    """The source "quotes" at ``base_url`` (``provider``: its headers/query settings) with ``options``."""
     defaults: dict[str, Any] = {"bars_key": "bars", "backoff_seconds": 0.01, "requests_per_minute": 6000}
-    return source_from_config("http", base_url=base_url, **{**defaults, **options})
+    settings = quotes_settings(base_url, **(provider or {}))
+    return source_from_config("quotes", settings=settings, **{**defaults, **options})
 
 
 def test_http_source_fetches_bars_and_leaves_bad_rows_to_validation(provider: tuple[Provider, str]) -> None:
@@ -270,3 +314,95 @@ def test_token_bucket_waits_for_a_token() -> None:
     assert [bucket.acquire() for _ in range(4)] == [0.0, 0.0, 2.0, 2.0]
     now[0] += 10  # idle: the bucket refills up to its capacity only
     assert [bucket.acquire() for _ in range(3)] == [0.0, 0.0, 2.0]
+
+
+# -- http: credentials in the settings, never in messages -----------------------------------------------
+
+
+def test_http_source_sends_the_headers_and_query_of_its_settings_with_values_from_the_environment(
+    provider: tuple[Provider, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state, url = provider
+    monkeypatch.setenv("QUOTES_TOKEN", TOKEN)
+    setup = {"headers": {"Authorization": "Bearer ${QUOTES_TOKEN}"}, "query": {"apikey": "${QUOTES_TOKEN}"}}
+    source = http_source(url, provider=setup, path="/bars?symbol={symbol}")
+    assert source.fetch(["AAPL"]).height == 2
+    assert state.headers[0]["Authorization"] == f"Bearer {TOKEN}"
+    assert state.paths == [f"/bars?symbol=AAPL&apikey={TOKEN}"]
+    assert source.name == "quotes"  # the bars' source column names the provider
+
+
+def test_http_source_with_an_unset_environment_variable_names_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("QUOTES_TOKEN", raising=False)
+    setup = {"headers": {"Authorization": "Bearer ${QUOTES_TOKEN}"}}
+    with pytest.raises(ConfigError, match=r"QUOTES_TOKEN.* is not set in this worker's environment"):
+        http_source("https://quotes.example", provider=setup)
+
+
+@pytest.mark.parametrize("option", ["base_url", "headers"])
+def test_message_options_cannot_carry_the_url_or_headers(option: str) -> None:
+    settings = quotes_settings("https://quotes.example")
+    with pytest.raises(ConfigError, match=rf"{option}: .*comes from the settings \(sources: quotes:"):
+        check_source_config("quotes", {option: {"Authorization": TOKEN}}, settings=settings)
+
+
+@pytest.mark.parametrize("path", ["@evil.example/bars", "bars", "/bars?symbol={symbol}&x={secret}"])
+def test_a_path_cannot_leave_the_providers_host_or_name_unknown_fields(path: str) -> None:
+    settings = quotes_settings("https://quotes.example")
+    with pytest.raises(ConfigError, match="path: "):
+        check_source_config("quotes", {"path": path}, settings=settings)
+
+
+def test_http_errors_show_a_redacted_url_and_no_credential(
+    provider: tuple[Provider, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state, url = provider
+    monkeypatch.setenv("QUOTES_TOKEN", TOKEN)
+    setup = {"headers": {"Authorization": "Bearer ${QUOTES_TOKEN}"}, "query": {"api_key": "${QUOTES_TOKEN}"}}
+    state.plan = ["echo"]
+    with pytest.raises(SourceError) as raised:
+        http_source(url, provider=setup).fetch(["AAPL"])
+    text = str(raised.value)
+    assert TOKEN not in text
+    assert "HTTP 401 from http://127.0.0.1:" in text
+    assert "api_key=***" in text
+
+
+def test_a_redirect_to_another_origin_drops_the_settings_headers(
+    provider: tuple[Provider, str], other_provider: tuple[Provider, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state, url = provider
+    other, other_url = other_provider
+    monkeypatch.setenv("QUOTES_TOKEN", TOKEN)
+    setup = {"headers": {"Authorization": "Bearer ${QUOTES_TOKEN}", "X-Api-Key": "${QUOTES_TOKEN}"}}
+    state.plan = ["redirect /moved?symbol=AAPL", f"redirect {other_url}/bars?symbol=AAPL"]
+    assert http_source(url, provider=setup).fetch(["AAPL"]).height == 2
+    assert [h.get("Authorization") for h in state.headers] == [f"Bearer {TOKEN}"] * 2  # same origin: kept
+    [seen] = other.headers
+    assert "Authorization" not in seen
+    assert "X-Api-Key" not in seen
+    assert seen["Accept"] == "application/json"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "action"),
+    [
+        ("https://q.example/a", "https://q.example/b", "keep"),
+        ("https://q.example/a", "https://Q.EXAMPLE:443/b", "keep"),
+        ("http://q.example/a", "https://q.example/b", "strip"),
+        ("https://q.example/a", "https://cdn.example/b", "strip"),
+        ("https://q.example/a", "https://q.example:8443/b", "strip"),
+        ("https://q.example/a", "http://q.example/b", "refuse"),
+        ("https://q.example/a", "ftp://q.example/b", "refuse"),
+    ],
+)
+def test_redirect_policy(old: str, new: str, action: str) -> None:
+    assert redirect_action(old, new) == action
+
+
+def test_a_redirect_from_https_to_http_is_refused() -> None:
+    request = urllib.request.Request("https://q.example/a?api_key=k", headers={"Authorization": TOKEN})
+    with pytest.raises(OutboundRefused, match=r"from https://q.example/a\?api_key=\*\*\* to http"):
+        RedirectPolicy().redirect_request(
+            request, io.BytesIO(), 302, "Found", HTTPMessage(), "http://q.example/b"
+        )

@@ -1,7 +1,8 @@
 """Bar sources behind one interface, :class:`BarSource`, and the registry that builds them by name.
 
 ``file`` reads a drop folder of CSV/Parquet files, ``synthetic`` extends stored series with seeded random
-walks, ``http`` asks a JSON quotes provider. ``source_from_config("http", base_url=...)`` builds one.
+walks; every other name is an HTTP provider of the settings (``sources: {polygon: {base_url, headers}}``),
+a JSON quotes API read by :class:`HttpSource`. ``source_from_config("polygon", path=...)`` builds one.
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from marketjobs.config import Settings, get_settings
 from marketjobs.errors import ConfigError
 from marketjobs.marketdata.sources.base import BarSource, SourceError, SourceOptions, options_error
 from marketjobs.marketdata.sources.file import FileSource
-from marketjobs.marketdata.sources.http import HttpSource
+from marketjobs.marketdata.sources.http import HttpSource, check_options
 from marketjobs.marketdata.sources.synthetic import SyntheticSource
 
 __all__ = [
@@ -28,28 +30,37 @@ __all__ = [
     "source_from_config",
 ]
 
-#: The sources known by name.
-SOURCES: dict[str, type[BarSource]] = {cls.name: cls for cls in (FileSource, HttpSource, SyntheticSource)}
+#: The sources built in, known by name; the settings' ``sources:`` add HTTP providers.
+SOURCES: dict[str, type[BarSource]] = {cls.name: cls for cls in (FileSource, SyntheticSource)}
 
 
-def _source_class(name: str) -> type[BarSource]:
-    try:
+def _source_class(name: str, settings: Settings) -> type[BarSource]:
+    if name in SOURCES:
         return SOURCES[name]
-    except KeyError:
-        raise ConfigError(
-            f"unknown bar source {name!r}; known sources: {', '.join(sorted(SOURCES))}"
-        ) from None
+    if name in settings.sources:
+        return HttpSource
+    known = ", ".join([*sorted(SOURCES), *sorted(settings.sources)])
+    raise ConfigError(
+        f"unknown bar source {name!r}; known sources: {known}; an HTTP provider is named in the settings "
+        "(sources: {NAME: {base_url: ..., headers: ...}}) and sent as source=NAME"
+    )
 
 
-def check_source_config(name: str, options: dict[str, Any]) -> None:
+def check_source_config(name: str, options: dict[str, Any], *, settings: Settings | None = None) -> None:
     """Raises ConfigError when ``name`` is unknown or ``options`` do not fit it; does no I/O."""
-    cls = _source_class(name)
+    cls = _source_class(name, settings or get_settings())
+    if cls is HttpSource:
+        check_options(name, options)
     try:
         cls.options_model.model_validate(options)
     except ValidationError as exc:
         raise ConfigError(options_error(name, cls.options_model, exc)) from None
 
 
-def source_from_config(name: str, **options: Any) -> BarSource:
+def source_from_config(name: str, *, settings: Settings | None = None, **options: Any) -> BarSource:
     """The source ``name`` built with ``options``; ConfigError lists known sources or accepted options."""
-    return _source_class(name)(**options)
+    settings = settings or get_settings()
+    cls = _source_class(name, settings)
+    if cls is HttpSource:
+        return HttpSource(name, settings=settings, **options)
+    return cls(**options)

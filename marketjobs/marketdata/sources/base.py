@@ -38,7 +38,7 @@ class BarSource:
     """Fetches bars for symbols; subclasses set ``name`` and ``options_model`` and fill in :meth:`_fetch`."""
 
     #: The name the registry knows this source by; also the ``source`` column of the bars it writes.
-    name: ClassVar[str] = "base"
+    name: str = "base"
     #: The pydantic model of this source's options.
     options_model: ClassVar[type[SourceOptions]] = SourceOptions
 
