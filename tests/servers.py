@@ -58,14 +58,15 @@ def require_service(name: str) -> str:
     return url
 
 
-def require_tool(name: str) -> str:
-    """The path of command ``name`` (e.g. promtool); skips when absent on a laptop, fails when CI=true."""
+def require_tool(name: str, package: str = "prometheus") -> str:
+    """The path of command ``name`` (e.g. promtool, from Debian ``package``); skips when absent on a laptop,
+    fails when CI=true."""
     path = shutil.which(name)
     if path is None:
         message = f"{name} is not installed"
         if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
             pytest.fail(f"{message}; CI=true requires it (.ci/run installs it with apt-get)")
-        pytest.skip(f"{message}; install it (Debian: apt-get install prometheus) to run this test")
+        pytest.skip(f"{message}; install it (Debian: apt-get install {package}) to run this test")
     return path
 
 
