@@ -139,6 +139,15 @@
     }
   });
 
+  // Filter forms leave empty fields out of the address (an empty field means "any" anyway).
+  document.addEventListener("submit", function (event) {
+    const form = event.target;
+    if ((form.getAttribute("method") || "get").toLowerCase() !== "get") return;
+    const empty = Array.from(form.elements).filter(function (field) { return field.name && field.value === "" && !field.disabled; });
+    empty.forEach(function (field) { field.disabled = true; });
+    setTimeout(function () { empty.forEach(function (field) { field.disabled = false; }); }, 0);
+  });
+
   // "Select all" boxes tick every row box in their table.
   document.addEventListener("change", function (event) {
     const box = event.target;
