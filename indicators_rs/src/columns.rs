@@ -10,7 +10,7 @@ use pyo3_polars::export::polars_arrow::bitmap::{Bitmap, MutableBitmap};
 use crate::grouping::{gather_into, groups, scatter_into, Groups};
 use crate::recurrence::{self, Recurrence};
 use crate::segments::{
-    push_nan_runs, run_segments, run_valid, thread_count, Fused, LongOutcome, NanRuns,
+    push_nan_runs, run_segments, run_valid, thread_count, CheckedRun, CheckedVariants, NanRuns,
 };
 
 /// Largest period TA-Lib accepts, in bars.
@@ -111,7 +111,7 @@ pub fn compute<const I: usize, const O: usize, K>(
 where
     K: Fn([&[f64]; I], [&mut [f64]; O]) + Sync,
 {
-    compute_with(function, inputs, &kernel, Fused::default())
+    compute_with(function, inputs, &kernel, CheckedVariants::default())
 }
 
 /// [`compute`] with another way to run one long series (over several threads, or with its checks fused
@@ -124,13 +124,13 @@ pub fn compute_split<const I: usize, const O: usize, K, L>(
 ) -> PolarsResult<[Float64Chunked; O]>
 where
     K: Fn([&[f64]; I], [&mut [f64]; O]) + Sync,
-    L: Fn([&[f64]; I], [&mut [f64]; O]) -> LongOutcome<O> + Sync,
+    L: Fn([&[f64]; I], [&mut [f64]; O]) -> CheckedRun<O> + Sync,
 {
-    let fused = Fused {
-        checked: None,
-        long: Some(&split),
+    let checked = CheckedVariants {
+        segment: None,
+        long_series: Some(&split),
     };
-    compute_with(function, inputs, &kernel, fused)
+    compute_with(function, inputs, &kernel, checked)
 }
 
 /// [`compute`] for a kernel written as a [`Recurrence`]: one long series then runs on two cores (see
@@ -144,8 +144,8 @@ where
     R: Recurrence<I, O, S>,
 {
     let kernel = |ins: [&[f64]; I], outs: [&mut [f64]; O]| recurrence::run(r, ins, outs);
-    let checked = |ins: [&[f64]; I], outs: [&mut [f64]; O]| recurrence::run_checked(r, ins, outs);
-    let long = |ins: [&[f64]; I], outs: [&mut [f64]; O]| {
+    let segment = |ins: [&[f64]; I], outs: [&mut [f64]; O]| recurrence::run_checked(r, ins, outs);
+    let long_series = |ins: [&[f64]; I], outs: [&mut [f64]; O]| {
         let n = ins.first().map_or(0, |c| c.len());
         if recurrence::worth_splitting(r, n) {
             recurrence::run_split(r, ins, outs)
@@ -153,19 +153,19 @@ where
             recurrence::run_checked(r, ins, outs)
         }
     };
-    let fused = Fused {
-        checked: Some(&checked),
-        long: Some(&long),
+    let checked = CheckedVariants {
+        segment: Some(&segment),
+        long_series: Some(&long_series),
     };
-    compute_with(function, inputs, &kernel, fused)
+    compute_with(function, inputs, &kernel, checked)
 }
 
-/// [`compute`] with the kernel's fused ways to run, when it has them (see `segments::Fused`).
+/// [`compute`] with the kernel's checked variants, when it has them (see `segments::CheckedVariants`).
 fn compute_with<const I: usize, const O: usize, K>(
     function: &str,
     inputs: &[Series],
     kernel: &K,
-    fused: Fused<'_, I, O>,
+    checked: CheckedVariants<'_, I, O>,
 ) -> PolarsResult<[Float64Chunked; O]>
 where
     K: Fn([&[f64]; I], [&mut [f64]; O]) + Sync,
@@ -194,7 +194,7 @@ where
     let (outs, runs) = match groups {
         Groups::Contiguous(bounds) => {
             let ins: [&[f64]; I] = std::array::from_fn(|k| &values[k][..]);
-            run_kernel(function, ins, &bounds, kernel, fused)?
+            run_kernel(function, ins, &bounds, kernel, checked)?
         }
         Groups::Gathered { order, bounds } => (
             run_gathered(function, &values, &order, &bounds, kernel)?,
@@ -264,7 +264,7 @@ fn run_kernel<const I: usize, const O: usize, K>(
     ins: [&[f64]; I],
     bounds: &[usize],
     kernel: &K,
-    fused: Fused<'_, I, O>,
+    checked: CheckedVariants<'_, I, O>,
 ) -> PolarsResult<Computed<O>>
 where
     K: Fn([&[f64]; I], [&mut [f64]; O]) + Sync,
@@ -273,7 +273,7 @@ where
     let mut outs: [Vec<f64>; O] = std::array::from_fn(|_| output_buffer(n));
     let result = catch_unwind(AssertUnwindSafe(|| {
         let outs_mut = outs.each_mut().map(|o| &mut o[..]);
-        run_segments(ins, outs_mut, bounds, thread_count(), kernel, fused)
+        run_segments(ins, outs_mut, bounds, thread_count(), kernel, checked)
     }));
     let runs = result.map_err(|_| kernel_panicked(function))?;
     Ok((outs, runs))

@@ -13,7 +13,7 @@ use crate::columns::{
 use crate::directional;
 use crate::momentum::Macd;
 use crate::overlap::{self, MaType};
-use crate::segments::LongOutcome;
+use crate::segments::CheckedRun;
 use crate::{bands, momentum, oscillators, stochastic, volatility, volume};
 
 /// Keyword arguments of single-period indicators (`timeperiod` as in TA-Lib).
@@ -196,9 +196,9 @@ fn bbands(inputs: &[Series], kwargs: BbandsKwargs) -> PolarsResult<Series> {
         |[x]: [&[f64]; 1], outs: [&mut [f64]; 3]| bands::bbands(x, params, outs),
         |[x]: [&[f64]; 1], outs: [&mut [f64]; 3]| {
             if bands::bbands_split(x, params, outs) {
-                LongOutcome::Done(None)
+                CheckedRun::Done(None)
             } else {
-                LongOutcome::Missing
+                CheckedRun::MissingBar
             }
         },
     )?;

@@ -526,7 +526,7 @@ mod tests {
 
     #[test]
     fn sma_reports_a_missing_bar_anywhere_through_its_total() {
-        use crate::segments::LongOutcome;
+        use crate::segments::CheckedRun;
         for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
             // Early, in the middle of a block, at a block's last row and at the very end.
             for at in [12, 700, 1023, 1999] {
@@ -534,25 +534,25 @@ mod tests {
                 input[at] = bad;
                 let mut out = vec![0.0; input.len()];
                 let seen = recurrence::run_checked(&Sma { period: 5 }, [&input], [&mut out]);
-                assert_eq!(seen, LongOutcome::Missing, "{bad} at {at}");
+                assert_eq!(seen, CheckedRun::MissingBar, "{bad} at {at}");
             }
         }
     }
 
     #[test]
     fn sma_that_overflows_keeps_talibs_values_and_asks_for_the_careful_path() {
-        use crate::segments::LongOutcome;
+        use crate::segments::CheckedRun;
         let input = [1e308, 1e308, 1e308, 1.0, 2.0, 3.0];
         let mut out = [0.0; 6];
         let seen = recurrence::run_checked(&Sma { period: 2 }, [&input], [&mut out]);
         // The total reaches infinity and stays there, as in TA-Lib; nothing is NaN, yet the walk cannot
         // tell an overflow from a missing bar, so it says "missing" and the caller recomputes.
-        assert_eq!(seen, LongOutcome::Missing);
+        assert_eq!(seen, CheckedRun::MissingBar);
         assert_eq!(out[1..], [f64::INFINITY; 5]);
         let clean: Vec<f64> = (0..3000).map(|k| (k % 13) as f64 - 6.0).collect();
         let mut out = vec![0.0; clean.len()];
         let seen = recurrence::run_checked(&Sma { period: 7 }, [&clean], [&mut out]);
-        assert!(matches!(seen, LongOutcome::Done(Some(_))));
+        assert!(matches!(seen, CheckedRun::Done(Some(_))));
     }
 
     #[test]

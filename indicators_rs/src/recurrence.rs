@@ -14,7 +14,7 @@
 use std::ops::Range;
 use std::thread;
 
-use crate::segments::{all_valid, find_first, LongOutcome};
+use crate::segments::{all_valid, find_first, CheckedRun};
 
 /// A kernel with `I` inputs, `O` outputs and an `S`-value state, written as a seed and a step.
 pub trait Recurrence<const I: usize, const O: usize, const S: usize>: Sync {
@@ -226,11 +226,11 @@ where
 
 /// The outcome of a walk over `n` rows with `lookback` warm-up rows that noticed `seen`: without a NaN
 /// output past the warm-up, each output's NaN rows are just the warm-up.
-fn outcome<const O: usize>(seen: Seen, lookback: usize, n: usize) -> LongOutcome<O> {
+fn outcome<const O: usize>(seen: Seen, lookback: usize, n: usize) -> CheckedRun<O> {
     if seen.missing {
-        LongOutcome::Missing
+        CheckedRun::MissingBar
     } else if seen.nan {
-        LongOutcome::Done(None)
+        CheckedRun::Done(None)
     } else {
         let warm_up = lookback.min(n);
         let runs = if warm_up == 0 {
@@ -238,7 +238,7 @@ fn outcome<const O: usize>(seen: Seen, lookback: usize, n: usize) -> LongOutcome
         } else {
             std::iter::once(0..warm_up).collect()
         };
-        LongOutcome::Done(Some(std::array::from_fn(|_| runs.clone())))
+        CheckedRun::Done(Some(std::array::from_fn(|_| runs.clone())))
     }
 }
 
@@ -248,7 +248,7 @@ pub fn run_checked<R, const I: usize, const O: usize, const S: usize>(
     r: &R,
     ins: [&[f64]; I],
     mut outs: [&mut [f64]; O],
-) -> LongOutcome<O>
+) -> CheckedRun<O>
 where
     R: Recurrence<I, O, S>,
 {
@@ -296,7 +296,7 @@ pub fn run_split<R, const I: usize, const O: usize, const S: usize>(
     r: &R,
     ins: [&[f64]; I],
     outs: [&mut [f64]; O],
-) -> LongOutcome<O>
+) -> CheckedRun<O>
 where
     R: Recurrence<I, O, S>,
 {
@@ -350,7 +350,7 @@ where
     });
     let mut seen = head_seen.and(tail_seen);
     if seen.missing {
-        return LongOutcome::Missing;
+        return CheckedRun::MissingBar;
     }
     let mut met = false;
     for (i, state) in (split..n).zip(&guessed) {
@@ -472,7 +472,7 @@ mod tests {
         let mut want = vec![0.0; x.len()];
         run(&r, [&x], [&mut want]);
         let mut got = vec![0.0; x.len()];
-        assert_ne!(run_split(&r, [&x], [&mut got]), LongOutcome::Missing);
+        assert_ne!(run_split(&r, [&x], [&mut got]), CheckedRun::MissingBar);
         assert!(want
             .iter()
             .zip(&got)
@@ -491,12 +491,12 @@ mod tests {
             let mut out = vec![0.0; x.len()];
             assert_eq!(
                 run_split(&r, [&x], [&mut out]),
-                LongOutcome::Missing,
+                CheckedRun::MissingBar,
                 "missing bar at {at}"
             );
             assert_eq!(
                 run_checked(&r, [&x], [&mut out]),
-                LongOutcome::Missing,
+                CheckedRun::MissingBar,
                 "missing bar at {at}"
             );
         }

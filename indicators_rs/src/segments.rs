@@ -136,25 +136,26 @@ fn split_outputs<'a, const O: usize>(
     (heads, tails)
 }
 
-/// A fused way to run a kernel over one series (see [`Fused`]): it computes the whole series and reports
-/// its NaN rows when it knows them, or reports a missing bar (outputs unspecified).
-pub type LongRun<'a, const I: usize, const O: usize> =
-    &'a (dyn Fn([&[f64]; I], [&mut [f64]; O]) -> LongOutcome<O> + Sync);
+/// A checked way to run a kernel over a whole series (see [`CheckedVariants`]): it computes every row as if
+/// no bar were missing and checks that on the way, reporting the series done (with its NaN rows when it
+/// knows them) or a missing bar (outputs unspecified).
+pub type CheckedRunner<'a, const I: usize, const O: usize> =
+    &'a (dyn Fn([&[f64]; I], [&mut [f64]; O]) -> CheckedRun<O> + Sync);
 
-/// The fused ways to run a kernel, when it has them: `checked` runs one segment assuming no bar is missing
-/// and says whether that held (checking on the way, with no separate pass); `long` runs one long series
-/// over several threads.
+/// A kernel's checked variants, when it has them: `segment` runs one segment on the calling thread
+/// assuming no bar is missing and says whether that held (checking on the way, with no separate pass);
+/// `long_series` runs one long series over several threads.
 #[derive(Clone, Copy, Default)]
-pub struct Fused<'a, const I: usize, const O: usize> {
-    pub checked: Option<LongRun<'a, I, O>>,
-    pub long: Option<LongRun<'a, I, O>>,
+pub struct CheckedVariants<'a, const I: usize, const O: usize> {
+    pub segment: Option<CheckedRunner<'a, I, O>>,
+    pub long_series: Option<CheckedRunner<'a, I, O>>,
 }
 
-/// How one long series went: a bar was missing (the outputs are to be redone run by run), or it is done,
-/// with each output's NaN rows when they are known without a scan.
+/// How a checked run over a whole series went: a bar was missing (the outputs are to be redone run by
+/// run), or it is done, with each output's NaN rows when they are known without a scan.
 #[derive(Debug, PartialEq, Eq)]
-pub enum LongOutcome<const O: usize> {
-    Missing,
+pub enum CheckedRun<const O: usize> {
+    MissingBar,
     Done(Option<[NanRuns; O]>),
 }
 
@@ -162,37 +163,41 @@ pub enum LongOutcome<const O: usize> {
 ///
 /// `bounds` starts at 0, ends at the number of rows and never decreases. Segments are shared out over at
 /// most `threads` threads in contiguous blocks of roughly equal rows; the result does not depend on it.
-/// A single long segment goes to `long` when given, else runs as in [`run_checked`]; a missing bar then
-/// sends it back run by run through `kernel`.
+/// A single long segment goes to `checked.long_series` when given, else runs as in [`run_checked`]; a
+/// missing bar then sends it back run by run through `kernel`. Other segments go to `checked.segment`
+/// when given, else straight to [`run_valid`].
 ///
 /// Returns the runs of NaN rows of each output, found segment by segment while the segment is still in
-/// cache (or as `long` reports them), or `None` when the caller is to scan the outputs.
+/// cache (or as `long_series` reports them), or `None` when the caller is to scan the outputs.
 pub fn run_segments<const I: usize, const O: usize, K>(
     inputs: [&[f64]; I],
     mut outs: [&mut [f64]; O],
     bounds: &[usize],
     threads: usize,
     kernel: &K,
-    fused: Fused<'_, I, O>,
+    checked: CheckedVariants<'_, I, O>,
 ) -> Option<[NanRuns; O]>
 where
     K: Fn([&[f64]; I], [&mut [f64]; O]) + Sync,
 {
-    let Fused { checked, long } = fused;
+    let CheckedVariants {
+        segment,
+        long_series,
+    } = checked;
     let n = bounds.last().copied().unwrap_or(0);
     let threads = threads.clamp(1, (n / MIN_ROWS_PER_THREAD).max(1));
     if threads == 1 {
-        return Some(walk_segments(inputs, outs, bounds, 0, kernel, checked));
+        return Some(walk_segments(inputs, outs, bounds, 0, kernel, segment));
     }
     if bounds.len() == 2 {
         let reborrowed = outs.each_mut().map(|out| &mut **out);
-        let outcome = match long {
-            Some(long) => long(inputs, reborrowed),
+        let outcome = match long_series {
+            Some(long_series) => long_series(inputs, reborrowed),
             None => run_checked(inputs, reborrowed, kernel),
         };
         return match outcome {
-            LongOutcome::Done(runs) => runs,
-            LongOutcome::Missing => {
+            CheckedRun::Done(runs) => runs,
+            CheckedRun::MissingBar => {
                 run_valid(inputs, outs, kernel);
                 None
             }
@@ -223,7 +228,7 @@ where
             let block_inputs = inputs.map(|column| &column[offset..offset + rows]);
             let base = offset;
             handles.push(scope.spawn(move || {
-                walk_segments(block_inputs, mine, block_bounds, base, kernel, checked)
+                walk_segments(block_inputs, mine, block_bounds, base, kernel, segment)
             }));
             offset += rows;
         }
@@ -247,7 +252,7 @@ pub fn run_checked<const I: usize, const O: usize, K>(
     inputs: [&[f64]; I],
     outs: [&mut [f64]; O],
     kernel: &K,
-) -> LongOutcome<O>
+) -> CheckedRun<O>
 where
     K: Fn([&[f64]; I], [&mut [f64]; O]) + Sync,
 {
@@ -258,9 +263,9 @@ where
         check.join().unwrap_or(false)
     });
     if all_valid {
-        LongOutcome::Done(None)
+        CheckedRun::Done(None)
     } else {
-        LongOutcome::Missing
+        CheckedRun::MissingBar
     }
 }
 
@@ -277,7 +282,7 @@ fn walk_segments<const I: usize, const O: usize, K>(
     bounds: &[usize],
     base: usize,
     kernel: &K,
-    checked: Option<LongRun<'_, I, O>>,
+    checked: Option<CheckedRunner<'_, I, O>>,
 ) -> [NanRuns; O]
 where
     K: Fn([&[f64]; I], [&mut [f64]; O]),
@@ -292,10 +297,10 @@ where
         let mut segment_outs = outs.each_mut().map(|out| &mut out[start..end]);
         let outcome = match checked {
             Some(checked) => checked(segment_inputs, segment_outs.each_mut().map(|o| &mut **o)),
-            None => LongOutcome::Missing,
+            None => CheckedRun::MissingBar,
         };
         match outcome {
-            LongOutcome::Done(Some(noted)) => {
+            CheckedRun::Done(Some(noted)) => {
                 for (runs, noted) in runs.iter_mut().zip(noted) {
                     runs.extend(
                         noted
@@ -305,7 +310,7 @@ where
                 }
             }
             done_or_missing => {
-                if done_or_missing == LongOutcome::Missing {
+                if done_or_missing == CheckedRun::MissingBar {
                     run_valid(segment_inputs, segment_outs, kernel);
                 }
                 for (out, runs) in outs.iter().zip(runs.iter_mut()) {
@@ -426,7 +431,7 @@ mod tests {
                 &bounds,
                 threads,
                 &run_lengths,
-                Fused::default(),
+                CheckedVariants::default(),
             );
             for segment in bounds.windows(2) {
                 let len = (segment[1] - segment[0]) as f64;
@@ -448,7 +453,7 @@ mod tests {
                 &[0, n],
                 2,
                 &run_lengths,
-                Fused::default(),
+                CheckedVariants::default(),
             )
         };
         run(&close, &mut out);
@@ -469,7 +474,7 @@ mod tests {
             &[0],
             2,
             &run_lengths,
-            Fused::default(),
+            CheckedVariants::default(),
         );
         let close = [1.0, 2.0];
         let mut out = [0.0; 2];
@@ -479,7 +484,7 @@ mod tests {
             &[0, 0, 2, 2],
             2,
             &run_lengths,
-            Fused::default(),
+            CheckedVariants::default(),
         );
         assert_eq!(out, [2.0, 2.0]);
     }
