@@ -25,7 +25,7 @@ from marketjobs.brokers.held_acks import (
     HoldableMessageProxy,
     split_open,
 )
-from marketjobs.brokers.sql_table import TRANSIENT_ERRORS, ClaimedMessage
+from marketjobs.brokers.sql_table import TRANSIENT_ERRORS, ClaimedMessage, Delivery
 from marketjobs.clock import now_ms
 
 if TYPE_CHECKING:
@@ -41,17 +41,22 @@ POLL_MIN_SECONDS = 0.001
 ERROR_BACKOFF_SECONDS = 0.5
 
 
-#: An ack or nack waiting to be written: row id and the gate that must open first (None: none).
-Settlement = tuple[int, "Callable[[], bool] | None"]
+#: An ack or nack waiting to be written: the delivery and the gate that must open first (None: none).
+Settlement = tuple[Delivery, "Callable[[], bool] | None"]
 
 
 class SQLMessageProxy(HoldableMessageProxy):
-    """A delivered message and the row that holds it."""
+    """A delivered message, the row that holds it and the row's delivery count when it was leased."""
 
     def __init__(self, message: Message[Any], row_id: int, deliveries: int) -> None:
         super().__init__(message)
         self.row_id = row_id
         self.deliveries = deliveries
+
+    @property
+    def delivery(self) -> Delivery:
+        """What settling this message is fenced on: its row and delivery count."""
+        return Delivery(self.row_id, self.deliveries)
 
 
 class SQLConsumer(Consumer):
@@ -64,9 +69,9 @@ class SQLConsumer(Consumer):
         self.prefetch = max(1, prefetch)
         self.timeout_seconds = timeout / 1000
         self._lock = threading.Lock()
-        #: Rows leased and not yet acked, nacked or requeued by the worker.
-        self._held: set[int] = set()
-        #: Settled by the worker, waiting to be written: (row id, gate or None).
+        #: Deliveries leased and not yet acked, nacked or requeued by the worker.
+        self._held: set[Delivery] = set()
+        #: Settled by the worker, waiting to be written: (delivery, gate or None).
         self._acks: list[Settlement] = []
         self._nacks: list[Settlement] = []
         self._buffer: deque[SQLMessageProxy] = deque()
@@ -85,22 +90,22 @@ class SQLConsumer(Consumer):
         self._settle(message, failed=True)
 
     def _settle(self, message: MessageProxy, *, failed: bool) -> None:
-        row_id = _row_id(message)
+        delivery = _delivery(message)
         gate = message.ack_gate if isinstance(message, HoldableMessageProxy) else None
         with self._lock:
             # Look the list up under the lock: the consumer thread swaps in new lists as it writes them.
-            (self._nacks if failed else self._acks).append((row_id, gate))
-            self._held.discard(row_id)
+            (self._nacks if failed else self._acks).append((delivery, gate))
+            self._held.discard(delivery)
             wake = len(self._held) <= self.prefetch // 2
         if wake:
             self._wake.set()
 
     def requeue(self, messages: Iterable[MessageProxy]) -> None:
-        ids = [_row_id(m) for m in messages]
+        deliveries = [_delivery(m) for m in messages]
         with self._lock:
-            self._held.difference_update(ids)
+            self._held.difference_update(deliveries)
         try:
-            self.table.requeue(self.broker.owner, ids)
+            self.table.requeue(self.broker.owner, deliveries)
         except TRANSIENT_ERRORS as exc:
             raise ConnectionClosed(exc) from None  # type: ignore[no-untyped-call]
 
@@ -131,8 +136,8 @@ class SQLConsumer(Consumer):
             elif time.monotonic() >= self._poll_at:
                 self._backoff = min(self._backoff * 2, self.broker.poll_max_seconds)
 
-    def _take_settled(self) -> tuple[list[int], list[int]]:
-        """Row ids of acks and nacks ready to write (their gates open); the others stay queued."""
+    def _take_settled(self) -> tuple[list[Delivery], list[Delivery]]:
+        """Deliveries acked and nacked ready to write (their gates open); the others stay queued."""
         with self._lock:
             acks, self._acks = split_open(self._acks)
             nacks, self._nacks = split_open(self._nacks)
@@ -173,8 +178,8 @@ class SQLConsumer(Consumer):
             )
         except BaseException:
             with self._lock:
-                self._acks[:0] = [(row_id, None) for row_id in acks]
-                self._nacks[:0] = [(row_id, None) for row_id in nacks]
+                self._acks[:0] = [(delivery, None) for delivery in acks]
+                self._nacks[:0] = [(delivery, None) for delivery in nacks]
             raise
         for row in claimed:
             proxy = self._proxy(row)
@@ -197,7 +202,7 @@ class SQLConsumer(Consumer):
                 exc,
             )
             with self._lock:
-                self._nacks.append((row.row_id, None))
+                self._nacks.append((Delivery(row.row_id, row.deliveries), None))
             return None
         proxy = SQLMessageProxy(message, row.row_id, row.deliveries)
         if row.deliveries > self.broker.max_deliveries:
@@ -210,13 +215,13 @@ class SQLConsumer(Consumer):
             )
             proxy.fail()
             with self._lock:
-                self._nacks.append((row.row_id, None))
+                self._nacks.append((proxy.delivery, None))
             # Let the middleware (job records) see it die.
             self.broker.emit_before("nack", proxy)
             self.broker.emit_after("nack", proxy)
             return None
         with self._lock:
-            self._held.add(row.row_id)
+            self._held.add(proxy.delivery)
         return proxy
 
     def _housekeep(self) -> None:
@@ -238,7 +243,7 @@ class SQLConsumer(Consumer):
             more_acks, more_nacks = self._take_settled()
             acks += more_acks
             nacks += more_nacks
-        buffered = [m.row_id for m in self._buffer]
+        buffered = [m.delivery for m in self._buffer]
         self._buffer.clear()
         try:
             self.table.settle(self.broker.owner, acks, nacks)
@@ -247,9 +252,9 @@ class SQLConsumer(Consumer):
             logger.warning("Could not settle on close (%s); the leases will expire and redeliver", exc)
 
 
-def _row_id(message: MessageProxy) -> int:
+def _delivery(message: MessageProxy) -> Delivery:
     if not isinstance(message, SQLMessageProxy):
         raise TypeError(
             f"{message!r} was not delivered by the SQL broker; ack it on the consumer it came from"
         )
-    return message.row_id
+    return message.delivery

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import BindParameter, Connection, Engine, TextClause, bindparam, text
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -19,7 +19,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from marketjobs.clock import now_ms
 from marketjobs.store.engine import READ_ONLY_OPTION
 
-__all__ = ["ClaimedMessage", "MessageTable"]
+__all__ = ["ClaimedMessage", "Delivery", "MessageTable"]
 
 T = TypeVar("T")
 
@@ -37,6 +37,25 @@ class ClaimedMessage:
     deliveries: int
 
 
+class Delivery(NamedTuple):
+    """One delivery of a message: its row and the row's delivery count when it was leased.
+
+    Every settlement is fenced on both, so a delivery whose lease lapsed cannot settle a later delivery of
+    the same row, even one leased by the same process.
+    """
+
+    row_id: int
+    deliveries: int
+
+
+def _by_count(deliveries: Iterable[Delivery]) -> dict[int, list[int]]:
+    """Row ids grouped by delivery count: one fenced statement per group (usually a single one)."""
+    groups: dict[int, list[int]] = {}
+    for row_id, count in deliveries:
+        groups.setdefault(count, []).append(row_id)
+    return groups
+
+
 def _ids(name: str = "ids") -> BindParameter[Any]:
     return bindparam(name, expanding=True)
 
@@ -51,14 +70,15 @@ _LEASE = text(
     "UPDATE broker_messages SET state = 'leased', lease_owner = :owner, lease_expires = :expires, "
     "deliveries = deliveries + 1 WHERE id IN :ids"
 ).bindparams(_ids())
-_ACK = text("DELETE FROM broker_messages WHERE id IN :ids AND lease_owner = :owner").bindparams(_ids())
+#: The fence of every settlement: still leased, by this owner, in the delivery the consumer was handed.
+_FENCE = "id IN :ids AND state = 'leased' AND lease_owner = :owner AND deliveries = :deliveries"
+_ACK = text(f"DELETE FROM broker_messages WHERE {_FENCE}").bindparams(_ids())
 _NACK = text(
     "UPDATE broker_messages SET state = 'dead', dead_at = :now, lease_owner = NULL, lease_expires = NULL "
-    "WHERE id IN :ids AND lease_owner = :owner"
+    f"WHERE {_FENCE}"
 ).bindparams(_ids())
 _REQUEUE = text(
-    "UPDATE broker_messages SET state = 'ready', lease_owner = NULL, lease_expires = NULL "
-    "WHERE id IN :ids AND lease_owner = :owner"
+    f"UPDATE broker_messages SET state = 'ready', lease_owner = NULL, lease_expires = NULL WHERE {_FENCE}"
 ).bindparams(_ids())
 _RENEW = text(
     "UPDATE broker_messages SET lease_expires = :expires WHERE lease_owner = :owner AND state = 'leased'"
@@ -161,14 +181,20 @@ class MessageTable:
         limit: int,
         lease_ms: int,
         *,
-        acks: Sequence[int] = (),
-        nacks: Sequence[int] = (),
+        acks: Sequence[Delivery] = (),
+        nacks: Sequence[Delivery] = (),
     ) -> list[ClaimedMessage]:
         """Settles ``owner``'s acks and nacks, then leases up to ``limit`` due messages; one transaction."""
         return retry_deadlocks(lambda: self._claim_once(queue, owner, limit, lease_ms, acks, nacks))
 
     def _claim_once(
-        self, queue: str, owner: str, limit: int, lease_ms: int, acks: Sequence[int], nacks: Sequence[int]
+        self,
+        queue: str,
+        owner: str,
+        limit: int,
+        lease_ms: int,
+        acks: Sequence[Delivery],
+        nacks: Sequence[Delivery],
     ) -> list[ClaimedMessage]:
         now = now_ms()
         with self.engine.begin() as connection:
@@ -182,19 +208,25 @@ class MessageTable:
             connection.execute(_LEASE, {"owner": owner, "expires": now + lease_ms, "ids": ids})
         return [ClaimedMessage(int(r[0]), bytes(r[1]), int(r[2]) + 1) for r in rows]
 
-    def settle(self, owner: str, acks: Sequence[int], nacks: Sequence[int]) -> None:
-        """Deletes acked messages and moves nacked ones to dead letters (only while ``owner`` holds them)."""
+    def settle(self, owner: str, acks: Sequence[Delivery], nacks: Sequence[Delivery]) -> None:
+        """Deletes acked messages and moves nacked ones to dead letters, each only while ``owner`` still
+        holds that delivery."""
         if acks or nacks:
             now = now_ms()
             retry_deadlocks(lambda: self._in_transaction(self._settle, owner, acks, nacks, now))
 
     def _settle(
-        self, connection: Connection, owner: str, acks: Sequence[int], nacks: Sequence[int], now: int
+        self,
+        connection: Connection,
+        owner: str,
+        acks: Sequence[Delivery],
+        nacks: Sequence[Delivery],
+        now: int,
     ) -> None:
-        if acks:
-            connection.execute(_ACK, {"ids": list(acks), "owner": owner})
-        if nacks:
-            connection.execute(_NACK, {"ids": list(nacks), "owner": owner, "now": now})
+        for count, ids in _by_count(acks).items():
+            connection.execute(_ACK, {"ids": ids, "owner": owner, "deliveries": count})
+        for count, ids in _by_count(nacks).items():
+            connection.execute(_NACK, {"ids": ids, "owner": owner, "deliveries": count, "now": now})
 
     def _in_transaction(self, work: Callable[..., T], *args: Any) -> T:
         with self.engine.begin() as connection:
@@ -208,11 +240,16 @@ class MessageTable:
 
         return retry_deadlocks(lambda: self._in_transaction(run))
 
-    def requeue(self, owner: str, row_ids: Iterable[int]) -> None:
-        """Returns messages leased by ``owner`` to their queue at once."""
-        ids = list(row_ids)
-        if ids:
-            self._write(_REQUEUE, {"ids": ids, "owner": owner})
+    def requeue(self, owner: str, deliveries: Iterable[Delivery]) -> None:
+        """Returns messages ``owner`` still holds in these deliveries to their queue at once."""
+        groups = _by_count(deliveries)
+        if groups:
+
+            def requeue(connection: Connection) -> None:
+                for count, ids in groups.items():
+                    connection.execute(_REQUEUE, {"ids": ids, "owner": owner, "deliveries": count})
+
+            retry_deadlocks(lambda: self._in_transaction(requeue))
 
     def renew(self, owner: str, lease_ms: int) -> None:
         """Extends every lease ``owner`` holds."""

@@ -147,9 +147,11 @@ def test_undecodable_message_is_dead_lettered_not_dropped(sql_url: str) -> None:
     base.close()
 
 
-def test_concurrent_producers_and_consumers_lose_nothing_and_never_see_locked_errors(
-    base: SQLBrokerBase,
-) -> None:
+def test_concurrent_producers_and_consumers_lose_nothing_and_never_see_locked_errors(sql_url: str) -> None:
+    # A lease long enough that a loaded machine never lets one lapse: a lapsed delivery's ack is (rightly)
+    # ignored and the message delivered twice, which this test of locking would count as an error.
+    base = SQLBrokerBase(sql_url, lease_seconds=10)
+    base.declare_queue(QUEUE)
     producers, per_producer = 4, 150
     errors: list[BaseException] = []
     seen: list[int] = []
@@ -186,6 +188,7 @@ def test_concurrent_producers_and_consumers_lose_nothing_and_never_see_locked_er
     stop.set()
     for thread in consumers:
         thread.join(60)
+    base.close()
     assert errors == []
     assert sorted(seen) == list(range(producers * per_producer))
 
@@ -245,7 +248,7 @@ def test_an_ack_racing_the_consumer_thread_is_not_lost(base: SQLBrokerBase) -> N
         time.sleep(0.05)  # the worker thread is inside ack(), waiting for the lock
         consumer._acks = []  # meanwhile the consumer thread takes the queued acks to write them
     acking.join()
-    assert [row_id for row_id, _ in consumer._acks] == [proxy.row_id]
+    assert [delivery for delivery, _ in consumer._acks] == [proxy.delivery]
 
 
 def test_a_message_that_keeps_killing_its_worker_goes_to_dead_letters(sql_url: str) -> None:
@@ -264,3 +267,36 @@ def test_a_message_that_keeps_killing_its_worker_goes_to_dead_letters(sql_url: s
     assert survivor.queue_depth(QUEUE).dead == 1
     consumer.close()
     survivor.close()
+
+
+def stored_row(sql_url: str) -> tuple[str, int]:
+    """(state, deliveries) of the one message in the table."""
+    with create_store_engine(sql_url).connect() as connection:
+        state, deliveries = connection.execute(select(BrokerMessage.state, BrokerMessage.deliveries)).one()
+    return state, deliveries
+
+
+@pytest.mark.parametrize("settlement", ["ack", "nack", "requeue"])
+def test_a_lapsed_delivery_settles_nothing_once_the_same_process_leased_the_message_again(
+    base: SQLBrokerBase, sql_url: str, settlement: str
+) -> None:
+    base.enqueue(message(1))
+    first = consumer_of(base)
+    (stale,) = drain(first, 1)
+    base.close()  # the process stalls: no heartbeat, its lease runs out
+    time.sleep(0.4)
+    second = consumer_of(base)  # the same process (same lease owner) leases the message again
+    (fresh,) = drain(second, 1)
+    assert (stale.row_id, stale.deliveries, fresh.deliveries) == (fresh.row_id, 1, 2)
+    if settlement == "requeue":
+        first.requeue([stale])
+    else:
+        getattr(first, settlement)(stale)
+        assert next(first) is None  # writes the settlement
+    assert stored_row(sql_url) == ("leased", 2), f"the first delivery's {settlement} left the second alone"
+    second.ack(fresh)
+    assert next(second) is None
+    assert base.table.unfinished(QUEUE) == 0
+    assert base.queue_depth(QUEUE).dead == 0
+    first.close()
+    second.close()
