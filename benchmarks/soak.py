@@ -114,7 +114,7 @@ def _verdict(entry: Samples, rss_growth: float) -> tuple[float, str]:
     return growth, ", ".join(problems) or "steady"
 
 
-def _load(env: dict[str, str], api: str, token: str, metrics: list[str], rounds: int) -> None:
+def _load(env: dict[str, str], work: Path, api: str, token: str, metrics: list[str], rounds: int) -> None:
     """One round of mixed load, sent from a child process (its broker is the stack's)."""
     script = f"""
 import random
@@ -137,7 +137,9 @@ for _ in range({rounds}):
     fail.send(reason="soak: an expected failure")
 maintenance.send(task="cleanup")
 """
-    subprocess.run([sys.executable, "-c", script], env=env, check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [sys.executable, "-c", script], env=env, cwd=work, check=True, capture_output=True, timeout=120
+    )
     for url in (_authorized(f"{api}/api/jobs?limit=100", token), *metrics):
         with contextlib.suppress(OSError):
             urllib.request.urlopen(url, timeout=10).read()
@@ -200,7 +202,7 @@ def main() -> None:
             while time.monotonic() < end:
                 now = time.monotonic()
                 if now >= next_load:
-                    _load(env, api, token, metrics, rounds=2)
+                    _load(env, work, api, token, metrics, rounds=2)
                     rounds += 1
                     next_load = now + args.load_every
                 if now >= next_sample:
