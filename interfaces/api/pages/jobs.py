@@ -21,6 +21,8 @@ router = APIRouter(include_in_schema=False)
 
 #: Jobs per page unless ``limit`` says otherwise.
 PAGE_SIZE = 50
+#: Seconds between live refreshes of the table, and of a table filtered by text.
+POLL_SECONDS, TEXT_POLL_SECONDS = 2, 10
 #: The bulk actions of ``POST /api/bulk/{action}`` the page offers.
 BULK_ACTIONS = ("cancel", "retry", "purge")
 
@@ -59,6 +61,8 @@ def _listing(request: Request, form: JobForm, cursor: str | None, limit: int) ->
         "limit": limit,
         "older": form.query(cursor=next_cursor, **_limit(limit)) if next_cursor else None,
         "live": cursor is None and not problems,
+        # A text search scans parameters: refresh it less often than an indexed listing.
+        "poll_seconds": TEXT_POLL_SECONDS if form.filter.text else POLL_SECONDS,
         "rows_query": form.query(**_limit(limit)),
     }
 
