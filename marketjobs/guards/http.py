@@ -1,4 +1,5 @@
-"""Outbound HTTP through urllib with one redirect policy.
+"""Outbound HTTP through urllib: hosts checked by a :class:`~marketjobs.guards.hosts.HostPolicy` on every
+connection (redirects included), one redirect policy, and answers read up to a cap.
 
 A redirect keeps the request's headers only to the same origin (scheme, host and port). To another origin
 every header but ``Accept``, ``User-Agent`` and ``Content-Type`` is dropped, so credentials from the settings
@@ -8,15 +9,19 @@ refused with :class:`~marketjobs.errors.OutboundRefused`.
 
 from __future__ import annotations
 
+import functools
+import http.client
+import ssl
 import urllib.parse
 import urllib.request
 from http.client import HTTPMessage
-from typing import IO, Literal
+from typing import IO, Any, Literal
 
 from marketjobs.errors import OutboundRefused
+from marketjobs.guards.hosts import HostPolicy
 from marketjobs.redact import redact_url
 
-__all__ = ["PORTABLE_HEADERS", "RedirectPolicy", "build_opener", "redirect_action"]
+__all__ = ["PORTABLE_HEADERS", "HostPolicy", "RedirectPolicy", "build_opener", "redirect_action"]
 
 #: Headers a redirect to another origin keeps (lower case); every other one is dropped.
 PORTABLE_HEADERS = frozenset({"accept", "user-agent", "content-type"})
@@ -66,6 +71,44 @@ class RedirectPolicy(urllib.request.HTTPRedirectHandler):
         return new
 
 
-def build_opener() -> urllib.request.OpenerDirector:
-    """An opener applying :class:`RedirectPolicy`; proxies from the environment are not used."""
-    return urllib.request.build_opener(urllib.request.ProxyHandler({}), RedirectPolicy())
+class _GuardedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, *args: Any, policy: HostPolicy, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._create_connection = policy.create_connection
+
+
+class _GuardedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, *args: Any, policy: HostPolicy, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._create_connection = policy.create_connection
+
+
+class _GuardedHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, policy: HostPolicy) -> None:
+        super().__init__()
+        self._policy = policy
+
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(functools.partial(_GuardedHTTPConnection, policy=self._policy), req)
+
+
+class _GuardedHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, policy: HostPolicy) -> None:
+        self._tls = ssl.create_default_context()
+        super().__init__(context=self._tls)
+        self._policy = policy
+
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        connection = functools.partial(_GuardedHTTPSConnection, policy=self._policy)
+        return self.do_open(connection, req, context=self._tls)
+
+
+def build_opener(policy: HostPolicy) -> urllib.request.OpenerDirector:
+    """An opener that connects only to hosts ``policy`` allows and applies :class:`RedirectPolicy`; proxies
+    from the environment are not used (they would resolve hosts out of the policy's sight)."""
+    return urllib.request.build_opener(
+        urllib.request.ProxyHandler({}),
+        _GuardedHTTPHandler(policy),
+        _GuardedHTTPSHandler(policy),
+        RedirectPolicy(),
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from marketjobs.config import Settings
 from marketjobs.errors import ConfigError, DeliveryError
@@ -29,21 +29,25 @@ class SinkSet:
         webhook_timeout_seconds: float,
         webhook_retries: int = DEFAULT_RETRIES,
         webhook_backoff_seconds: float = DEFAULT_BACKOFF_SECONDS,
+        http_allowed_hosts: Sequence[str] = ("*",),
         overrides: Mapping[str, Sink] | None = None,
     ) -> None:
         self.mqtt_url, self.mqtt_topic_prefix = mqtt_url, mqtt_topic_prefix
         self.webhook_timeout_seconds = webhook_timeout_seconds
+        self.http_allowed_hosts = list(http_allowed_hosts)
         self.webhook_retries, self.webhook_backoff_seconds = webhook_retries, webhook_backoff_seconds
         self._overrides = dict(overrides or {})
         self._built: dict[str, Sink] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings, **kwargs: object) -> SinkSet:
-        """Sinks configured by ``settings`` (mqtt_url, mqtt_topic_prefix, webhook_timeout_seconds)."""
+        """Sinks configured by ``settings`` (mqtt_url, mqtt_topic_prefix, webhook_timeout_seconds,
+        http_allowed_hosts)."""
         return cls(
             mqtt_url=settings.mqtt_url,
             mqtt_topic_prefix=settings.mqtt_topic_prefix,
             webhook_timeout_seconds=settings.webhook_timeout_seconds,
+            http_allowed_hosts=settings.http_allowed_hosts,
             **kwargs,  # type: ignore[arg-type]
         )
 
@@ -76,6 +80,7 @@ class SinkSet:
                 timeout_seconds=self.webhook_timeout_seconds,
                 retries=self.webhook_retries,
                 backoff_seconds=self.webhook_backoff_seconds,
+                allowed_hosts=self.http_allowed_hosts,
             )
         try:
             return MqttSink(self.mqtt_url, topic_prefix=self.mqtt_topic_prefix)

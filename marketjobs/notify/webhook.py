@@ -3,8 +3,10 @@
 Timeouts, connection errors, 408, 429 and 5xx answers are retried (``retries`` times after the first try,
 waiting ``backoff_seconds`` doubled each time, plus up to 50% jitter); any other non-2xx answer fails at
 once, since sending the same request again cannot fix it. Errors show the URL's scheme and host only (see
-:func:`shown_url`): the rest often holds a secret token. The stdlib's urllib is used, as by the ``http``
-bar source, so workers need no extra HTTP dependency.
+:func:`shown_url`): the rest often holds a secret token. Hosts, redirects included, are checked against
+``allowed_hosts`` (the settings' ``http_allowed_hosts``; loopback and link-local are refused unless listed
+by address) and a refused host is not retried. The stdlib's urllib is used, as by the HTTP bar sources, so
+workers need no extra HTTP dependency.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
-from marketjobs.errors import DeliveryError
+from marketjobs.errors import DeliveryError, OutboundRefused
+from marketjobs.guards.http import HostPolicy, build_opener
 from marketjobs.notify.base import Notification, Sink
 
 __all__ = ["DEFAULT_BACKOFF_SECONDS", "DEFAULT_RETRIES", "WebhookSink", "shown_url"]
@@ -56,6 +59,7 @@ class WebhookSink(Sink):
         timeout_seconds: float,
         retries: int = DEFAULT_RETRIES,
         backoff_seconds: float = DEFAULT_BACKOFF_SECONDS,
+        allowed_hosts: Sequence[str] = ("*",),
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if not url.startswith(("http://", "https://")):
@@ -63,6 +67,7 @@ class WebhookSink(Sink):
         self.url, self.timeout_seconds = url, timeout_seconds
         self.shown_url = shown_url(url)
         self.retries, self.backoff_seconds = retries, backoff_seconds
+        self._opener = build_opener(HostPolicy(allowed_hosts))
         self._sleep = sleep
 
     def _deliver(self, notification: Notification) -> None:
@@ -75,9 +80,11 @@ class WebhookSink(Sink):
                 self._sleep(delay * (1 + random.random() / 2))
             request = urllib.request.Request(self.url, data=body, headers=headers, method="POST")
             try:
-                with urllib.request.urlopen(request, timeout=self.timeout_seconds) as response:
+                with self._opener.open(request, timeout=self.timeout_seconds) as response:
                     response.read()
                 return
+            except OutboundRefused as exc:  # the host is not allowed: sending again cannot help
+                raise DeliveryError(f"webhook {self.shown_url}: {exc}") from None
             except urllib.error.HTTPError as exc:
                 excerpt = exc.read()[:BODY_EXCERPT_BYTES].decode(errors="replace")
                 problem = f"HTTP {exc.code} from {self.shown_url}: {excerpt}"

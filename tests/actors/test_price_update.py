@@ -52,7 +52,8 @@ def quotes(module: Any, monkeypatch: pytest.MonkeyPatch) -> NameProvider:
 
     def name(base_url: str) -> None:
         provider = HttpSourceSettings(base_url=base_url, headers={"Authorization": "Bearer ${QUOTES_TOKEN}"})
-        configure(get_settings().model_copy(update={"sources": {"quotes": provider}}))
+        update = {"sources": {"quotes": provider}, "http_allowed_hosts": ["127.0.0.1"]}
+        configure(get_settings().model_copy(update=update))
 
     return name
 

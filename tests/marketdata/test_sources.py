@@ -230,8 +230,10 @@ TOKEN = "s3cr3t-t0ken-4711"
 
 
 def quotes_settings(base_url: str, **provider: Any) -> Settings:
-    """Settings naming the HTTP provider at ``base_url`` as source "quotes"."""
-    return load_settings(sources={"quotes": {"base_url": base_url, **provider}})
+    """Settings naming the HTTP provider at ``base_url`` as source "quotes", 127.0.0.1 allowed."""
+    return load_settings(
+        sources={"quotes": {"base_url": base_url, **provider}}, http_allowed_hosts=["127.0.0.1"]
+    )
 
 
 def http_source(base_url: str, *, provider: dict[str, Any] | None = None, **options: Any) -> Any:
@@ -406,3 +408,24 @@ def test_a_redirect_from_https_to_http_is_refused() -> None:
         RedirectPolicy().redirect_request(
             request, io.BytesIO(), 302, "Found", HTTPMessage(), "http://q.example/b"
         )
+
+
+# -- http: hosts --------------------------------------------------------------------------------------
+
+
+def test_http_source_refuses_loopback_unless_the_settings_allow_it(provider: tuple[Provider, str]) -> None:
+    state, url = provider
+    settings = load_settings(sources={"quotes": {"base_url": url}})  # default http_allowed_hosts: ["*"]
+    source = source_from_config("quotes", settings=settings, retries=0)
+    with pytest.raises(
+        OutboundRefused, match=r"refused 127\.0\.0\.1 \(127\.0\.0\.1\): a loopback address; add"
+    ):
+        source.fetch(["AAPL"])
+    assert state.paths == []
+
+
+def test_a_redirect_to_a_link_local_address_is_refused(provider: tuple[Provider, str]) -> None:
+    state, url = provider
+    state.plan = ["redirect http://169.254.169.254/latest/meta-data/"]
+    with pytest.raises(OutboundRefused, match=r"169\.254\.169\.254 .*a link-local address"):
+        http_source(url).fetch(["AAPL"])

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from marketjobs.notify import DeliveryError, WebhookSink
+from marketjobs.config import load_settings
+from marketjobs.notify import DeliveryError, SinkSet, WebhookSink
 from marketjobs.notify.webhook import shown_url
 from tests.notify.conftest import Receiver, notification
 from tests.servers import free_port
 
 
 def sink(url: str, retries: int = 2) -> WebhookSink:
-    return WebhookSink(url, timeout_seconds=5.0, retries=retries, backoff_seconds=0.01)
+    return WebhookSink(
+        url, timeout_seconds=5.0, retries=retries, backoff_seconds=0.01, allowed_hosts=["127.0.0.1"]
+    )
 
 
 def test_posts_the_alert_as_json(receiver: Receiver) -> None:
@@ -72,7 +75,24 @@ def test_a_non_http_url_is_refused() -> None:
 
 def test_a_receiver_that_never_answers_times_out_and_is_retried(receiver: Receiver) -> None:
     receiver.plan = [0, 0]
-    slow = WebhookSink(receiver.url, timeout_seconds=0.2, retries=1, backoff_seconds=0.01)
+    slow = WebhookSink(
+        receiver.url, timeout_seconds=0.2, retries=1, backoff_seconds=0.01, allowed_hosts=["127.0.0.1"]
+    )
     with pytest.raises(DeliveryError, match=r"no answer from .* within 0.2 s \(after 2 attempts\)"):
         slow.deliver(notification())
     assert len(receiver.bodies) == 2
+
+
+def test_a_loopback_receiver_is_refused_unless_the_settings_allow_it(receiver: Receiver) -> None:
+    with pytest.raises(DeliveryError, match=r"a loopback address; add 127\.0\.0\.1 .*http_allowed_hosts"):
+        SinkSet.from_settings(load_settings()).get("webhook", receiver.url).deliver(notification())
+    assert receiver.bodies == []
+    allowed = SinkSet.from_settings(load_settings(http_allowed_hosts=["127.0.0.1"]))
+    allowed.get("webhook", receiver.url).deliver(notification())
+    assert len(receiver.bodies) == 1
+
+
+def test_a_link_local_receiver_is_refused_without_retries() -> None:
+    hook = WebhookSink("http://169.254.169.254/hook", timeout_seconds=5.0, retries=3, backoff_seconds=10.0)
+    with pytest.raises(DeliveryError, match=r"169\.254\.169\.254 .*a link-local address"):
+        hook.deliver(notification())  # no backoff sleeps: a refused host is not retried

@@ -208,6 +208,7 @@ def test_webhook_and_log_sinks_built_from_settings(engine: Engine, receiver: Rec
             mqtt_topic_prefix="p",
             webhook_timeout_seconds=5.0,
             webhook_backoff_seconds=0.01,
+            http_allowed_hosts=["127.0.0.1"],
         ) as built,
         caplog.at_level("WARNING", logger="marketjobs.alerts"),
     ):

@@ -16,11 +16,13 @@ URL-quoted, plus the provider's ``query`` parameters, e.g.
 ``GET https://quotes.example/bars?symbol=AAPL&since=2024-01-02T00:00:00Z``. The answer is a JSON list of
 ``{ts, open, high, low, close, volume}`` objects (or that list under ``bars_key``); ``ts`` is ISO-8601 text or
 epoch milliseconds. Timeouts, connection errors, 429 and 5xx are retried with exponential backoff and jitter;
-other 4xx fail at once. Redirects follow :mod:`marketjobs.guards.http` (headers kept only on the same
-origin, no https-to-http). Errors show the URL with ``${NAME}`` placeholders, never their values, and
-redacted. A token bucket shared by every source of the process with the same name keeps to
-``requests_per_minute`` (the stdlib's urllib is used, so workers need no extra HTTP dependency). Limits across
-processes need a shared limiter, such as Dramatiq's with ``marketjobs.brokers.rate_limiter_backend()``.
+other 4xx fail at once. Every host, redirects included, is checked against the settings'
+``http_allowed_hosts`` (loopback and link-local refused unless listed by address), and redirects follow
+:mod:`marketjobs.guards.http` (headers kept only on the same origin, no https-to-http). Errors show the URL
+with ``${NAME}`` placeholders, never their values, and redacted. A token bucket shared by every source of
+the process with the same name keeps to ``requests_per_minute`` (the stdlib's urllib is used, so workers
+need no extra HTTP dependency). Limits across processes need a shared limiter, such as Dramatiq's with
+``marketjobs.brokers.rate_limiter_backend()``.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ from pydantic import Field, field_validator
 
 from marketjobs.config import HttpSourceSettings, Settings, get_settings
 from marketjobs.errors import ConfigError, OutboundRefused
-from marketjobs.guards.http import build_opener
+from marketjobs.guards.http import HostPolicy, build_opener
 from marketjobs.marketdata.sources.base import BarSource, SourceError, SourceOptions
 from marketjobs.redact import MASK, redact_text, redact_url
 
@@ -171,6 +173,7 @@ class HttpSource(BarSource):
             raise ConfigError(f"no HTTP source {source!r} under sources: in the settings; add it there")
         self.name = source
         self.provider: HttpSourceSettings = settings.sources[source]
+        self._opener = build_opener(HostPolicy(settings.http_allowed_hosts))
         where = f"sources: {source}:"
         self._headers = {k: expand_env(v, f"{where} headers: {k}") for k, v in self.provider.headers.items()}
         self._query = {k: expand_env(v, f"{where} query: {k}") for k, v in self.provider.query.items()}
@@ -220,7 +223,6 @@ class HttpSource(BarSource):
         opts = self.options
         bucket = _bucket(self.name, opts.requests_per_minute, opts.burst)
         request = urllib.request.Request(target, headers={"Accept": "application/json", **self._headers})
-        opener = build_opener()
         problem = ""
         for attempt in range(opts.retries + 1):
             if attempt:
@@ -228,7 +230,7 @@ class HttpSource(BarSource):
                 time.sleep(delay * (1 + random.random() / 2))
             bucket.acquire()
             try:
-                with opener.open(request, timeout=opts.timeout_seconds) as response:
+                with self._opener.open(request, timeout=opts.timeout_seconds) as response:
                     body = response.read()
             except urllib.error.HTTPError as exc:
                 excerpt = exc.read(BODY_EXCERPT_BYTES).decode(errors="replace")
