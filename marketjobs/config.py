@@ -5,6 +5,8 @@ Precedence, highest first: explicit overrides, environment variables, the YAML f
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 import re
 from pathlib import Path
@@ -15,6 +17,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SecretStr,
     ValidationError,
     field_validator,
     model_validator,
@@ -30,12 +33,13 @@ from sqlalchemy.exc import ArgumentError
 
 from marketjobs.constants import DEFAULT_BROKER_URL, DEFAULT_DATABASE_URL
 from marketjobs.errors import ConfigError
-from marketjobs.guards.hosts import HostPolicy
+from marketjobs.redact import MASK, is_secret_key, redact
 
 __all__ = [
     "ENV_PREFIX",
     "RESERVED_SOURCE_NAMES",
     "ApiToken",
+    "EncryptionKey",
     "HttpSourceSettings",
     "PoolSettings",
     "ScheduleEntry",
@@ -170,6 +174,34 @@ class ApiToken(BaseModel):
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="hex SHA-256 of the token")
 
 
+class EncryptionKey(BaseModel):
+    """One AES-256 key of message payloads: the id written into every message it encrypts, and 32 random
+    bytes in base64 (``python -c "import base64, os; print(base64.b64encode(os.urandom(32)).decode())"``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$", description="key id")
+    key: SecretStr = Field(description="base64 of 32 random bytes; never printed")
+
+    @field_validator("key")
+    @classmethod
+    def _aes_256_key(cls, value: SecretStr) -> SecretStr:
+        try:
+            raw = base64.b64decode(value.get_secret_value(), validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError(
+                "key is not base64; make one with "
+                "python -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())'"
+            ) from None
+        if len(raw) != 32:
+            raise ValueError(f"key decodes to {len(raw)} bytes; AES-256 needs 32 random bytes in base64")
+        return value
+
+    def secret_bytes(self) -> bytes:
+        """The 32 key bytes."""
+        return base64.b64decode(self.key.get_secret_value())
+
+
 class Settings(BaseSettings):
     """Every knob of marketjobs in one model; env names are ``MARKETJOBS_`` + the field name in capitals."""
 
@@ -273,20 +305,31 @@ class Settings(BaseSettings):
         default_factory=dict,
         description="named HTTP bar providers (YAML mapping); a price_update message names one: source=NAME",
     )
-    http_allowed_hosts: list[str] = Field(
-        default_factory=lambda: ["*"],
-        description="hosts HTTP sources and webhooks may reach: '*', names, '*.domain', IPs, CIDR networks; "
-        "loopback and link-local only when an IP or network entry covers them",
+
+    # Message payloads (marketjobs.brokers.encryption, marketjobs.jobs.payloads).
+    encryption_keys: list[EncryptionKey] = Field(
+        default_factory=list,
+        description="AES-256-GCM keys of message payloads, newest first: the first encrypts, every one "
+        "decrypts (MARKETJOBS_ENCRYPTION_KEYS: a JSON list of {id, key}); empty: messages are plain JSON",
+    )
+    compress_above_bytes: int | None = Field(
+        None,
+        ge=0,
+        le=1 << 30,
+        description="with encryption_keys, messages whose JSON is larger are zlib-compressed before they are "
+        "encrypted; unset: never",
+    )
+    max_message_bytes: int = Field(
+        1 << 20, ge=1024, le=128 << 20, description="an encoded message larger than this is refused at send"
     )
 
-    @field_validator("http_allowed_hosts")
+    @field_validator("encryption_keys")
     @classmethod
-    def _host_entries(cls, entries: list[str]) -> list[str]:
-        try:
-            HostPolicy(entries)
-        except ConfigError as exc:
-            raise ValueError(str(exc)) from None
-        return entries
+    def _unique_key_ids(cls, value: list[EncryptionKey]) -> list[EncryptionKey]:
+        ids = [key.id for key in value]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"encryption key ids must be unique (got {ids}); give each key its own id")
+        return value
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -337,7 +380,9 @@ def _describe(exc: ValidationError, config_file: Path | None) -> str:
             known = ", ".join(sorted(Settings.model_fields))
             lines.append(f"  {field}: unknown setting in {config_file}; known settings are {known}")
         else:
-            lines.append(f"  {where}: {error['msg']} (got {error.get('input')!r})")
+            secret = any(isinstance(part, str) and is_secret_key(part) for part in error["loc"])
+            shown = MASK if secret else redact(error.get("input"))
+            lines.append(f"  {where}: {error['msg']} (got {shown!r})")
     return "\n".join(lines)
 
 

@@ -13,6 +13,7 @@ __all__ = [
     "MESSAGE_OPTION_IDEMPOTENCY_KEY",
     "MESSAGE_OPTION_PRIORITY",
     "MESSAGE_OPTION_RETRY_OF",
+    "MESSAGE_OPTION_UNDECODABLE",
     "Priority",
     "Status",
 ]
@@ -31,6 +32,9 @@ MESSAGE_OPTION_PRIORITY = "priority"
 MESSAGE_OPTION_IDEMPOTENCY_KEY = "idempotency_key"
 #: Message option linking a dead-letter retry to the original message id.
 MESSAGE_OPTION_RETRY_OF = "retry_of"
+#: Message option the payload encoder sets on a message it could not decrypt or read, with the reason: the
+#: worker sends it to dead letters without running it (:class:`marketjobs.jobs.payloads.PayloadGuard`).
+MESSAGE_OPTION_UNDECODABLE = "undecodable"
 
 
 class Priority(StrEnum):

@@ -18,6 +18,7 @@ __all__ = [
     "JobNotFoundError",
     "JobStateError",
     "MarketJobsError",
+    "MessageTooLargeError",
     "NonRetryableError",
     "OptionError",
     "OutboundRefused",
@@ -27,6 +28,7 @@ __all__ = [
     "SourceError",
     "StoreError",
     "StoreUnavailableError",
+    "UndecodableMessageError",
     "UnsupportedBrokerError",
     "describe_problems",
 ]
@@ -82,6 +84,15 @@ class NonRetryableError(MarketJobsError):
 
 class ParameterError(NonRetryableError):
     """Job parameters failed validation."""
+
+
+class MessageTooLargeError(MarketJobsError, MiddlewareError):
+    """An encoded message is larger than ``max_message_bytes``; raised at send time, nothing was queued."""
+
+
+class UndecodableMessageError(NonRetryableError, MiddlewareError):
+    """A delivered message could not be decrypted or read (tampered, unknown key, not encrypted); it goes
+    straight to dead letters with the reason."""
 
 
 class OutboundRefused(NonRetryableError):

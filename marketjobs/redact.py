@@ -3,7 +3,7 @@
 :func:`redact` takes any JSON-like value (dicts, lists, strings) and returns a copy where
 
 - a value under a key that names a secret (``token``, ``secret``, ``password``, ``passwd``, ``key``,
-  ``authorization``, ``cookie``, ``credential``, ...) is replaced by ``"***"``;
+  ``encryption_keys``, ``authorization``, ``cookie``, ``credential``, ...) is replaced by ``"***"``;
 - a URL's password (``scheme://user:pw@host``) becomes ``***``, and query parameters named like secrets
   (``?api_key=...``, ``&token=...``) keep their name with a ``***`` value;
 - an ``Authorization: Bearer ...`` style header in free text keeps its scheme with a ``***`` credential.
@@ -26,7 +26,7 @@ MASK = "***"
 
 _SECRET_KEY = re.compile(
     r"(pass(word|wd|phrase)?|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|(^|[-_])key$"
-    r"|authorization|auth[-_]?header|cookie|credential|signature|dsn)",
+    r"|encryption[-_]?keys?|authorization|auth[-_]?header|cookie|credential|signature|dsn)",
     re.IGNORECASE,
 )
 _URL_PASSWORD = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.\-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@/\s]+)@")

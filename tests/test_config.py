@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 from pathlib import Path
 
@@ -105,3 +107,31 @@ def test_example_config_names_an_http_source_by_environment_variable(monkeypatch
     example = Path(__file__).resolve().parents[1] / "deploy" / "marketjobs.example.yaml"
     polygon = load_settings(example).sources["polygon"]
     assert polygon.headers == {"Authorization": "Bearer ${POLYGON_TOKEN}"}
+
+
+def test_encryption_keys_come_from_the_environment_and_are_never_printed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    key = base64.b64encode(os.urandom(32)).decode()
+    monkeypatch.setenv("MARKETJOBS_ENCRYPTION_KEYS", json.dumps([{"id": "2026", "key": key}]))
+    settings = load_settings()
+    assert settings.encryption_keys[0].secret_bytes() == base64.b64decode(key)
+    assert key not in repr(settings)
+    assert key not in str(settings.model_dump())
+    assert key not in settings.model_dump_json()
+
+
+@pytest.mark.parametrize(
+    ("keys", "fix"),
+    [
+        ([{"id": "k1", "key": "c2hvcnQta2V5"}], "AES-256 needs 32 random bytes"),
+        ([{"id": "k1", "key": "not base64!"}], "not base64; make one with python -c"),
+        ([{"id": "k1", "key": base64.b64encode(b"k" * 32).decode()}] * 2, "ids must be unique"),
+    ],
+)
+def test_a_bad_encryption_key_fails_with_the_fix_and_without_printing_the_key(
+    keys: list[dict[str, str]], fix: str
+) -> None:
+    with pytest.raises(ConfigError, match=fix) as raised:
+        load_settings(encryption_keys=keys)
+    assert keys[0]["key"] not in str(raised.value)

@@ -37,6 +37,7 @@ def test_redact_text_masks_url_passwords_secret_queries_and_auth_headers(text: s
     ("key", "secret"),
     [("password", True), ("api_key", True), ("apiKey", True), ("X-Api-Key", True), ("token", True),
      ("Authorization", True), ("client_secret", True), ("key", True), ("private_key", True),
+     ("encryption_keys", True), ("MARKETJOBS_ENCRYPTION_KEYS", True),
      ("symbols", False), ("keyword", False), ("monkey_count", False), ("source", False), ("options", False)],
 )  # fmt: skip
 def test_secret_keys_are_recognised_and_ordinary_ones_are_not(key: str, secret: bool) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -10,6 +11,7 @@ from typing import Any
 
 from dramatiq.brokers.redis import MAINTENANCE_COMMAND_BLACKLIST, _RedisConsumer
 from dramatiq.brokers.redis import RedisBroker as DramatiqRedisBroker
+from dramatiq.errors import DecodeError
 from dramatiq.message import Message
 
 from marketjobs.brokers.base import MarketJobsBrokerMixin
@@ -20,6 +22,8 @@ from marketjobs.clock import now_ms
 from marketjobs.constants import Priority
 
 __all__ = ["RedisBroker"]
+
+logger = logging.getLogger(__name__)
 
 
 class RedisBroker(MarketJobsBrokerMixin, DramatiqRedisBroker):
@@ -110,7 +114,10 @@ class RedisBroker(MarketJobsBrokerMixin, DramatiqRedisBroker):
             body = client.hget(f"{name}.msgs", head) if head is not None else None
             if body is None:
                 continue
-            message = Message.decode(body)
+            try:
+                message = Message.decode(body)
+            except DecodeError:  # its consumer moves it to dead letters
+                continue
             due = max(int(message.message_timestamp), int(message.options.get("eta") or 0))
             oldest = due if oldest is None else min(oldest, due)
         return 0.0 if oldest is None else max(0, now - oldest) / 1000
@@ -130,6 +137,10 @@ class _GatedRedisConsumer(_RedisConsumer):
 
     Held acks are written from the consumer thread before each fetch; the message leaves the prefetch count
     at once, so the worker keeps pulling work while its records are stored.
+
+    A fetched payload that cannot be decoded at all (not a message: Dramatiq's consumer would raise, the
+    worker would restart the consumer and the payload would stay fetched by this worker for good) is moved
+    to the queue's dead letters and logged with the reason.
     """
 
     def __init__(self, broker: RedisBroker, queue_name: str, prefetch: int, timeout: int) -> None:
@@ -159,8 +170,36 @@ class _GatedRedisConsumer(_RedisConsumer):
 
     def __next__(self) -> Any:
         self.held.settle_open(self._write)
-        proxy = super().__next__()  # type: ignore[no-untyped-call]
+        try:
+            proxy = super().__next__()  # type: ignore[no-untyped-call]
+        except DecodeError:
+            self._bury_undecodable()
+            return None
         return None if proxy is None else HoldableMessageProxy(proxy._message)
+
+    def _bury_undecodable(self) -> None:
+        """Nacks (dead-letters) every payload fetched by this worker from this queue that does not decode.
+
+        Dramatiq's fetch returns bodies, not ids: the ids come from this worker's set of fetched messages."""
+        broker: Any = self.broker
+        client = broker.client
+        acks = f"{broker.namespace}:__acks__.{broker.broker_id}.{self.queue_name}"
+        ids = sorted(client.smembers(acks))
+        bodies = client.hmget(f"{broker.namespace}:{self.queue_name}.msgs", ids) if ids else []
+        for redis_id, body in zip(ids, bodies, strict=True):
+            if body is None:
+                continue
+            try:
+                Message.decode(body)
+            except DecodeError as exc:
+                text_id = redis_id.decode() if isinstance(redis_id, bytes) else str(redis_id)
+                broker.do_nack(self.queue_name, text_id)
+                logger.error(
+                    "Undecodable message %s of queue %r moved to dead letters: %s",
+                    text_id,
+                    self.queue_name,
+                    exc,
+                )
 
     def close(self) -> None:
         self.held.drain(self._write)

@@ -18,10 +18,12 @@ from dramatiq.rate_limits import RateLimiterBackend
 
 from marketjobs.brokers import open_broker
 from marketjobs.brokers.base import MarketJobsBrokerMixin
+from marketjobs.brokers.encryption import PayloadEncoder
 from marketjobs.brokers.pause import PauseWatch
 from marketjobs.config import Settings, get_settings
 from marketjobs.jobs.backends import backends_for
 from marketjobs.jobs.idempotency import Idempotency
+from marketjobs.jobs.payloads import PayloadGuard
 from marketjobs.jobs.priority import Priorities
 from marketjobs.jobs.records import JobRecords
 from marketjobs.jobs.registry import WorkerRegistry
@@ -52,7 +54,16 @@ def broker_from_url(
 
 def install_middleware(broker: dramatiq.Broker, settings: Settings, url: str) -> dramatiq.Broker:
     """Applies settings to Dramatiq's middleware and adds priorities, the worker registry, retries,
-    records, idempotency, results and group callbacks (with the backends that suit the broker at ``url``)."""
+    records, idempotency, results and group callbacks (with the backends that suit the broker at ``url``).
+
+    Also installs the process' payload encoder (encryption and compression from settings; results are
+    encoded with it too) and, ahead of every other middleware, the payload guard (size limit at send,
+    undecodable messages to dead letters)."""
+    dramatiq.set_encoder(PayloadEncoder.from_settings(settings))
+    broker.add_middleware(
+        PayloadGuard(max_message_bytes=settings.max_message_bytes),
+        before=type(broker.middleware[0]) if broker.middleware else None,
+    )
     broker.middleware[:] = [m for m in broker.middleware if not isinstance(m, DramatiqRetries)]
     for existing in broker.middleware:
         if isinstance(existing, TimeLimit):

@@ -16,9 +16,11 @@ from dramatiq.middleware import SkipMessage
 from marketjobs.brokers.held_acks import HoldableMessageProxy
 from marketjobs.clock import now_ms
 from marketjobs.config import Settings
-from marketjobs.constants import Status
+from marketjobs.constants import MESSAGE_OPTION_UNDECODABLE, Status
+from marketjobs.errors import UndecodableMessageError
 from marketjobs.jobs.cancel import CancelWatcher
 from marketjobs.jobs.context import JobContext, peek_current_job, set_current_job
+from marketjobs.jobs.payloads import is_undecodable
 from marketjobs.jobs.rows import event_row, summarize_result, worker_fields
 from marketjobs.jobs.writer import RecordWriter
 from marketjobs.store.engine import create_store_engine
@@ -141,13 +143,15 @@ class JobRecords(Middleware):
         self, broker: Any, message: Any, *, result: Any = None, exception: BaseException | None = None
     ) -> None:
         job, attempt = self._end_job(message)
+        # An undecodable message's stand-in has no parameters: keep those recorded when it was sent.
+        full = job is None and not is_undecodable(message)
         if exception is None:
             status = Status.CANCELLED if job and job.saw_cancel else Status.COMPLETED
             row = event_row(
                 message,
                 status,
                 attempt,
-                full=job is None,
+                full=full,
                 result=summarize_result(result),
                 progress=100.0 if status is Status.COMPLETED else (job.percent if job else 0.0),
                 progress_message=job.message if job else None,
@@ -161,7 +165,7 @@ class JobRecords(Middleware):
                 message,
                 status,
                 attempt,
-                full=job is None,
+                full=full,
                 error=f"{type(exception).__name__}: {exception}"[:10_000],
                 traceback="".join(traceback.format_exception(exception))[-20_000:],
                 progress=job.percent if job else 0.0,
@@ -209,10 +213,14 @@ class JobRecords(Middleware):
             return
         attempt = message.options.get("retries", 0) + 1  # failed before running: not counted by Retries
         error = message.options.get("traceback")
-        self.writer.upsert(
-            event_row(
-                message, Status.DEAD, attempt, finished_at=now_ms(), **({"traceback": error} if error else {})
+        fields: dict[str, Any] = {"traceback": error} if error else {}
+        if is_undecodable(message):
+            fields["error"] = (
+                f"{UndecodableMessageError.__name__}: {message.options[MESSAGE_OPTION_UNDECODABLE]}"
             )
+        full = not is_undecodable(message)
+        self.writer.upsert(
+            event_row(message, Status.DEAD, attempt, full=full, finished_at=now_ms(), **fields)
         )
 
     # -- helpers ----------------------------------------------------------------------------------------
