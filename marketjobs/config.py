@@ -33,6 +33,7 @@ from sqlalchemy.exc import ArgumentError
 
 from marketjobs.constants import DEFAULT_BROKER_URL, DEFAULT_DATABASE_URL
 from marketjobs.errors import ConfigError
+from marketjobs.guards.hosts import HostPolicy
 from marketjobs.redact import MASK, is_secret_key, redact
 
 __all__ = [
@@ -305,6 +306,20 @@ class Settings(BaseSettings):
         default_factory=dict,
         description="named HTTP bar providers (YAML mapping); a price_update message names one: source=NAME",
     )
+    http_allowed_hosts: list[str] = Field(
+        default_factory=lambda: ["*"],
+        description="hosts HTTP sources and webhooks may reach: '*', names, '*.domain', IPs, CIDR networks; "
+        "loopback and link-local only when an IP or network entry covers them",
+    )
+
+    @field_validator("http_allowed_hosts")
+    @classmethod
+    def _host_entries(cls, entries: list[str]) -> list[str]:
+        try:
+            HostPolicy(entries)
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from None
+        return entries
 
     # Message payloads (marketjobs.brokers.encryption, marketjobs.jobs.payloads).
     encryption_keys: list[EncryptionKey] = Field(
