@@ -1,6 +1,6 @@
-"""The operator page over HTTP without a browser (the browser tests drive it in chromium): login and
-redirects, every page for an operator and a viewer, redaction, bad filters, and that every button posts to a
-route of the JSON API."""
+"""The operator page over HTTP without a browser, on SQLite and PostgreSQL (the browser tests drive it in
+chromium on SQLite): login and redirects, every page for an operator and a viewer, redaction, bad filters,
+and that every button posts to a route of the JSON API."""
 
 from __future__ import annotations
 
@@ -23,27 +23,27 @@ ACTION_ATTRIBUTES = re.compile(r'(?:hx-post|data-bulk|data-selected-post)="([^"]
 
 
 @pytest.fixture
-def dead(sqlite_api: LiveApi) -> str:
+def dead(live_api: LiveApi) -> str:
     """A dead job whose parameters hold a password."""
-    sqlite_api.start_worker()
-    job_id = sqlite_api.send_probe(fail=True, password="hunter2", note="page probe")
-    sqlite_api.wait_for_status(job_id, "dead")
+    live_api.start_worker()
+    job_id = live_api.send_probe(fail=True, password="hunter2", note="page probe")
+    live_api.wait_for_status(job_id, "dead")
     FAILING.clear()
     return job_id
 
 
-def test_pages_send_a_visitor_without_a_token_to_the_login_form(sqlite_api: LiveApi, dead: str) -> None:
+def test_pages_send_a_visitor_without_a_token_to_the_login_form(live_api: LiveApi, dead: str) -> None:
     for path in [p.format(dead=dead) for p in PAGES + FRAGMENTS]:
-        response = sqlite_api.anonymous.get(path, follow_redirects=False)
+        response = live_api.anonymous.get(path, follow_redirects=False)
         assert response.status_code == 303, path
         assert response.headers["location"].startswith("/login?next=%2F"), path
-    form = sqlite_api.anonymous.get("/login")
+    form = live_api.anonymous.get("/login")
     assert form.status_code == 200
     assert 'name="token"' in form.text
 
 
-def test_login_sets_a_strict_httponly_cookie_and_goes_back_only_to_this_site(sqlite_api: LiveApi) -> None:
-    client = sqlite_api.anonymous
+def test_login_sets_a_strict_httponly_cookie_and_goes_back_only_to_this_site(live_api: LiveApi) -> None:
+    client = live_api.anonymous
     refused = client.post("/login", data={"token": "nope", "next": "/queues"}, follow_redirects=False)
     assert refused.status_code == 401
     assert "not valid" in refused.text
@@ -67,13 +67,13 @@ def test_login_sets_a_strict_httponly_cookie_and_goes_back_only_to_this_site(sql
 
 
 def test_every_page_renders_for_an_operator_with_actions_that_are_api_routes(
-    sqlite_api: LiveApi, dead: str
+    live_api: LiveApi, dead: str
 ) -> None:
-    posts = {path for path, item in sqlite_api.app.openapi()["paths"].items() if "post" in item}
+    posts = {path for path, item in live_api.app.openapi()["paths"].items() if "post" in item}
     patterns = [re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", path) + "$") for path in posts]
     seen: set[str] = set()
     for path in [p.format(dead=dead) for p in PAGES + FRAGMENTS]:
-        response = sqlite_api.operator.get(path)
+        response = live_api.operator.get(path)
         assert response.status_code == 200, (path, response.text[:500])
         assert "default-src 'self'" in response.headers["content-security-policy"]
         assert response.headers["cache-control"] == "no-store"
@@ -87,20 +87,20 @@ def test_every_page_renders_for_an_operator_with_actions_that_are_api_routes(
     assert any(s.startswith("/api/schedules/") for s in seen)
 
 
-def test_a_viewer_gets_every_page_without_a_single_action(sqlite_api: LiveApi, dead: str) -> None:
+def test_a_viewer_gets_every_page_without_a_single_action(live_api: LiveApi, dead: str) -> None:
     for path in [p.format(dead=dead) for p in PAGES + FRAGMENTS]:
-        response = sqlite_api.viewer.get(path)
+        response = live_api.viewer.get(path)
         assert response.status_code == 200, path
         assert not ACTION_ATTRIBUTES.findall(response.text), f"{path} offers a viewer an action"
 
 
-def test_pages_never_show_a_secret(sqlite_api: LiveApi, dead: str) -> None:
-    job = sqlite_api.operator.get(f"/jobs/{dead}")
+def test_pages_never_show_a_secret(live_api: LiveApi, dead: str) -> None:
+    job = live_api.operator.get(f"/jobs/{dead}")
     assert "page probe" in job.text
     assert "***" in job.text
-    listing = sqlite_api.operator.get("/jobs", params={"q": "page probe"})
+    listing = live_api.operator.get("/jobs", params={"q": "page probe"})
     assert dead in listing.text
-    for response in (job, listing, sqlite_api.operator.get("/dead-letters")):
+    for response in (job, listing, live_api.operator.get("/dead-letters")):
         assert "hunter2" not in response.text
 
 
@@ -114,21 +114,21 @@ def test_pages_never_show_a_secret(sqlite_api: LiveApi, dead: str) -> None:
     ],
 )
 def test_a_bad_filter_is_explained_on_the_page_not_a_500(
-    sqlite_api: LiveApi, query: dict[str, str], problem: str
+    live_api: LiveApi, query: dict[str, str], problem: str
 ) -> None:
-    response = sqlite_api.operator.get("/jobs", params=query)
+    response = live_api.operator.get("/jobs", params=query)
     assert response.status_code == 200
     assert problem in response.text
 
 
-def test_an_unknown_job_is_a_404_page(sqlite_api: LiveApi) -> None:
-    response = sqlite_api.operator.get("/jobs/no-such-job")
+def test_an_unknown_job_is_a_404_page(live_api: LiveApi) -> None:
+    response = live_api.operator.get("/jobs/no-such-job")
     assert response.status_code == 404
     assert "There is no job no-such-job" in response.text
 
 
-def test_static_assets_are_served_from_the_package(sqlite_api: LiveApi) -> None:
-    client = httpx.Client(base_url=sqlite_api.url)
+def test_static_assets_are_served_from_the_package(live_api: LiveApi) -> None:
+    client = httpx.Client(base_url=live_api.url)
     for path, kind in (("htmx.min.js", "javascript"), ("page.js", "javascript"), ("page.css", "text/css")):
         response = client.get(f"/static/{path}")
         assert response.status_code == 200
