@@ -35,6 +35,12 @@ _QUERY_SECRET = re.compile(
     r"=(?P<value>[^&#\s]*)",
     re.IGNORECASE,
 )
+#: ``password=...`` / ``api_key: ...`` in free text (error messages, connection strings).
+_ASSIGNED_SECRET = re.compile(
+    r"(?P<name>\b[\w-]*(?:password|passwd|secret|token|api[-_]?key|access[-_]?key)[\w-]*)"
+    r"(?P<sep>\s*[=:]\s*)(?P<value>(?!\*\*\*)[^\s&,;'\"]+)",
+    re.IGNORECASE,
+)
 _AUTH_HEADER = re.compile(
     r"(?P<name>(?:proxy-)?authorization|x-api-key|api-key|x-auth-token)(?P<sep>[\"']?\s*[:=]\s*[\"']?)"
     r"(?:(?P<scheme>bearer|basic|token|digest)\s+)?(?P<value>[^\s\"',;]+)",
@@ -56,6 +62,7 @@ def redact_text(text: str) -> str:
     """``text`` with URL passwords, secret query values and authorization headers masked."""
     text = _URL_PASSWORD.sub(lambda m: f"{m['scheme']}{m['user']}:{MASK}@", text)
     text = _QUERY_SECRET.sub(lambda m: f"{m['name']}={MASK}", text)
+    text = _ASSIGNED_SECRET.sub(lambda m: f"{m['name']}{m['sep']}{MASK}", text)
     return _AUTH_HEADER.sub(
         lambda m: f"{m['name']}{m['sep']}{m['scheme'] + ' ' if m['scheme'] else ''}{MASK}", text
     )

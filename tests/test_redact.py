@@ -26,6 +26,10 @@ SECRET = "s3cr3t-Value_42"
         ("https://q.example/v1?symbol=AAPL", "https://q.example/v1?symbol=AAPL"),
         ("sqlite:///var/marketjobs.db", "sqlite:///var/marketjobs.db"),
         ("plain text with a key idea", "plain text with a key idea"),
+        (f"login failed: password={SECRET} rejected", f"login failed: password={MASK} rejected"),
+        (f"host=db user=app password={SECRET} dbname=x", f"host=db user=app password={MASK} dbname=x"),
+        (f"api_key: {SECRET}", f"api_key: {MASK}"),
+        ("the token expired at noon", "the token expired at noon"),
     ],
 )
 def test_redact_text_masks_url_passwords_secret_queries_and_auth_headers(text: str, expected: str) -> None:
