@@ -2,7 +2,6 @@
 //! `by` segments and runs of valid bars, run a kernel on each run (segments spread over threads), and build
 //! the Int32 column with nulls on missing bars and on each run's warm-up.
 
-use std::borrow::Cow;
 use std::ops::Range;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::thread;
@@ -11,8 +10,9 @@ use polars::prelude::*;
 use pyo3_polars::export::polars_arrow::bitmap::MutableBitmap;
 
 use crate::candles::Ohlc;
+use crate::columns::values_with_nan;
 use crate::grouping::{gather_into, groups, scatter_into, Groups};
-use crate::segments::{thread_count, MIN_ROWS_PER_THREAD};
+use crate::segments::{block_cuts, join_all, thread_count, MIN_ROWS_PER_THREAD};
 
 /// Names of the four price inputs, in the order the Python wrappers pass them.
 const PRICE_NAMES: [&str; 4] = ["open", "high", "low", "close"];
@@ -42,14 +42,6 @@ fn price_columns(function: &str, inputs: &[Series]) -> PolarsResult<Vec<Float64C
             Ok(s.cast(&DataType::Float64)?.f64()?.rechunk().into_owned())
         })
         .collect()
-}
-
-/// The values of a Float64 column with every null read as NaN; borrowed when there is no null.
-fn values_with_nan(ca: &Float64Chunked) -> Cow<'_, [f64]> {
-    match ca.cont_slice() {
-        Ok(slice) => Cow::Borrowed(slice),
-        Err(_) => Cow::Owned(ca.iter().map(|v| v.unwrap_or(f64::NAN)).collect()),
-    }
 }
 
 /// Whether every bar has four finite prices; written as a branch-free count so it vectorizes.
@@ -114,7 +106,7 @@ fn valid_runs(bars: &Ohlc) -> Vec<Range<usize>> {
 
 /// Runs `kernel` on every valid run of every segment `bounds[s]..bounds[s + 1]` (bounds absolute, `base`
 /// the row where `bars` and `out` start); returns the runs, absolute, in order.
-fn walk_segments<K>(
+fn walk_valid_runs<K>(
     bars: Ohlc,
     out: &mut [i32],
     bounds: &[usize],
@@ -138,24 +130,6 @@ where
         }
     }
     runs
-}
-
-/// Cuts the segments into at most `threads` contiguous blocks of about equal rows; returns the indices
-/// into `bounds` where blocks start, then `bounds.len() - 1`.
-fn block_cuts(bounds: &[usize], threads: usize) -> Vec<usize> {
-    let n = bounds.last().copied().unwrap_or(0);
-    let mut cuts = vec![0usize];
-    for t in 1..threads {
-        let target = n * t / threads;
-        let s = bounds
-            .partition_point(|&b| b < target)
-            .min(bounds.len() - 1);
-        if s > *cuts.last().unwrap_or(&0) && s < bounds.len() - 1 {
-            cuts.push(s);
-        }
-    }
-    cuts.push(bounds.len() - 1);
-    cuts
 }
 
 /// Runs `kernel` over each `by` group's runs of valid bars (the whole column is one group without `by`;
@@ -228,14 +202,14 @@ where
         if bounds.len() == 2 && threads >= 2 {
             // One long series: with no bar missing, the pattern may spread it over two threads.
             if !all_bars_valid_on_two_threads(&bars) {
-                return walk_segments(bars, &mut out, bounds, 0, lookback, kernel);
+                return walk_valid_runs(bars, &mut out, bounds, 0, lookback, kernel);
             }
             kernel(&bars.splittable(), &mut out);
             return std::iter::once(0..n).collect();
         }
         let cuts = block_cuts(bounds, threads);
         if cuts.len() <= 2 {
-            return walk_segments(bars, &mut out, bounds, 0, lookback, kernel);
+            return walk_valid_runs(bars, &mut out, bounds, 0, lookback, kernel);
         }
         thread::scope(|scope| {
             let mut rest: &mut [i32] = &mut out;
@@ -247,13 +221,10 @@ where
                 let block_bounds = &bounds[block[0]..=block[1]];
                 let block_bars = bars.slice(first..last);
                 handles.push(scope.spawn(move || {
-                    walk_segments(block_bars, mine, block_bounds, first, lookback, kernel)
+                    walk_valid_runs(block_bars, mine, block_bounds, first, lookback, kernel)
                 }));
             }
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect()
+            join_all(handles).into_iter().flatten().collect()
         })
     }));
     let Ok(runs) = walked else {
@@ -306,11 +277,11 @@ mod tests {
     }
 
     #[test]
-    fn segments_restart_runs_and_blocks_cut_at_segment_bounds() {
+    fn segments_restart_runs() {
         let cols = bars_of(&[true; 6]);
         let bars = Ohlc::new(&cols[0], &cols[1], &cols[2], &cols[3]);
         let mut out = [0; 6];
-        let runs = walk_segments(
+        let runs = walk_valid_runs(
             bars,
             &mut out,
             &[0, 2, 6],
@@ -320,7 +291,5 @@ mod tests {
         );
         assert_eq!(runs, vec![0..2, 2..6]);
         assert_eq!(out, [2, 2, 4, 4, 4, 4]);
-        assert_eq!(block_cuts(&[0, 2, 6, 10], 2), vec![0, 2, 3]);
-        assert_eq!(block_cuts(&[0, 10], 2), vec![0, 1]);
     }
 }

@@ -47,7 +47,7 @@ fn float_input(function: &str, s: &Series) -> PolarsResult<Float64Chunked> {
 }
 
 /// The values of a Float64 column with every null read as NaN; borrowed when there is no null.
-fn values_with_nan(ca: &Float64Chunked) -> Cow<'_, [f64]> {
+pub fn values_with_nan(ca: &Float64Chunked) -> Cow<'_, [f64]> {
     if ca.null_count() == 0 {
         if let Ok(slice) = ca.cont_slice() {
             return Cow::Borrowed(slice);

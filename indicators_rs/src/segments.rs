@@ -203,18 +203,7 @@ where
             }
         };
     }
-    // Cut the segment list into `threads` blocks of about n / threads rows, at segment boundaries.
-    let mut cuts = vec![0usize];
-    for t in 1..threads {
-        let target = n * t / threads;
-        let s = bounds
-            .partition_point(|&b| b < target)
-            .min(bounds.len() - 1);
-        if s > *cuts.last().unwrap_or(&0) && s < bounds.len() - 1 {
-            cuts.push(s);
-        }
-    }
-    cuts.push(bounds.len() - 1);
+    let cuts = block_cuts(bounds, threads);
     let blocks: Vec<[NanRuns; O]> = thread::scope(|scope| {
         let mut rest = outs;
         let mut offset = 0;
@@ -241,6 +230,24 @@ where
         }
     }
     Some(runs)
+}
+
+/// Cuts the segments into at most `threads` contiguous blocks of about equal rows; returns the indices
+/// into `bounds` where blocks start, then `bounds.len() - 1`.
+pub fn block_cuts(bounds: &[usize], threads: usize) -> Vec<usize> {
+    let n = bounds.last().copied().unwrap_or(0);
+    let mut cuts = vec![0usize];
+    for t in 1..threads {
+        let target = n * t / threads;
+        let s = bounds
+            .partition_point(|&b| b < target)
+            .min(bounds.len() - 1);
+        if s > *cuts.last().unwrap_or(&0) && s < bounds.len() - 1 {
+            cuts.push(s);
+        }
+    }
+    cuts.push(bounds.len() - 1);
+    cuts
 }
 
 /// One long series on two cores: the kernel runs over every bar as if none were missing while a second
@@ -463,6 +470,12 @@ mod tests {
         assert_eq!(out[0], 10.0);
         assert!(out[10].is_nan());
         assert_eq!(out[11], (n - 11) as f64);
+    }
+
+    #[test]
+    fn blocks_are_cut_at_segment_bounds() {
+        assert_eq!(block_cuts(&[0, 2, 6, 10], 2), vec![0, 2, 3]);
+        assert_eq!(block_cuts(&[0, 10], 2), vec![0, 1]);
     }
 
     #[test]
