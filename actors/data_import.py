@@ -2,7 +2,9 @@
 
 Parameters are checked by :class:`DataImportParams` when the message is made (``send``, ``message`` for
 pipelines), so a bad one fails in the sender with :class:`~marketjobs.errors.ParameterError`; one that reaches
-a worker anyway (or a missing file) goes straight to dead letters. The work is
+a worker anyway (or a missing file, or a path outside the settings' ``import_roots``, symlinks followed) goes
+straight to dead letters. The rejected-rows report goes to the settings' ``reports_dir`` as
+``<job id>.<report_format>`` and never overwrites a file (a retry writes ``<job id>.1.csv``). The work is
 :func:`marketjobs.marketdata.importer.import_bars`; this module only validates, reports progress, honours
 cancel between chunks and returns the summary that the job record keeps (a cancelled job keeps the summary of
 the chunks it imported).
@@ -15,9 +17,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import dramatiq
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from marketjobs.config import get_settings
+from marketjobs.guards.paths import safe_id
 from marketjobs.jobs import current_job
 from marketjobs.jobs.params import ValidatedActor, parse_params
 from marketjobs.marketdata.importer import import_bars
@@ -35,7 +38,7 @@ class DataImportParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    #: A CSV / CSV.gz / Parquet file, or a directory of them, as seen by the worker.
+    #: A CSV / CSV.gz / Parquet file, or a directory of them, as seen by the worker; under import_roots.
     path: str = Field(min_length=1)
     #: File column -> bar column, e.g. {"Date": "ts", "Close": "close"}; common names map themselves.
     columns: dict[str, str] | None = None
@@ -47,9 +50,24 @@ class DataImportParams(BaseModel):
     #: Zone of naive timestamps and dates.
     timezone: str = "UTC"
     source: str = Field("import", min_length=1, max_length=MAX_SOURCE_LENGTH)
-    #: Where the rejected-rows report goes, as <job id>.<report_format>.
-    reports_dir: str = "var/reports"
+    #: Format of the rejected-rows report, written to the settings' reports_dir as <job id>.<report_format>.
     report_format: Literal["csv", "parquet"] = "csv"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_reports_dir(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "reports_dir" in data:
+            raise ValueError(
+                "reports_dir comes from the settings (reports_dir), never from a message; remove it"
+            )
+        return data
+
+    @field_validator("path")
+    @classmethod
+    def _plain_path(cls, value: str) -> str:
+        if "\x00" in value:
+            raise ValueError("a path cannot hold a NUL byte")
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -80,17 +98,20 @@ def data_import(**kwargs: Any) -> dict[str, Any]:
     job = current_job()
     job.raise_if_cancelled()
     job.progress(0.0, f"importing {params.path}")
+    settings = get_settings()
+    report = f"{safe_id(job.id, 'the job id')}.{params.report_format}"
 
     summary = import_bars(
         params.path,
-        create_store_engine(get_settings().database_url),
+        create_store_engine(settings.database_url),
         columns=params.columns,
         symbol=params.symbol,
         chunk_rows=params.chunk_rows,
         ts_format=params.ts_format,
         timezone=params.timezone,
         source=params.source,
-        report_path=Path(params.reports_dir) / f"{job.id}.{params.report_format}",
+        report_path=Path(settings.reports_dir) / report,
+        roots=settings.import_roots,
         progress=job.progress,
         should_stop=lambda: job.cancelled,  # the job then ends as cancelled, keeping this partial summary
     )

@@ -31,7 +31,7 @@ from pydantic_settings import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from marketjobs.constants import DEFAULT_BROKER_URL, DEFAULT_DATABASE_URL
+from marketjobs.constants import DEFAULT_BROKER_URL, DEFAULT_DATABASE_URL, DEFAULT_DROP_FOLDER
 from marketjobs.errors import ConfigError
 from marketjobs.guards.hosts import HostPolicy
 from marketjobs.redact import MASK, is_secret_key, redact
@@ -310,6 +310,14 @@ class Settings(BaseSettings):
         default_factory=lambda: ["*"],
         description="hosts HTTP sources and webhooks may reach: '*', names, '*.domain', IPs, CIDR networks; "
         "loopback and link-local only when an IP or network entry covers them",
+    )
+    import_roots: list[str] = Field(
+        default_factory=lambda: ["var/imports", DEFAULT_DROP_FOLDER],
+        description="folders data_import and file drop folders may read (symlinks followed); relative "
+        "paths are from the worker's working directory",
+    )
+    reports_dir: str = Field(
+        "var/reports", min_length=1, description="where data_import writes rejected-row reports, <job id>.csv"
     )
 
     @field_validator("http_allowed_hosts")

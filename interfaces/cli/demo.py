@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Iterable
@@ -84,13 +85,14 @@ def run_demo(options: DemoOptions | None = None) -> None:
     started_ms = now_ms()
     started = time.perf_counter()
     log = options.workdir / "workers.log"
+    roots = [*settings.import_roots, str(options.workdir / "bars")]  # the sample bars are an import root
     with ChildProcesses() as children:
         children.start(
             "workers",
             marketjobs_command(
                 "worker", "--processes", str(options.processes), "--threads", str(options.threads)
             ),
-            env={"MARKETJOBS_LOG_LEVEL": "WARNING"},
+            env={"MARKETJOBS_LOG_LEVEL": "WARNING", "MARKETJOBS_IMPORT_ROOTS": json.dumps(roots)},
             log=log,
         )
         console.print(
@@ -114,11 +116,7 @@ def _load_history(options: DemoOptions, engine: Engine) -> list[_Stage]:
         console.print("(bokeh-sampledata is not installed: `pip install bokeh-sampledata` adds real bars)")
     else:
         console.print(f"importing real daily bars of {', '.join(SAMPLE_TICKERS)} from {paths[0].parent}")
-        stages[0].ids.append(
-            data_import.send(
-                path=str(paths[0].parent), reports_dir=str(options.workdir / "reports")
-            ).message_id
-        )
+        stages[0].ids.append(data_import.send(path=str(paths[0].parent)).message_id)
     stored = set(stored_symbols(engine))  # a second run keeps the universe it built (and extends it below)
     symbols = [s for s in (f"SYN{i:04d}" for i in range(1, options.universe + 1)) if s not in stored]
     console.print(

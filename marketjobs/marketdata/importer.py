@@ -12,7 +12,7 @@ Parquet in 39 s (578 MB); memory grows only by the duplicate tracker's 12 bytes 
 from __future__ import annotations
 
 import gzip
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -21,6 +21,7 @@ import polars as pl
 from sqlalchemy import Engine
 
 from marketjobs.errors import ParameterError
+from marketjobs.guards.paths import create_new, inside, move_without_overwrite, under
 from marketjobs.marketdata.validate import BAR_COLUMNS, DuplicateTracker, validate_bars
 from marketjobs.store.bars_io import upsert_bars
 
@@ -64,19 +65,32 @@ class ImportSummary:
         return asdict(self)
 
 
-def find_files(path: str | Path) -> list[Path]:
-    """The importable files at ``path``: the file itself, or the CSV/Parquet files of a directory, sorted."""
-    target = Path(path)
+def find_files(path: str | Path, roots: Sequence[str | Path] | None = None) -> list[Path]:
+    """The importable files at ``path``: the file itself, or the CSV/Parquet files of a directory, sorted.
+
+    With ``roots`` (the settings' import_roots), ``path`` and every file found are resolved (symlinks
+    followed) and must lie under one of them; ParameterError otherwise.
+    """
+    target = Path(path) if roots is None else inside(path, roots, setting="import_roots")
     if target.is_dir():
         files = sorted(p for p in target.iterdir() if p.is_file() and p.name.lower().endswith(SUFFIXES))
         if not files:
             raise ParameterError(f"{target} holds no {', '.join(SUFFIXES)} files; point path at bar files")
-        return files
+        return files if roots is None else [_confined(file, roots) for file in files]
     if not target.is_file():
         raise ParameterError(f"{target} does not exist; pass a CSV/Parquet file or a directory of them")
     if not target.name.lower().endswith(SUFFIXES):
         raise ParameterError(f"{target.name} is not one of {', '.join(SUFFIXES)}; convert it or rename it")
     return [target]
+
+
+def _confined(file: Path, roots: Sequence[str | Path]) -> Path:
+    real = file.resolve()
+    if not under(real, [Path(root).resolve() for root in roots]):
+        raise ParameterError(
+            f"{file} links to {real}, outside import_roots; remove the link or move the file under a root"
+        )
+    return real
 
 
 def _stem(path: Path) -> str:
@@ -162,19 +176,20 @@ def _chunks(path: Path, chunk_rows: int) -> Iterator[tuple[list[str], pl.DataFra
 
 
 class _Report:
-    """Appends rejected rows to a CSV (converted to Parquet at the end when the name asks for it)."""
+    """Appends rejected rows to a new CSV (converted to Parquet at the end when the name asks for it); an
+    existing file is never overwritten: the report takes the first free name (``<id>.1.csv``, ...)."""
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
-        self._csv = None if path is None else path.with_suffix(".csv")
+        self._csv: Path | None = None
         self._file: IO[bytes] | None = None
 
     def write(self, rows: pl.DataFrame) -> None:
-        if self._csv is None or rows.is_empty():
+        if self.path is None or rows.is_empty():
             return
         if self._file is None:
-            self._csv.parent.mkdir(parents=True, exist_ok=True)
-            self._file = self._csv.open("wb")
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._csv, self._file = create_new(self.path.parent, self.path.with_suffix(".csv").name)
             rows.write_csv(self._file)
         else:
             rows.write_csv(self._file, include_header=False)
@@ -183,10 +198,13 @@ class _Report:
         if self._file is None or self.path is None or self._csv is None:
             return None
         self._file.close()
-        if self.path.suffix == ".parquet":
-            pl.scan_csv(self._csv, infer_schema=False).sink_parquet(self.path)
-            self._csv.unlink()
-        return str(self.path)
+        if self.path.suffix != ".parquet":
+            return str(self._csv)
+        staged, claim = create_new(self.path.parent, f"{self.path.stem}.partial.parquet")
+        claim.close()
+        pl.scan_csv(self._csv, infer_schema=False).sink_parquet(staged)  # a file this report created
+        self._csv.unlink()
+        return str(move_without_overwrite(staged, self.path.parent, self.path.name))
 
 
 def import_bars(
@@ -200,6 +218,7 @@ def import_bars(
     timezone: str = "UTC",
     source: str = "import",
     report_path: str | Path | None = None,
+    roots: Sequence[str | Path] | None = None,
     progress: ProgressCallback | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> ImportSummary:
@@ -208,13 +227,15 @@ def import_bars(
     ``columns`` maps file columns to bar columns (``{"Date": "ts", "Close": "close"}``); common names (Date,
     Open, ..., Ticker) map themselves. The symbol comes from ``symbol``, else a symbol column, else the file
     name up to its first dot (``AAPL.csv.gz`` → ``AAPL``). Rejected rows go to ``report_path`` (CSV, or
-    Parquet when it ends in ``.parquet``). ``progress`` runs after each chunk. When ``should_stop`` (asked
+    Parquet when it ends in ``.parquet``), or the first free numbered name beside it: an existing file is
+    never overwritten. With ``roots``, ``path`` and its files must lie under them (see :func:`find_files`).
+    ``progress`` runs after each chunk. When ``should_stop`` (asked
     before each chunk) says True, the import ends there with ``stopped`` set; the chunks already upserted stay
     (importing again is idempotent), as they do when ``progress`` raises.
     """
     if chunk_rows < 1:
         raise ParameterError(f"chunk_rows must be at least 1, got {chunk_rows}")
-    files = find_files(path)
+    files = find_files(path, roots)
     summary = ImportSummary(files=len(files))
     report = _Report(None if report_path is None else Path(report_path))
     try:

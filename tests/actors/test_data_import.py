@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -11,6 +12,7 @@ import dramatiq
 import polars as pl
 import pytest
 
+from marketjobs.config import configure, get_settings
 from marketjobs.errors import ParameterError
 from marketjobs.jobs import request_cancel
 from marketjobs.marketdata import importer
@@ -28,9 +30,13 @@ CSV = "Date,Open,High,Low,Close,Volume\n" + "".join(
 
 
 @pytest.fixture
-def data_import(broker: dramatiq.Broker) -> Iterator[Any]:
-    """The real ``data_import`` actor, bound to the test's broker for the test."""
+def data_import(broker: dramatiq.Broker, tmp_path: Path) -> Iterator[Any]:
+    """The real ``data_import`` actor, bound to the test's broker for the test; tmp_path/imports is the
+    import root and tmp_path/reports the reports folder."""
     with actor_module(broker, "data_import", "data_import") as module:
+        (tmp_path / "imports").mkdir()
+        update = {"import_roots": [str(tmp_path / "imports")], "reports_dir": str(tmp_path / "reports")}
+        configure(get_settings().model_copy(update=update))
         yield module.data_import
 
 
@@ -40,6 +46,8 @@ def data_import(broker: dramatiq.Broker) -> Iterator[Any]:
         ({"path": "bars/", "chunk_rows": 0}, "chunk_rows: Input should be greater than or equal to 1"),
         ({"path": "bars/", "timezone": "Mars/Olympus"}, "unknown time zone 'Mars/Olympus'"),
         ({"path": "bars/", "chunks": 10}, "chunks: Extra inputs are not permitted"),
+        ({"path": "bars/", "reports_dir": "/etc"}, "reports_dir comes from the settings"),
+        ({"path": "bars/\x00"}, "path: Value error, a path cannot hold a NUL byte"),
         ({}, "path: Field required"),
     ],
 )
@@ -56,15 +64,12 @@ def test_positional_parameters_are_refused(data_import: Any) -> None:
 def test_import_job_records_its_summary_and_writes_the_report(
     broker: dramatiq.Broker, start_worker: StartWorker, data_import: Any, tmp_path: Path
 ) -> None:
-    (tmp_path / "AAPL.csv").write_text(CSV + "2024-01-21,10,11,9,12,100\n")
-    reports = tmp_path / "reports"
+    imports, reports = tmp_path / "imports", tmp_path / "reports"
+    (imports / "AAPL.csv").write_text(CSV + "2024-01-21,10,11,9,12,100\n")
     start_worker()
-    message = data_import.send(path=str(tmp_path), chunk_rows="8", reports_dir=str(reports))
+    message = data_import.send(path=str(imports), chunk_rows="8")
     done = wait_for(broker, message.message_id, "completed")
-    assert done.parameters == {
-        "args": [],
-        "kwargs": {"path": str(tmp_path), "chunk_rows": 8, "reports_dir": str(reports)},
-    }
+    assert done.parameters == {"args": [], "kwargs": {"path": str(imports), "chunk_rows": 8}}
     result = done.result
     assert result is not None
     assert (result["files"], result["rows_read"], result["rows_upserted"], result["rows_rejected"]) == (
@@ -78,11 +83,68 @@ def test_import_job_records_its_summary_and_writes_the_report(
     assert load_bars(create_store_engine(records_of(broker).settings.database_url)).height == 20
 
 
+def test_a_report_never_overwrites_a_file(
+    broker: dramatiq.Broker, start_worker: StartWorker, data_import: Any, tmp_path: Path
+) -> None:
+    (tmp_path / "imports" / "AAPL.csv").write_text(CSV + "2024-01-21,10,11,9,12,100\n")
+    message = data_import.message(path=str(tmp_path / "imports"))
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "reports" / f"{message.message_id}.csv").write_text("precious")
+    start_worker()
+    broker.enqueue(message)
+    result = wait_for(broker, message.message_id, "completed").result
+    assert result is not None
+    assert result["report"] == str(tmp_path / "reports" / f"{message.message_id}.1.csv")
+    assert (tmp_path / "reports" / f"{message.message_id}.csv").read_text() == "precious"
+
+
+@pytest.mark.parametrize(
+    ("target", "match"),
+    [
+        ("outside.csv", "is outside import_roots"),
+        ("imports/link.csv", "is outside import_roots"),  # a symlink out of the root
+        ("imports/../outside.csv", "is outside import_roots"),
+        ("imports/dir", "dir/link.csv links to .*outside.csv, outside import_roots"),
+    ],
+)
+def test_paths_outside_the_import_roots_go_straight_to_dead_letters(
+    broker: dramatiq.Broker,
+    start_worker: StartWorker,
+    data_import: Any,
+    tmp_path: Path,
+    target: str,
+    match: str,
+) -> None:
+    (tmp_path / "outside.csv").write_text(CSV)
+    (tmp_path / "imports" / "link.csv").symlink_to(tmp_path / "outside.csv")
+    (tmp_path / "imports" / "dir").mkdir()
+    (tmp_path / "imports" / "dir" / "link.csv").symlink_to(tmp_path / "outside.csv")
+    start_worker()
+    message = data_import.send(path=str(tmp_path / target))
+    dead = wait_for(broker, message.message_id, "dead")
+    assert dead.attempts == 1
+    assert dead.error is not None
+    assert re.search(match, dead.error), dead.error
+
+
+def test_a_message_id_that_is_no_plain_id_names_no_report(
+    broker: dramatiq.Broker, start_worker: StartWorker, data_import: Any, tmp_path: Path
+) -> None:
+    (tmp_path / "imports" / "AAPL.csv").write_text(CSV)
+    message = data_import.message(path=str(tmp_path / "imports")).copy(message_id="../../imports/AAPL")
+    start_worker()
+    broker.enqueue(message)
+    dead = wait_for(broker, message.message_id, "dead")
+    assert dead.error is not None
+    assert "cannot name a file" in dead.error
+    assert (tmp_path / "imports" / "AAPL.csv").read_text() == CSV
+
+
 def test_missing_file_goes_straight_to_dead_letters(
     broker: dramatiq.Broker, start_worker: StartWorker, data_import: Any, tmp_path: Path
 ) -> None:
     start_worker()
-    message = data_import.send(path=str(tmp_path / "nowhere.csv"))
+    message = data_import.send(path=str(tmp_path / "imports" / "nowhere.csv"))
     dead = wait_for(broker, message.message_id, "dead")
     assert dead.attempts == 1
     assert dead.error is not None
@@ -104,9 +166,9 @@ def test_running_import_stops_between_chunks_when_cancelled(
         return upsert_bars(*args, **kwargs)
 
     monkeypatch.setattr(importer, "upsert_bars", slow_upsert)
-    (tmp_path / "AAPL.csv").write_text(CSV)
+    (tmp_path / "imports" / "AAPL.csv").write_text(CSV)
     start_worker()
-    message = data_import.send(path=str(tmp_path / "AAPL.csv"), chunk_rows=1, reports_dir=str(tmp_path))
+    message = data_import.send(path=str(tmp_path / "imports" / "AAPL.csv"), chunk_rows=1)
     wait_until(lambda: len(chunks) >= 2)
     request_cancel(create_store_engine(records_of(broker).settings.database_url), message.message_id)
     cancelled = wait_for(broker, message.message_id, "cancelled")

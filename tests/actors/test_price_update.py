@@ -45,6 +45,12 @@ def price_update(module: Any) -> Any:
     return module.price_update
 
 
+@pytest.fixture(autouse=True)
+def import_roots(module: Any, tmp_path: Path) -> None:
+    """The test's tmp_path is the import root drop folders must lie under."""
+    configure(get_settings().model_copy(update={"import_roots": [str(tmp_path)]}))
+
+
 @pytest.fixture
 def quotes(module: Any, monkeypatch: pytest.MonkeyPatch) -> NameProvider:
     """Names an HTTP provider "quotes" in the settings, its Authorization from $QUOTES_TOKEN."""
@@ -186,6 +192,17 @@ def test_rejected_rows_failures_and_stale_symbols_are_reported(
     assert "no columns for" in result["failed"]["BAD"]
     assert (tmp_path / "done" / "NEW.csv").exists()
     assert (tmp_path / "BAD.csv").exists()  # read again next run, once fixed
+
+
+def test_a_drop_folder_outside_the_import_roots_goes_straight_to_dead_letters(
+    broker: dramatiq.Broker, start_worker: StartWorker, price_update: Any, tmp_path: Path
+) -> None:
+    start_worker()
+    message = price_update.send(source="file", options={"folder": str(tmp_path.parent)}, symbols=["AAPL"])
+    dead = wait_for(broker, message.message_id, "dead")
+    assert dead.attempts == 1
+    assert dead.error is not None
+    assert "is outside import_roots" in dead.error
 
 
 def test_update_prices_without_symbols_takes_the_files_symbols_and_moves_the_files(

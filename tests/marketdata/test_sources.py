@@ -19,7 +19,7 @@ import polars as pl
 import pytest
 
 from marketjobs.config import Settings, load_settings
-from marketjobs.errors import ConfigError, OutboundRefused
+from marketjobs.errors import ConfigError, OutboundRefused, ParameterError
 from marketjobs.guards.http import RedirectPolicy, redirect_action
 from marketjobs.marketdata.sources import SourceError, check_source_config, source_from_config
 from marketjobs.marketdata.sources.http import TokenBucket
@@ -119,12 +119,18 @@ def test_synthetic_intraday_interval_steps_by_minutes() -> None:
 # -- file drop folder ----------------------------------------------------------------------------------
 
 
+def drop_folder(folder: Path, roots: list[Path] | None = None, **options: Any) -> Any:
+    """The file source on ``folder``, with ``roots`` (default: the folder) as the import roots."""
+    settings = load_settings(import_roots=[str(r) for r in roots or [folder]])
+    return source_from_config("file", settings=settings, folder=str(folder), **options)
+
+
 def test_file_source_reads_drop_files_then_moves_them_to_done(tmp_path: Path) -> None:
     (tmp_path / "AAPL.csv").write_text("Date,Open,High,Low,Close,Volume\n2024-01-02,10,11,9,10.5,100\n")
     pl.DataFrame(
         {"symbol": ["MSFT", "IBM"], "ts": ["2024-01-02"] * 2, "open": [1.0, 2.0], "high": [1.0, 2.0]}
     ).with_columns(low=pl.col("open"), close=pl.col("open")).write_parquet(tmp_path / "more.parquet")
-    source = source_from_config("file", folder=str(tmp_path))
+    source = drop_folder(tmp_path)
     assert source.offered_symbols() == ["AAPL", "IBM", "MSFT"]
     aapl = source.fetch(["AAPL"])
     assert aapl.columns == ["symbol", "ts", "open", "high", "low", "close", "volume"]
@@ -137,9 +143,52 @@ def test_file_source_reads_drop_files_then_moves_them_to_done(tmp_path: Path) ->
 
 
 def test_file_source_without_the_folder_says_what_to_do(tmp_path: Path) -> None:
-    source = source_from_config("file", folder=str(tmp_path / "missing"))
+    source = drop_folder(tmp_path / "missing", roots=[tmp_path])
     with pytest.raises(SourceError, match="does not exist; create it"):
         source.fetch(["AAPL"])
+
+
+def test_the_drop_folder_must_lie_under_an_import_root(tmp_path: Path) -> None:
+    (tmp_path / "drop").mkdir()
+    with pytest.raises(ParameterError, match=r"drop folder .*drop is outside import_roots"):
+        drop_folder(tmp_path / "drop", roots=[tmp_path / "imports"])
+
+
+@pytest.mark.parametrize("done_dir", ["/tmp/done", "../done", "done/../../x", ""])
+def test_done_dir_is_a_relative_folder_inside_the_drop_folder(done_dir: str) -> None:
+    with pytest.raises(ConfigError, match=r"done_dir: .*relative folder inside the drop folder"):
+        check_source_config("file", {"folder": "var/incoming", "done_dir": done_dir})
+
+
+def test_a_done_dir_that_links_out_of_the_drop_folder_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "drop").mkdir()
+    (tmp_path / "drop" / "done").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(ParameterError, match=r"done folder .* is outside the drop folder"):
+        drop_folder(tmp_path / "drop", roots=[tmp_path])
+
+
+def test_a_stored_file_never_overwrites_one_already_done(tmp_path: Path) -> None:
+    (tmp_path / "done").mkdir()
+    (tmp_path / "done" / "AAPL.csv").write_text("the first drop")
+    (tmp_path / "AAPL.csv").write_text("ts,open,high,low,close\n2024-01-02,10,11,9,10\n")
+    source = drop_folder(tmp_path)
+    source.fetch(["AAPL"])
+    source.close(["AAPL"])
+    assert (tmp_path / "done" / "AAPL.csv").read_text() == "the first drop"
+    assert (tmp_path / "done" / "AAPL.1.csv").read_text().startswith("ts,open")
+
+
+def test_a_drop_file_linking_out_of_the_import_roots_fails_its_symbol_and_stays(tmp_path: Path) -> None:
+    (tmp_path / "secret.csv").write_text("ts,open,high,low,close\n2024-01-02,10,11,9,10\n")
+    (tmp_path / "drop").mkdir()
+    (tmp_path / "drop" / "LEAK.csv").symlink_to(tmp_path / "secret.csv")
+    source = drop_folder(tmp_path / "drop")
+    assert source.offered_symbols() == ["LEAK"]
+    with pytest.raises(SourceError, match=r"LEAK\.csv links to .*secret\.csv, outside import_roots"):
+        source.fetch(["LEAK"])
+    source.close([])
+    assert (tmp_path / "drop" / "LEAK.csv").is_symlink()
 
 
 # -- http ----------------------------------------------------------------------------------------------

@@ -63,4 +63,4 @@ def source_from_config(name: str, *, settings: Settings | None = None, **options
     cls = _source_class(name, settings)
     if cls is HttpSource:
         return HttpSource(name, settings=settings, **options)
-    return cls(**options)
+    return cls(settings=settings, **options)

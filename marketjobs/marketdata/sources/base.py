@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 import polars as pl
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from marketjobs.config import Settings, get_settings
 from marketjobs.errors import ConfigError, SourceError, describe_problems
 from marketjobs.marketdata.validate import BAR_COLUMNS
 
@@ -42,7 +43,9 @@ class BarSource:
     #: The pydantic model of this source's options.
     options_model: ClassVar[type[SourceOptions]] = SourceOptions
 
-    def __init__(self, **options: Any) -> None:
+    def __init__(self, *, settings: Settings | None = None, **options: Any) -> None:
+        #: The settings the source works under (import roots, allowed hosts, caps).
+        self.settings = settings or get_settings()
         try:
             self.options: Any = self.options_model.model_validate(options)
         except ValidationError as exc:

@@ -7,16 +7,25 @@ once every symbol in it was stored successfully; a file with a failed symbol sta
 next run (upserts are idempotent). A file that cannot be read or mapped fails the symbol it is named after,
 not the run. Drop files are read whole: they are meant for increments, not history
 (use ``data_import`` for that).
+
+The folder must lie under one of the settings' ``import_roots`` (symlinks followed), ``done_dir`` is a plain
+subfolder of it, a file that links out of the import roots is never read (it fails its symbol and stays),
+and a file moved to the done folder never overwrites one there (``AAPL.csv`` becomes ``AAPL.1.csv``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePath
+from typing import Any
 
 import polars as pl
+from pydantic import Field, field_validator
 
+from marketjobs.config import Settings
+from marketjobs.errors import ParameterError
+from marketjobs.guards.paths import inside, move_without_overwrite, under
 from marketjobs.marketdata.importer import DEFAULT_NAMES, SUFFIXES
 from marketjobs.marketdata.sources.base import BarSource, SourceError, SourceOptions
 
@@ -26,12 +35,20 @@ __all__ = ["FileOptions", "FileSource"]
 class FileOptions(SourceOptions):
     """Options of the ``file`` source."""
 
-    #: The drop folder, as seen by the worker.
-    folder: str
-    #: Where fully stored files go; relative paths are inside ``folder``.
+    #: The drop folder, as seen by the worker; under one of the settings' import_roots.
+    folder: str = Field(min_length=1)
+    #: Where fully stored files go: a folder inside ``folder``.
     done_dir: str = "done"
     #: File column -> bar column, e.g. {"Date": "ts"}; common names map themselves.
     columns: dict[str, str] | None = None
+
+    @field_validator("done_dir")
+    @classmethod
+    def _inside_the_folder(cls, value: str) -> str:
+        parts = PurePath(value).parts
+        if not parts or PurePath(value).is_absolute() or ".." in parts or "\x00" in value:
+            raise ValueError("must be a relative folder inside the drop folder, such as 'done' (no '..')")
+        return value
 
 
 def _stem(path: Path) -> str:
@@ -51,21 +68,35 @@ class FileSource(BarSource):
     options_model = FileOptions
     options: FileOptions
 
-    def __init__(self, **options: object) -> None:
-        super().__init__(**options)
+    def __init__(self, *, settings: Settings | None = None, **options: Any) -> None:
+        super().__init__(settings=settings, **options)
+        roots = self.settings.import_roots
+        self._roots = [Path(root).resolve() for root in roots]
+        self._folder = inside(self.options.folder, roots, setting="import_roots", what="drop folder")
+        self._check_done_folder()
         self._pending: dict[Path, pl.DataFrame] | None = None
         #: Symbol -> why the file named after it could not be read.
         self._broken: dict[str, str] = {}
 
     @property
     def folder(self) -> Path:
-        """The drop folder."""
-        return Path(self.options.folder)
+        """The drop folder, resolved."""
+        return self._folder
 
     @property
     def done_folder(self) -> Path:
         """Where stored files are moved."""
-        return self.folder / self.options.done_dir
+        return self._folder / self.options.done_dir
+
+    def _check_done_folder(self) -> Path:
+        """The done folder resolved; ParameterError when a symlink takes it out of the drop folder."""
+        done = self.done_folder.resolve()
+        if done == self._folder or not under(done, [self._folder]):
+            raise ParameterError(
+                f"done folder {self.options.done_dir!r} resolves to {done}, which is outside the drop folder "
+                f"{self._folder}; make done_dir a plain subfolder of it"
+            )
+        return done
 
     def _frame(self, path: Path, raw: pl.DataFrame) -> pl.DataFrame:
         mapping = dict(self.options.columns or {})
@@ -96,8 +127,15 @@ class FileSource(BarSource):
             self._pending, self._broken = {}, {}
             for path in sorted(self.folder.iterdir()):
                 if path.is_file() and path.name.lower().endswith(SUFFIXES):
+                    real = path.resolve()
+                    if not under(real, self._roots):
+                        self._broken[_stem(path)] = (
+                            f"{path.name} links to {real}, outside import_roots; put the file itself in the "
+                            "drop folder"
+                        )
+                        continue
                     try:
-                        self._pending[path] = self._frame(path, _read(path))
+                        self._pending[path] = self._frame(path, _read(real))
                     except Exception as exc:  # fails only the symbol named by the file; the file stays
                         self._broken[_stem(path)] = (
                             f"{exc}" if isinstance(exc, SourceError) else f"{path}: {exc}"
@@ -126,5 +164,5 @@ class FileSource(BarSource):
         for path, frame in (self._pending or {}).items():
             if set(frame["symbol"].to_list()) <= done:
                 self.done_folder.mkdir(parents=True, exist_ok=True)
-                path.replace(self.done_folder / path.name)
+                move_without_overwrite(path, self._check_done_folder())
         self._pending = None

@@ -43,7 +43,7 @@ from typing import Any
 import polars as pl
 from pydantic import Field, field_validator
 
-from marketjobs.config import HttpSourceSettings, Settings, get_settings
+from marketjobs.config import HttpSourceSettings, Settings
 from marketjobs.errors import ConfigError, OutboundRefused
 from marketjobs.guards.http import HostPolicy, build_opener
 from marketjobs.marketdata.sources.base import BarSource, SourceError, SourceOptions
@@ -167,8 +167,8 @@ class HttpSource(BarSource):
 
     def __init__(self, source: str, *, settings: Settings | None = None, **options: Any) -> None:
         check_options(source, options)
-        super().__init__(**options)
-        settings = settings or get_settings()
+        super().__init__(settings=settings, **options)
+        settings = self.settings
         if source not in settings.sources:
             raise ConfigError(f"no HTTP source {source!r} under sources: in the settings; add it there")
         self.name = source
