@@ -329,7 +329,7 @@ class Settings(BaseSettings):
             raise ValueError(str(exc)) from None
         return entries
 
-    # Message payloads (marketjobs.brokers.encryption, marketjobs.jobs.payloads).
+    # Message payloads (marketjobs.brokers.encryption, marketjobs.jobs.payloads) and the exporter.
     encryption_keys: list[EncryptionKey] = Field(
         default_factory=list,
         description="AES-256-GCM keys of message payloads, newest first: the first encrypts, every one "
@@ -344,6 +344,9 @@ class Settings(BaseSettings):
     )
     max_message_bytes: int = Field(
         1 << 20, ge=1024, le=128 << 20, description="an encoded message larger than this is refused at send"
+    )
+    exporter_cache_seconds: float = Field(
+        5.0, ge=0, le=300, description="one exporter scrape's result serves the scrapes of this many seconds"
     )
 
     @field_validator("encryption_keys")

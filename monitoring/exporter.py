@@ -7,19 +7,28 @@ broker and aggregates from the job store on every scrape; a failed read is repor
 Every read is one aggregate query per table, not one per job or bar; the bars query seeks the index once per
 symbol. Bar freshness per symbol is capped at ``max_bar_symbols`` series, the stalest first (those are the
 ones to act on); the symbol count, the stale count and the newest bar's age always cover every symbol.
+
+A scrape only reads: its connections begin deferred transactions (no ``BEGIN IMMEDIATE`` on SQLite), so it
+never competes with broker claims for the write lock. One scrape's result serves the scrapes of the next
+``cache_seconds`` (the ``exporter_cache_seconds`` setting), so several Prometheus servers, or a burst of
+scrapes, query once. Job types come from job records, that is from message data: a type that is not a
+declared actor is labelled ``other``, so records with made-up types cannot create series.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from typing import Any
 
 import dramatiq
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector, CollectorRegistry
-from sqlalchemy import Dialect, Engine, Select, func, select
+from sqlalchemy import Connection, Dialect, Engine, Select, func, select
 from sqlalchemy.orm import aliased
 
 from marketjobs import clock
@@ -27,6 +36,7 @@ from marketjobs.brokers.depth import QueueDepth
 from marketjobs.config import get_settings
 from marketjobs.constants import Status
 from marketjobs.store.bars import Bar
+from marketjobs.store.engine import READ_ONLY_OPTION
 from marketjobs.store.models import JobRecord
 from marketjobs.store.schedules import Schedule
 from marketjobs.store.workers import list_workers
@@ -46,16 +56,21 @@ logger = logging.getLogger(__name__)
 DEFAULT_BAR_STALE_AFTER_SECONDS = 4 * 24 * 3600.0
 #: At most this many ``marketjobs_bar_age_seconds`` series (one per symbol), the stalest first.
 DEFAULT_MAX_BAR_SYMBOLS = 200
+#: Job-record statuses labelled by name.
+_STATUSES = frozenset(s.value for s in Status)
 
 
 class StoreCollector(Collector):
     """Collects queue depths (``depths()``) and job-record, schedule and bar aggregates (``engine``) at
-    scrape time.
+    scrape time, at most once per ``cache_seconds`` (default: the ``exporter_cache_seconds`` setting).
 
     ``time_limits`` maps job types to their time limit in seconds (see :func:`actor_time_limits`; default: the
     limits of the product's actors once the ``actors`` package is imported, as ``marketjobs exporter`` does
     unless given ``--queue``); other job types run under ``default_time_limit_seconds`` (default: the
     ``time_limit_seconds`` setting).
+
+    ``job_types`` are the job types labelled by name; any other is labelled ``other`` (default: the actors
+    of the imported ``actors`` package, those of ``time_limits`` and those the settings' schedules name).
     """
 
     def __init__(
@@ -67,24 +82,43 @@ class StoreCollector(Collector):
         default_time_limit_seconds: float | None = None,
         bar_stale_after_seconds: float = DEFAULT_BAR_STALE_AFTER_SECONDS,
         max_bar_symbols: int = DEFAULT_MAX_BAR_SYMBOLS,
+        job_types: Collection[str] | None = None,
+        cache_seconds: float | None = None,
     ) -> None:
         if max_bar_symbols < 0:
             raise ValueError(
                 f"max_bar_symbols={max_bar_symbols} is negative; pass 0 to export no per-symbol ages"
             )
+        settings = get_settings()
+        cache_seconds = settings.exporter_cache_seconds if cache_seconds is None else cache_seconds
+        if cache_seconds < 0:
+            raise ValueError(f"cache_seconds={cache_seconds} is negative; pass 0 to query on every scrape")
         self.engine = engine
         self.depths = depths
         self.time_limits = dict(_imported_actors_time_limits() if time_limits is None else time_limits)
+        if job_types is None:
+            scheduled = {entry.actor for entry in settings.schedules}
+            job_types = _imported_actor_names() | set(self.time_limits) | scheduled
+        self.job_types = frozenset(job_types)
         self.default_time_limit_seconds = (
-            get_settings().time_limit_seconds
-            if default_time_limit_seconds is None
-            else default_time_limit_seconds
+            settings.time_limit_seconds if default_time_limit_seconds is None else default_time_limit_seconds
         )
         self.bar_stale_after_seconds = bar_stale_after_seconds
         self.max_bar_symbols = max_bar_symbols
+        self.cache_seconds = cache_seconds
         self.scrape_errors = 0
+        self._lock = threading.Lock()
+        self._cached: tuple[float, list[Metric]] | None = None
 
     def collect(self) -> Iterator[Metric]:
+        with self._lock:  # concurrent scrapes wait for one read rather than each querying
+            now = time.monotonic()
+            if self._cached is None or now - self._cached[0] >= self.cache_seconds:
+                self._cached = (now, list(self._scrape()))
+            metrics = self._cached[1]
+        yield from metrics
+
+    def _scrape(self) -> Iterator[Metric]:
         up = GaugeMetricFamily(names.EXPORTER_UP, "1 when the last scrape read the broker and the store")
         try:
             metrics = [self._queues(), *self._records(), *self._running(), *self._schedules(), *self._bars()]
@@ -103,6 +137,14 @@ class StoreCollector(Collector):
         )
         errors.add_metric([], float(self.scrape_errors))
         yield errors
+
+    def _reader(self) -> Connection:
+        """A connection that only reads: a deferred transaction, never the write lock (SQLite)."""
+        return self.engine.connect().execution_options(**{READ_ONLY_OPTION: True})
+
+    def _job_type(self, job_type: Any) -> str:
+        """``job_type``'s label value: itself when declared, else ``other``."""
+        return job_type if job_type in self.job_types else names.OTHER_LABEL
 
     def _queues(self) -> Metric:
         family = GaugeMetricFamily(
@@ -164,18 +206,24 @@ class StoreCollector(Collector):
             .group_by(JobRecord.job_type)
         )
         now = clock.now_ms()
-        with self.engine.connect() as connection:
-            job_types = set()
+        counts: dict[tuple[str, str], int] = defaultdict(int)
+        dead_counts: dict[str, int] = defaultdict(int)
+        first_pending: dict[str, int | None] = {}
+        with self._reader() as connection:
             for job_type, status, count in connection.execute(by_status):
-                records.add_metric([job_type, status], float(count))
-                job_types.add(job_type)
-            dead_counts = {job_type: count for job_type, count in connection.execute(not_retried)}
-            # 0 for every job type with records: the series exists before its first dead letter, so an alert
-            # on its growth sees the first one too.
-            for job_type in sorted(job_types | set(dead_counts)):
-                dead.add_metric([job_type], float(dead_counts.get(job_type, 0)))
+                counts[(self._job_type(job_type), _status(status))] += int(count)
+            for job_type, count in connection.execute(not_retried):
+                dead_counts[self._job_type(job_type)] += int(count)
             for job_type, _count, first in connection.execute(waiting):
-                oldest.add_metric([job_type], _age_seconds(now, first))
+                _keep_earliest(first_pending, self._job_type(job_type), first)
+        for (job_type, status), count in sorted(counts.items()):
+            records.add_metric([job_type, status], float(count))
+        # 0 for every job type with records: the series exists before its first dead letter, so an alert on
+        # its growth sees the first one too.
+        for job_type in sorted({job_type for job_type, _ in counts} | set(dead_counts)):
+            dead.add_metric([job_type], float(dead_counts.get(job_type, 0)))
+        for job_type, since in sorted(first_pending.items()):
+            oldest.add_metric([job_type], _age_seconds(now, since))
         return [records, dead, oldest]
 
     def _running(self) -> list[Metric]:
@@ -193,8 +241,10 @@ class StoreCollector(Collector):
             .group_by(JobRecord.job_type)
         )
         now = clock.now_ms()
-        with self.engine.connect() as connection:
-            started = {job_type: first for job_type, first in connection.execute(running)}
+        started: dict[str, int | None] = {}
+        with self._reader() as connection:
+            for job_type, first in connection.execute(running):
+                _keep_earliest(started, self._job_type(job_type), first)
         for job_type, first in sorted(started.items()):
             oldest.add_metric([job_type], _age_seconds(now, first))
         for job_type in sorted(set(started) | set(self.time_limits)):
@@ -212,7 +262,7 @@ class StoreCollector(Collector):
         )
         threshold = GaugeMetricFamily(names.BAR_STALE_AFTER, "Age in seconds past which a symbol is stale")
         now_ms = clock.now_ms()
-        with self.engine.connect() as connection:
+        with self._reader() as connection:
             last = sorted((ts, symbol) for symbol, ts in connection.execute(_last_bars(connection.dialect)))
         age = [(symbol, max(0.0, (now_ms - ts) / 1000)) for ts, symbol in last]
         for symbol, seconds in age[: self.max_bar_symbols]:
@@ -234,7 +284,7 @@ class StoreCollector(Collector):
             Schedule.enqueued_count,
         )
         now_ms = clock.now_ms()
-        with self.engine.connect() as connection:
+        with self._reader() as connection:
             for name, enabled, last_tick, next_run, sent in connection.execute(query):
                 families["on"].add_metric([name], 1.0 if enabled else 0.0)
                 families["sent"].add_metric([name], float(sent or 0))
@@ -275,10 +325,27 @@ def _schedule_families() -> dict[str, Any]:
     }
 
 
+def _status(status: Any) -> str:
+    return status if status in _STATUSES else names.OTHER_LABEL
+
+
+def _keep_earliest(earliest: dict[str, int | None], key: str, ms: int | None) -> None:
+    """Keeps in ``earliest[key]`` the earliest time seen for ``key`` (None while none is known)."""
+    current = earliest.get(key)
+    if key not in earliest or (ms is not None and (current is None or ms < current)):
+        earliest[key] = ms
+
+
 def _age_seconds(now_ms: int, then_ms: int | None) -> float:
     if then_ms is None:
         return 0.0
     return max(0.0, (now_ms - then_ms) / clock.MS_PER_SECOND)
+
+
+def _imported_actor_names() -> set[str]:
+    """The actors of the ``actors`` package when it is imported (see :func:`_imported_actors_time_limits`)."""
+    broker = getattr(sys.modules.get("actors"), "broker", None)
+    return set(broker.get_declared_actors()) if isinstance(broker, dramatiq.Broker) else set()
 
 
 def _imported_actors_time_limits() -> dict[str, float]:

@@ -20,6 +20,7 @@ __all__ = [
     "JOB_TIME_LIMIT",
     "OLDEST_PENDING_AGE",
     "OLDEST_RUNNING_AGE",
+    "OTHER_LABEL",
     "QUEUE_MESSAGES",
     "SCHEDULE_ENABLED",
     "SCHEDULE_ENQUEUED",
@@ -30,6 +31,10 @@ __all__ = [
     "WORKERS",
     "WORKER_RSS_MAX",
 ]
+
+#: The label value of every actor, queue or job type name that is not declared: these names come from message
+#: data, and a sender must not be able to create series at will.
+OTHER_LABEL = "other"
 
 #: Messages a queue holds, by ``queue`` and ``state`` (ready, delayed, dead), as the broker reports them.
 QUEUE_MESSAGES = "marketjobs_queue_messages"

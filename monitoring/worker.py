@@ -20,6 +20,7 @@ from dramatiq import Middleware
 
 from marketjobs.clock import MS_PER_SECOND, now_ms
 from marketjobs.config import Settings, get_settings
+from monitoring.names import OTHER_LABEL
 
 __all__ = ["MULTIPROC_ENV", "WorkerMetrics", "prepare_multiprocess_dir", "serve_worker_metrics"]
 
@@ -53,7 +54,11 @@ def serve_worker_metrics() -> None:
 
 
 class WorkerMetrics(Middleware):
-    """Counts and times every job per actor and queue; marks each worker process up while it lives."""
+    """Counts and times every job per actor and queue; marks each worker process up while it lives.
+
+    Actor and queue names come from the message, before the worker looks the actor up: a name the broker has
+    not declared is labelled ``other``, so messages with made-up names cannot create series.
+    """
 
     def __init__(self) -> None:
         self.enabled = bool(os.environ.get(MULTIPROC_ENV))
@@ -119,23 +124,33 @@ class WorkerMetrics(Middleware):
         now = now_ms()
         self._started[message.message_id] = time.monotonic()
         queued_at = message.options.get("eta") or message.message_timestamp
-        labels = (message.actor_name, message.queue_name)
+        if not isinstance(queued_at, int | float):
+            queued_at = now
+        labels = _labels(broker, message)
         self._get()["wait"].labels(*labels).observe(max(0.0, (now - queued_at) / MS_PER_SECOND))
 
     def after_process_message(
         self, broker: Any, message: Any, *, result: Any = None, exception: BaseException | None = None
     ) -> None:
-        self._finish(message, "failed" if exception is not None else "completed")
+        self._finish(broker, message, "failed" if exception is not None else "completed")
 
     def after_skip_message(self, broker: Any, message: Any) -> None:
-        self._finish(message, "skipped")
+        self._finish(broker, message, "skipped")
 
-    def _finish(self, message: Any, outcome: str) -> None:
+    def _finish(self, broker: Any, message: Any, outcome: str) -> None:
         if not self.enabled:
             return
         started = self._started.pop(message.message_id, None)
-        labels = (message.actor_name, message.queue_name)
+        labels = _labels(broker, message)
         metrics = self._get()
         if started is not None:
             metrics["duration"].labels(*labels).observe(time.monotonic() - started)
         metrics["jobs"].labels(*labels, outcome).inc()  # last: a scrape seeing the count sees the duration
+
+
+def _labels(broker: Any, message: Any) -> tuple[str, str]:
+    """(actor_name, queue_name) labels of ``message``; ``other`` for a name ``broker`` did not declare."""
+    actor, queue = message.actor_name, message.queue_name
+    known_actor = isinstance(actor, str) and actor in broker.actors
+    known_queue = isinstance(queue, str) and queue in broker.get_declared_queues()
+    return (actor if known_actor else OTHER_LABEL), (queue if known_queue else OTHER_LABEL)

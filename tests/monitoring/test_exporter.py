@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
+import time
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from types import SimpleNamespace
+from typing import Any
 
 import dramatiq
 import pytest
 from prometheus_client import start_http_server
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import Engine, create_engine, insert
+from sqlalchemy import Engine, create_engine, event, insert
+from sqlalchemy.engine import make_url
 
 from marketjobs import clock
 from marketjobs.brokers import queue_depths
@@ -55,7 +60,9 @@ def test_queue_depths_and_job_records_are_reported_per_queue_type_and_status(
         export_job.send()
     export_job.send_with_options(delay=60_000)
     records_of(sql_broker).flush()
-    collector = StoreCollector(create_store_engine(sqlite_url), lambda: queue_depths(sql_broker))
+    collector = StoreCollector(
+        create_store_engine(sqlite_url), lambda: queue_depths(sql_broker), job_types={"export_job"}
+    )
     found = samples(collector)
     queue = names.QUEUE_MESSAGES
     assert found[(queue, frozenset({("queue", "exports"), ("state", "ready")}))] == 3
@@ -153,7 +160,11 @@ def test_oldest_running_job_age_is_reported_beside_each_job_types_time_limit(sql
             ],
         )
     collector = StoreCollector(
-        engine, lambda: [], time_limits={"alerts": 60.0}, default_time_limit_seconds=600.0
+        engine,
+        lambda: [],
+        time_limits={"alerts": 60.0},
+        default_time_limit_seconds=600.0,
+        job_types={"technical_analysis", "price_update", "alerts"},
     )
     found = samples(collector)
     running = names.OLDEST_RUNNING_AGE
@@ -172,7 +183,7 @@ def test_dead_letters_are_zero_for_job_types_with_records_but_no_dead_letters(sq
             insert(JobRecord),
             [_record("a", "alerts", "completed", 10), _record("b", "price_update", "dead", 10)],
         )
-    found = samples(StoreCollector(engine, lambda: []))
+    found = samples(StoreCollector(engine, lambda: [], job_types={"alerts", "price_update"}))
     assert found[(names.DEAD_LETTERS, frozenset({("job_type", "alerts")}))] == 0
     assert found[(names.DEAD_LETTERS, frozenset({("job_type", "price_update")}))] == 1
 
@@ -268,3 +279,83 @@ def test_the_worker_registry_is_exported_by_pool_and_state_with_the_largest_rss(
     }
     rss = {labels: value for (name, labels), value in found.items() if name == names.WORKER_RSS_MAX}
     assert rss == {frozenset({("pool", "analysis")}): 300.0, frozenset({("pool", "none")}): 50.0}
+
+
+def test_records_with_made_up_job_types_collapse_into_one_other_series(sqlite_url: str) -> None:
+    engine = create_store_engine(sqlite_url)
+    garbage = [_record(f"g{n}", f"random-{uuid.uuid4().hex}", status, 60) for n, status in
+               enumerate(["pending", "running", "dead", "dead", "pending", "nonsense-status"])]  # fmt: skip
+    known = [_record("a", "alerts", "pending", 10), _record("b", "alerts", "dead", 10)]
+    with engine.begin() as connection:
+        connection.execute(insert(JobRecord), garbage + known)
+    found = samples(StoreCollector(engine, lambda: [], job_types={"alerts"}, time_limits={}))
+    job_types = {dict(labels)["job_type"] for _, labels in found if "job_type" in dict(labels)}
+    assert job_types == {"alerts", names.OTHER_LABEL}
+    other = names.OTHER_LABEL
+    records = {labels: v for (name, labels), v in found.items() if name == names.JOB_RECORDS}
+    assert records[frozenset({("job_type", other), ("status", "pending")})] == 2
+    assert records[frozenset({("job_type", other), ("status", other)})] == 1  # statuses are checked too
+    assert found[(names.DEAD_LETTERS, frozenset({("job_type", other)}))] == 2
+    assert found[(names.DEAD_LETTERS, frozenset({("job_type", "alerts")}))] == 1
+    assert found[(names.OLDEST_PENDING_AGE, frozenset({("job_type", other)}))] >= 3600
+    assert (names.OLDEST_RUNNING_AGE, frozenset({("job_type", other)})) in found
+    assert found[(names.JOB_TIME_LIMIT, frozenset({("job_type", other)}))] > 0
+
+
+def test_scrapes_within_the_cache_window_query_once(sqlite_url: str) -> None:
+    engine = create_store_engine(sqlite_url, shared=False)
+    statements: list[str] = []
+    depth_reads: list[int] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+
+    def depths() -> list[Any]:
+        depth_reads.append(1)
+        return []
+
+    collector = StoreCollector(engine, depths, job_types=set(), time_limits={}, cache_seconds=5)
+    first = samples(collector)
+    queried = len(statements)
+    assert queried > 0
+    assert samples(collector) == first
+    assert (len(statements), len(depth_reads)) == (queried, 1)
+    fresh = StoreCollector(engine, depths, job_types=set(), time_limits={}, cache_seconds=0)
+    samples(fresh)
+    samples(fresh)
+    assert len(depth_reads) == 3
+
+
+def test_the_cache_window_defaults_to_the_exporter_cache_seconds_setting(sqlite_url: str) -> None:
+    configure(fast_settings(sqlite_url, exporter_cache_seconds=12.5))
+    try:
+        assert StoreCollector(create_store_engine(sqlite_url), list, time_limits={}).cache_seconds == 12.5
+    finally:
+        configure(None)
+
+
+def test_a_scrape_reads_while_another_process_holds_the_sqlite_write_lock(
+    sql_broker: dramatiq.Broker, sqlite_url: str
+) -> None:
+    @dramatiq.actor(queue_name="exports", broker=sql_broker)
+    def export_job() -> None: ...
+
+    export_job.send()
+    records_of(sql_broker).flush()
+    writer = sqlite3.connect(make_url(sqlite_url).database or "", isolation_level=None, timeout=0)
+    try:
+        writer.execute("BEGIN IMMEDIATE")  # a broker claim or a record write in progress
+        writer.execute("UPDATE job_records SET progress = 1")
+        collector = StoreCollector(
+            create_store_engine(sqlite_url),
+            lambda: queue_depths(sql_broker),
+            job_types={"export_job"},
+            cache_seconds=0,
+        )
+        started = time.monotonic()
+        found = samples(collector)
+        elapsed = time.monotonic() - started
+    finally:
+        writer.rollback()
+        writer.close()
+    assert found[(names.EXPORTER_UP, frozenset())] == 1
+    assert found[(names.JOB_RECORDS, frozenset({("job_type", "export_job"), ("status", "pending")}))] == 1
+    assert elapsed < 5  # a write transaction would wait out the 30 s busy timeout, then fail

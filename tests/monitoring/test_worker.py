@@ -8,15 +8,20 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from pathlib import Path
+from typing import Any
 
 import dramatiq
 import pytest
+from dramatiq import Message
 from prometheus_client.parser import text_string_to_metric_families
 
 from marketjobs.config import configure, load_settings
 from marketjobs.jobs.broker import broker_from_url
-from monitoring.worker import WorkerMetrics
+from monitoring.names import OTHER_LABEL
+from monitoring.worker import MULTIPROC_ENV, WorkerMetrics
+from tests.conftest import fast_settings, wait_until
 from tests.servers import free_port
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
@@ -108,3 +113,61 @@ def test_brokers_use_worker_metrics_instead_of_dramatiqs_prometheus_middleware()
         assert Prometheus not in kinds
     finally:
         broker.close()
+
+
+def forged_message(queue_name: str, actor_name: str) -> Message[Any]:
+    """A message as anyone who can write to the broker could spell it."""
+    return Message(queue_name=queue_name, actor_name=actor_name, args=(), kwargs={}, options={})
+
+
+def test_messages_with_made_up_actor_or_queue_names_create_no_series(
+    tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(MULTIPROC_ENV, str(tmp_path))
+    settings = fast_settings(sqlite_url, "stub://", max_retries=0)
+    configure(settings)
+    metrics = WorkerMetrics()
+    broker = broker_from_url("stub://", settings=settings, middleware=[metrics])
+    known = dramatiq.actor(actor_name="known_job", queue_name="metrics", broker=broker)(lambda: None)
+    known.send()
+    # What anyone who can write to the broker may put on a declared queue: made-up actor names.
+    for _ in range(5):
+        broker.enqueue(forged_message("metrics", f"x{uuid.uuid4().hex}"))
+    worker = dramatiq.Worker(broker, worker_timeout=50, worker_threads=1)
+    worker.start()
+
+    def jobs() -> dict[tuple[str, str, str], float]:
+        return {
+            (s.labels["actor_name"], s.labels["queue_name"], s.labels["outcome"]): s.value
+            for family in metrics._get()["jobs"].collect()
+            for s in family.samples
+            if s.name.endswith("_total")
+        }
+
+    try:
+        wait_until(lambda: jobs().get(("known_job", "metrics", "completed")) == 1)
+        broker.join("metrics", timeout=10_000, fail_fast=False)  # type: ignore[call-arg]
+        worker.join()
+    finally:
+        worker.stop()
+        broker.close()
+        configure(None)
+    assert jobs() == {("known_job", "metrics", "completed"): 1}
+    # Names reach the hooks as the message spells them, before any lookup: undeclared ones are "other".
+    for forged in (
+        forged_message("metrics", f"x{uuid.uuid4().hex}"),
+        forged_message(f"q{uuid.uuid4().hex}", "known_job"),
+    ):
+        metrics.before_process_message(broker, forged)
+        metrics.after_process_message(broker, forged, exception=RuntimeError("forged"))
+    assert jobs() == {
+        ("known_job", "metrics", "completed"): 1,
+        (OTHER_LABEL, "metrics", "failed"): 1,
+        ("known_job", OTHER_LABEL, "failed"): 1,
+    }
+    waits = {
+        (s.labels["actor_name"], s.labels["queue_name"])
+        for f in metrics._get()["wait"].collect()
+        for s in f.samples
+    }
+    assert waits == {("known_job", "metrics"), (OTHER_LABEL, "metrics"), ("known_job", OTHER_LABEL)}
