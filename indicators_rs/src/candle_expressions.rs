@@ -8,21 +8,12 @@ use serde::Deserialize;
 
 use crate::candle_columns::apply_pattern;
 use crate::candles::{body, doji, hammer, star, three_candle, two_candle};
+use crate::params::check_penetration;
 
 /// Keyword arguments of the patterns with a `penetration` (fraction of the first real body).
 #[derive(Deserialize)]
 struct PenetrationKwargs {
     penetration: f64,
-}
-
-/// Checks `penetration` as TA-Lib does (at least 0) and also refuses NaN and infinity.
-fn check_penetration(function: &str, penetration: f64) -> PolarsResult<f64> {
-    if !(penetration.is_finite() && penetration >= 0.0) {
-        polars_bail!(InvalidOperation:
-            "{function}: penetration={penetration} is out of range; pass a finite fraction of the first real body \
-             at least 0, e.g. 0.3");
-    }
-    Ok(penetration)
 }
 
 /// One Int32 wrapper per pattern without parameters: `name => (lookback, kernel)`.
@@ -75,20 +66,4 @@ penetration_patterns! {
     cdlmorningdojistar => (star::DOJI_STAR_LOOKBACK, star::morning_doji_star),
     cdleveningdojistar => (star::DOJI_STAR_LOOKBACK, star::evening_doji_star),
     cdlabandonedbaby => (star::DOJI_STAR_LOOKBACK, star::abandoned_baby),
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn penetration_must_be_a_finite_non_negative_fraction() {
-        assert_eq!(check_penetration("cdlmorningstar", 0.0).unwrap(), 0.0);
-        for bad in [-0.1, f64::NAN, f64::INFINITY] {
-            let err = check_penetration("cdlmorningstar", bad)
-                .unwrap_err()
-                .to_string();
-            assert!(err.contains("cdlmorningstar: penetration="), "{err}");
-        }
-    }
 }

@@ -13,26 +13,6 @@ use crate::segments::{
     push_nan_runs, run_segments, run_valid, thread_count, CheckedRun, CheckedVariants, NanRuns,
 };
 
-/// Largest period TA-Lib accepts, in bars.
-pub const MAX_PERIOD: i64 = 100_000;
-
-/// Checks a TA-Lib period and names the function, the parameter and the fix when it is out of range.
-pub fn check_period(function: &str, name: &str, period: i64, min: i64) -> PolarsResult<usize> {
-    if period < min || period > MAX_PERIOD {
-        polars_bail!(InvalidOperation:
-            "{function}: {name}={period} is out of range; pass an integer between {min} and {MAX_PERIOD}");
-    }
-    Ok(period as usize)
-}
-
-/// Checks a finite float parameter such as `nbdevup`.
-pub fn check_finite(function: &str, name: &str, value: f64) -> PolarsResult<f64> {
-    if !value.is_finite() {
-        polars_bail!(InvalidOperation: "{function}: {name}={value} is not a finite number; pass a float such as 2.0");
-    }
-    Ok(value)
-}
-
 /// Casts a numeric input to Float64, or says which dtype was given and what to pass instead.
 ///
 /// A column of dtype Null (every bar missing) is accepted and gives an all-null result.

@@ -6,13 +6,11 @@ use polars::prelude::*;
 use pyo3_polars::derive::polars_expr;
 use serde::Deserialize;
 
-use crate::columns::{
-    check_finite, check_period, compute, compute_recurrence, compute_split, into_struct,
-    struct_field,
-};
+use crate::columns::{compute, compute_recurrence, compute_split, into_struct, struct_field};
 use crate::directional;
 use crate::momentum::Macd;
-use crate::overlap::{self, MaType};
+use crate::overlap;
+use crate::params::{check_finite, check_matype, check_period};
 use crate::segments::CheckedRun;
 use crate::{bands, momentum, oscillators, stochastic, volatility, volume};
 
@@ -84,14 +82,6 @@ struct UltoscKwargs {
 struct AdoscKwargs {
     fastperiod: i64,
     slowperiod: i64,
-}
-
-/// Checks a TA-Lib `matype` and names the function, the parameter and the accepted values.
-fn check_matype(function: &str, name: &str, code: i64) -> PolarsResult<MaType> {
-    MaType::from_code(code).ok_or_else(|| {
-        polars_err!(InvalidOperation:
-            "{function}: {name}={code} is not supported; pass 0 (SMA), 1 (EMA), 2 (WMA), 3 (DEMA), 4 (TEMA), 5 (TRIMA) or 6 (KAMA)")
-    })
 }
 
 /// One-input, one-period, one-output indicators.

@@ -17,6 +17,7 @@ mod grouping;
 pub mod momentum;
 pub mod oscillators;
 pub mod overlap;
+mod params;
 pub mod recurrence;
 pub mod segments;
 mod sqlite_read;
