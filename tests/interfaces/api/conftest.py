@@ -171,8 +171,8 @@ def running_api(database_url: str, **overrides: Any) -> Iterator[LiveApi]:
     for actor in products:
         actor.broker = broker
         broker.declare_actor(actor)
-    dramatiq.actor(_probe, broker=broker, actor_name="api_probe", actor_class=_ProbeActor, max_retries=0)
-    dramatiq.actor(_crawl, broker=broker, actor_name="api_crawl", max_retries=0)
+    dramatiq.actor(broker=broker, actor_name="api_probe", actor_class=_ProbeActor, max_retries=0)(_probe)
+    dramatiq.actor(broker=broker, actor_name="api_crawl", max_retries=0)(_crawl)
     FAILING.set()
     app = create_app(settings, broker)
     app.state.event_interval_seconds = EVENT_INTERVAL
@@ -185,7 +185,9 @@ def running_api(database_url: str, **overrides: Any) -> Iterator[LiveApi]:
             {},
         )
     ]
-    api = LiveApi(url, app, settings, broker, create_store_engine(database_url), *clients)
+    operator, viewer, anonymous = clients
+    engine = create_store_engine(database_url)
+    api = LiveApi(url, app, settings, broker, engine, operator, viewer, anonymous)
     try:
         yield api
     finally:

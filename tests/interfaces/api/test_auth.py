@@ -90,7 +90,7 @@ def test_tokens_are_compared_in_constant_time_against_every_token(
         compared.append((a, b))
         return real(a, b)
 
-    monkeypatch.setattr(auth.hmac, "compare_digest", spy)
+    monkeypatch.setattr(hmac, "compare_digest", spy)  # auth calls hmac.compare_digest
     assert live_api.operator.get("/api/whoami").status_code == 200
     # both configured tokens are compared, the matching one first: no early exit that timing could reveal
     assert [b for _, b in compared] == [auth.hash_token(OPERATOR_TOKEN), auth.hash_token(VIEWER_TOKEN)]
