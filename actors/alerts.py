@@ -9,7 +9,7 @@ after recording everything, so it is retried with backoff; evaluating again reco
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import dramatiq
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -40,7 +40,7 @@ class AlertsParams(BaseModel):
     #: Symbols to evaluate; None: every symbol the rules watch.
     symbols: list[str] | None = Field(None, min_length=1)
     #: Rules to evaluate (enabled ones only); None: every enabled rule.
-    rule_ids: list[int] | None = Field(None, min_length=1)
+    rule_ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] | None = Field(None, min_length=1)
 
     @field_validator("symbols")
     @classmethod

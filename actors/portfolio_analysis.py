@@ -52,10 +52,10 @@ class InlinePosition(BaseModel):
 
     symbol: str = Field(min_length=1, max_length=MAX_SYMBOL_LENGTH)
     #: Units held (> 0).
-    quantity: float = Field(gt=0, allow_inf_nan=False)
+    quantity: float = Field(gt=0, le=1e15, allow_inf_nan=False)
     #: Cost per unit; the position's cost basis is quantity * average_price. Default: the symbol's first
     #: close in the analysed window, as if bought then (P&L is then the gain over the window).
-    average_price: float | None = Field(None, ge=0, allow_inf_nan=False)
+    average_price: float | None = Field(None, ge=0, le=1e12, allow_inf_nan=False)
 
 
 class PortfolioAnalysisParams(BaseModel):

@@ -47,7 +47,7 @@ class PriceUpdateParams(BaseModel):
     #: for an HTTP provider.
     options: dict[str, Any] = Field(default_factory=dict)
     #: A symbol whose newest bar is older than this is reported stale (3 days covers a weekend).
-    stale_after_minutes: float = Field(3 * 24 * 60, gt=0)
+    stale_after_minutes: float = Field(3 * 24 * 60, gt=0, le=366 * 24 * 60)
     #: Stored bars handed to the source per symbol (the synthetic source extends them).
     history_bars: int = Field(60, ge=1, le=100_000)
 

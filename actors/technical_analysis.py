@@ -58,7 +58,7 @@ class TechnicalAnalysisParams(BaseModel):
     #: Bars per symbol the indicators see, the latest ones (None: every stored bar).
     lookback_bars: int | None = Field(None, ge=2, le=10_000_000)
     #: Signal events are stored for each symbol's last N bars (None: every bar analysed).
-    signal_bars: int | None = Field(5, ge=1)
+    signal_bars: int | None = Field(5, ge=1, le=10_000_000)
     #: Symbols per job: a larger universe fans out into chunk jobs of this many symbols. Small chunks
     #: spread evenly over worker processes (each prefetches 2 messages per thread).
     chunk_size: int = Field(50, ge=1, le=100_000)

@@ -57,6 +57,10 @@ RETRY_STATUSES = frozenset({408, 429})
 BODY_EXCERPT_BYTES = 200
 #: Options a message may not give: they come from the provider's entry under ``sources:`` in the settings.
 SETTINGS_ONLY_OPTIONS = ("base_url", "headers", "query")
+#: Upper bound of ``timeout_seconds``.
+MAX_TIMEOUT_SECONDS = 300.0
+#: Longest wait between two attempts, whatever ``backoff_seconds`` and the attempt number.
+MAX_RETRY_DELAY_SECONDS = 60.0
 #: Settings values shorter than this are not scrubbed from error texts (they would garble them).
 MIN_SCRUBBED_LENGTH = 4
 #: ``${NAME}``: the value of environment variable NAME.
@@ -126,14 +130,16 @@ class HttpOptions(SourceOptions):
     path: str = "/bars?symbol={symbol}&since={since}"
     #: Key of the bar list in the JSON answer; None when the answer is the list itself.
     bars_key: str | None = None
-    timeout_seconds: float = Field(10.0, gt=0)
+    #: Longest wait for a connection or for each read of the answer.
+    timeout_seconds: float = Field(10.0, gt=0, le=MAX_TIMEOUT_SECONDS)
     #: Attempts after the first on timeouts, connection errors, 408/429 and 5xx.
     retries: int = Field(3, ge=0, le=10)
-    #: First retry delay; doubles each retry, with up to 50% jitter.
-    backoff_seconds: float = Field(0.5, ge=0)
-    requests_per_minute: float = Field(10.0, gt=0)
+    #: First retry delay; doubles each retry (up to MAX_RETRY_DELAY_SECONDS), with up to 50% jitter.
+    backoff_seconds: float = Field(0.5, ge=0, le=MAX_RETRY_DELAY_SECONDS)
+    #: At least one a minute: a slower rate would keep a worker thread waiting past any time limit.
+    requests_per_minute: float = Field(10.0, ge=1, le=60_000)
     #: Requests allowed back to back before the rate applies.
-    burst: float = Field(1.0, ge=1)
+    burst: float = Field(1.0, ge=1, le=1_000)
 
     @field_validator("path")
     @classmethod
@@ -226,7 +232,7 @@ class HttpSource(BarSource):
         problem = ""
         for attempt in range(opts.retries + 1):
             if attempt:
-                delay = opts.backoff_seconds * 2 ** (attempt - 1)
+                delay = min(opts.backoff_seconds * 2 ** (attempt - 1), MAX_RETRY_DELAY_SECONDS)
                 time.sleep(delay * (1 + random.random() / 2))
             bucket.acquire()
             try:

@@ -26,8 +26,8 @@ from marketjobs.marketdata.sources.base import BarSource, SourceOptions
 
 __all__ = ["SyntheticOptions", "SyntheticSource", "parse_interval"]
 
-#: Interval spellings: a number and a unit, m(inutes), h(ours) or d(ays, business days).
-_INTERVAL = re.compile(r"^(\d+)([mhd])$")
+#: Interval spellings: a number (up to 99,999) and a unit, m(inutes), h(ours) or d(ays, business days).
+_INTERVAL = re.compile(r"^(\d{1,5})([mhd])$")
 
 
 def parse_interval(text: str) -> timedelta:
@@ -42,19 +42,19 @@ def parse_interval(text: str) -> timedelta:
 class SyntheticOptions(SourceOptions):
     """Options of the ``synthetic`` source."""
 
-    seed: int = 0
+    seed: int = Field(0, ge=-(2**63), le=2**63 - 1)
     #: Bar spacing: "1d" (business days) or an intraday step such as "5m", "1h".
     interval: str = "1d"
     #: New bars per symbol per fetch.
     bars: int = Field(1, ge=1, le=100_000)
     #: Stored bars used for volatility and volume (the latest ones).
-    lookback_bars: int = Field(60, ge=2)
+    lookback_bars: int = Field(60, ge=2, le=100_000)
     #: Per-bar log-return volatility when a symbol has too little history.
     default_volatility: float = Field(0.02, gt=0, lt=1)
     #: First close of a symbol with no stored bars.
-    start_price: float = Field(100.0, gt=0)
+    start_price: float = Field(100.0, gt=0, le=1e9)
     #: Mean volume of a symbol with no stored volume.
-    start_volume: float = Field(1_000_000.0, ge=0)
+    start_volume: float = Field(1_000_000.0, ge=0, le=1e15)
     #: When a symbol has no history and no ``since``, its first bar follows this time (UTC).
     start: datetime = datetime(2024, 1, 1, tzinfo=UTC)
 
