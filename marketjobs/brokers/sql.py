@@ -3,7 +3,10 @@
 * At-least-once delivery with leases: consumers lease messages under their process' owner id, a heartbeat
   thread renews all of the process' leases every quarter lease while it lives, and any consumer of the
   queue returns messages of an expired lease (a process killed with -9, a lost host) to the queue, so they
-  come back within about 1.25 x ``lease_seconds``.
+  come back within about 1.25 x ``lease_seconds``. Every settlement is fenced on the owner and the delivery
+  count, so a delivery whose lease lapsed settles nothing.
+* On PostgreSQL and MariaDB lease stamps, expiry and due times are read from the database's clock, so hosts
+  whose clocks disagree neither take live leases nor keep expired ones; SQLite (one host) uses the process'.
 * Delays live in the database (a message's ``eta``), not in worker memory; delivery is strict priority
   order (critical, high, normal, low), then by due time, then FIFO.
 * A message delivered ``max_deliveries`` times without ever being settled (it kills its worker) is moved
@@ -25,7 +28,7 @@ from datetime import timedelta
 from typing import Any
 
 from dramatiq.broker import Broker, Consumer
-from dramatiq.common import current_millis, q_name
+from dramatiq.common import q_name
 from dramatiq.errors import ConnectionClosed, QueueJoinTimeout
 from dramatiq.message import Message
 from dramatiq.middleware import Middleware
@@ -131,7 +134,7 @@ class SQLBrokerBase(Broker):
         if queue_name != message.queue_name:
             message = message.copy(queue_name=queue_name)
         stored = message
-        eta = current_millis()
+        eta = now_ms()
         if delay is not None:
             eta += delay
             # Hooks see the eta (job records show when a retry is due); the stored copy has none, so a
@@ -143,7 +146,7 @@ class SQLBrokerBase(Broker):
         priority = parse_priority(message.options.get(MESSAGE_OPTION_PRIORITY)).rank
         self.emit_before("enqueue", message, delay)
         try:
-            self.table.insert(queue_name, priority, eta, message.message_id, stored.encode())
+            self.table.insert(queue_name, priority, delay or 0, message.message_id, stored.encode())
         except TRANSIENT_ERRORS as exc:
             raise ConnectionClosed(exc) from None  # type: ignore[no-untyped-call]
         self.wakeups.notify(queue_name)
@@ -231,8 +234,7 @@ class SQLBroker(MarketJobsBrokerMixin, SQLBrokerBase):
 
     def queue_latency(self, queue_name: str) -> float:
         """Seconds since the oldest ready message of ``queue_name`` became due (0.0: none ready)."""
-        now = now_ms()
-        oldest = self.table.oldest_ready_eta(queue_name, now)
+        oldest, now = self.table.oldest_ready_eta(queue_name)
         return 0.0 if oldest is None else max(0, now - oldest) / 1000
 
     def purge_dead_letters(

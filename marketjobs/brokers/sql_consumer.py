@@ -26,7 +26,6 @@ from marketjobs.brokers.held_acks import (
     split_open,
 )
 from marketjobs.brokers.sql_table import TRANSIENT_ERRORS, ClaimedMessage, Delivery
-from marketjobs.clock import now_ms
 
 if TYPE_CHECKING:
     from marketjobs.brokers.sql import SQLBrokerBase
@@ -156,8 +155,7 @@ class SQLConsumer(Consumer):
                 room = self.prefetch - len(self._held)
             due = False
             if room > 0 and check_queue:
-                next_eta = self.table.next_eta(self.queue_name)
-                now = now_ms()
+                next_eta, now = self.table.next_eta(self.queue_name)
                 due = next_eta is not None and next_eta <= now
                 # Look again after the back-off, or when the earliest delayed message is due.
                 wait = self._backoff

@@ -3,7 +3,8 @@
 A message is ``ready`` (deliverable once ``eta`` has passed), ``leased`` to one consumer until
 ``lease_expires``, or ``dead``. Claims take the oldest due messages of the highest priority; on PostgreSQL and
 MariaDB with ``FOR UPDATE SKIP LOCKED`` so consumers never wait on each other, on SQLite inside one
-``BEGIN IMMEDIATE`` transaction (SQLite has a single writer). Times are epoch milliseconds.
+``BEGIN IMMEDIATE`` transaction (SQLite has a single writer). Times are epoch milliseconds, read from the
+database's clock on PostgreSQL and MariaDB (hosts' clocks differ) and from the process' on SQLite (one host).
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import BindParameter, Connection, Engine, TextClause, bindparam, text
+from sqlalchemy import Connection, CursorResult, Engine, TextClause, bindparam, text
 from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.util.typing import TupleAny
 
 from marketjobs.clock import now_ms
 from marketjobs.store.engine import READ_ONLY_OPTION
@@ -56,56 +58,62 @@ def _by_count(deliveries: Iterable[Delivery]) -> dict[int, list[int]]:
     return groups
 
 
-def _ids(name: str = "ids") -> BindParameter[Any]:
-    return bindparam(name, expanding=True)
-
-
-_INSERT = text(
+# Statements in the text of every dialect: ``{now}`` is the clock leases and due times are compared on (see
+# NOW_SQL), ``:ids`` an expanding list of row ids.
+_INSERT = (
     "INSERT INTO broker_messages (queue, priority, eta, state, message_id, payload, deliveries, enqueued_at) "
-    "VALUES (:queue, :priority, :eta, 'ready', :message_id, :payload, 0, :now)"
+    "VALUES (:queue, :priority, {now} + :delay, 'ready', :message_id, :payload, 0, {now})"
 )
-_NOTIFY = text("SELECT pg_notify(:channel, :queue)")
-_NEXT_ETA = text("SELECT MIN(eta) FROM broker_messages WHERE queue = :queue AND state = 'ready'")
-_LEASE = text(
-    "UPDATE broker_messages SET state = 'leased', lease_owner = :owner, lease_expires = :expires, "
+_NOTIFY = "SELECT pg_notify(:channel, :queue)"
+_NEXT_ETA = "SELECT MIN(eta), {now} FROM broker_messages WHERE queue = :queue AND state = 'ready'"
+_LEASE = (
+    "UPDATE broker_messages SET state = 'leased', lease_owner = :owner, lease_expires = {now} + :lease_ms, "
     "deliveries = deliveries + 1 WHERE id IN :ids"
-).bindparams(_ids())
+)
 #: The fence of every settlement: still leased, by this owner, in the delivery the consumer was handed.
 _FENCE = "id IN :ids AND state = 'leased' AND lease_owner = :owner AND deliveries = :deliveries"
-_ACK = text(f"DELETE FROM broker_messages WHERE {_FENCE}").bindparams(_ids())
-_NACK = text(
-    "UPDATE broker_messages SET state = 'dead', dead_at = :now, lease_owner = NULL, lease_expires = NULL "
-    f"WHERE {_FENCE}"
-).bindparams(_ids())
-_REQUEUE = text(
-    f"UPDATE broker_messages SET state = 'ready', lease_owner = NULL, lease_expires = NULL WHERE {_FENCE}"
-).bindparams(_ids())
-_RENEW = text(
-    "UPDATE broker_messages SET lease_expires = :expires WHERE lease_owner = :owner AND state = 'leased'"
+_ACK = "DELETE FROM broker_messages WHERE " + _FENCE
+_NACK = (
+    "UPDATE broker_messages SET state = 'dead', dead_at = {now}, lease_owner = NULL, lease_expires = NULL "
+    "WHERE " + _FENCE
 )
-_EXPIRED = text(
+_REQUEUE = (
+    "UPDATE broker_messages SET state = 'ready', lease_owner = NULL, lease_expires = NULL WHERE " + _FENCE
+)
+_RENEW = (
+    "UPDATE broker_messages SET lease_expires = {now} + :lease_ms "
+    "WHERE lease_owner = :owner AND state = 'leased'"
+)
+_EXPIRED = (
     "SELECT id FROM broker_messages "
-    "WHERE queue = :queue AND state = 'leased' AND lease_expires < :now LIMIT 1"
+    "WHERE queue = :queue AND state = 'leased' AND lease_expires < {now} LIMIT 1"
 )
-_REAP = text(
+_REAP = (
     "UPDATE broker_messages SET state = 'ready', lease_owner = NULL, lease_expires = NULL "
-    "WHERE queue = :queue AND state = 'leased' AND lease_expires < :now"
+    "WHERE queue = :queue AND state = 'leased' AND lease_expires < {now}"
 )
-_PURGE_DEAD = text(
-    "DELETE FROM broker_messages WHERE queue = :queue AND state = 'dead' AND dead_at < :before"
+_PURGE_DEAD = (
+    "DELETE FROM broker_messages WHERE queue = :queue AND state = 'dead' AND dead_at < {now} - :dead_ttl_ms"
 )
-_FLUSH = text("DELETE FROM broker_messages WHERE queue = :queue AND state <> 'dead'")
-_UNFINISHED = text("SELECT COUNT(*) FROM broker_messages WHERE queue = :queue AND state <> 'dead'")
-_DEPTH = text(
-    "SELECT state, eta > :now AS is_delayed, COUNT(*) FROM broker_messages WHERE queue = :queue "
-    "GROUP BY state, eta > :now"
+_FLUSH = "DELETE FROM broker_messages WHERE queue = :queue AND state <> 'dead'"
+_UNFINISHED = "SELECT COUNT(*) FROM broker_messages WHERE queue = :queue AND state <> 'dead'"
+_DEPTH = (
+    "SELECT state, eta > {now} AS is_delayed, COUNT(*) FROM broker_messages WHERE queue = :queue "
+    "GROUP BY state, eta > {now}"
+)
+#: Due time of the oldest deliverable message (one seek on ix_broker_messages_due), and now.
+_OLDEST_READY = (
+    "SELECT MIN(eta), {now} FROM broker_messages WHERE queue = :queue AND state = 'ready' AND eta <= {now}"
 )
 
-
-#: Due time of the oldest deliverable message (one seek on ix_broker_messages_due).
-_OLDEST_READY = text(
-    "SELECT MIN(eta) FROM broker_messages WHERE queue = :queue AND state = 'ready' AND eta <= :now"
-)
+#: The database's clock in epoch milliseconds, per dialect: processes on many hosts stamp and compare leases
+#: and due times on this one clock, never on their own. SQLite serves the processes of one host, whose clock
+#: the statements are given (``:now``, read through :mod:`marketjobs.clock`).
+NOW_SQL = {
+    "postgresql": "CAST(EXTRACT(EPOCH FROM statement_timestamp()) * 1000 AS BIGINT)",
+    "mysql": "(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6)) DIV 1000)",
+    "mariadb": "(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6)) DIV 1000)",
+}
 
 #: Error codes of a transaction the database chose as a deadlock or lock-timeout victim: safe to retry.
 #: (MariaDB's lock-wait timeout, 1205, is not retried: it already waited 50 s.)
@@ -142,37 +150,56 @@ class MessageTable:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        #: The clock of the statements: the database's, or None where the process' is given (SQLite).
+        self._now_sql = NOW_SQL.get(self.dialect)
         lock = "" if self.dialect == "sqlite" else " FOR UPDATE SKIP LOCKED"
-        self._claim = text(
+        self._claim = (
             "SELECT id, payload, deliveries FROM broker_messages "
-            "WHERE queue = :queue AND state = 'ready' AND eta <= :now "
+            "WHERE queue = :queue AND state = 'ready' AND eta <= {now} "
             f"ORDER BY priority, eta, id LIMIT :limit{lock}"
         )
+        self._texts: dict[str, TextClause] = {}
 
-    def insert(self, queue: str, priority: int, eta: int, message_id: str, payload: bytes) -> None:
-        """Stores one ready message (delivered once ``eta`` has passed)."""
+    def _text(self, sql: str) -> TextClause:
+        """``sql`` (one of the statements above) for this table's dialect."""
+        statement = self._texts.get(sql)
+        if statement is None:
+            statement = text(sql.format(now=self._now_sql or ":now"))
+            if ":ids" in sql:
+                statement = statement.bindparams(bindparam("ids", expanding=True))
+            self._texts[sql] = statement
+        return statement
+
+    def _execute(self, connection: Connection, sql: str, params: dict[str, Any]) -> CursorResult[*TupleAny]:
+        """Runs ``sql`` with ``params``, and on SQLite with now from this process' clock."""
+        if self._now_sql is None:
+            params = {**params, "now": now_ms()}
+        return connection.execute(self._text(sql), params)
+
+    def insert(self, queue: str, priority: int, delay_ms: int, message_id: str, payload: bytes) -> None:
+        """Stores one ready message, delivered once ``delay_ms`` have passed on the table's clock."""
         params = {
             "queue": queue,
             "priority": priority,
-            "eta": eta,
+            "delay": delay_ms,
             "message_id": message_id,
             "payload": payload,
-            "now": now_ms(),
         }
 
         def insert() -> None:
             with self.engine.begin() as connection:
-                connection.execute(_INSERT, params)
+                self._execute(connection, _INSERT, params)
                 if self.dialect == "postgresql":
-                    connection.execute(_NOTIFY, {"channel": CHANNEL, "queue": queue})
+                    self._execute(connection, _NOTIFY, {"channel": CHANNEL, "queue": queue})
 
         retry_deadlocks(insert)
 
-    def next_eta(self, queue: str) -> int | None:
-        """When the earliest ready message of ``queue`` is due, or None when the queue holds none."""
+    def next_eta(self, queue: str) -> tuple[int | None, int]:
+        """(when the earliest ready message of ``queue`` is due, or None when it holds none; now), both on
+        the table's clock."""
         with self._reader() as connection:
-            value = connection.execute(_NEXT_ETA, {"queue": queue}).scalar()
-        return None if value is None else int(value)
+            eta, now = self._execute(connection, _NEXT_ETA, {"queue": queue}).one()
+        return (None if eta is None else int(eta)), int(now)
 
     def claim(
         self,
@@ -196,47 +223,40 @@ class MessageTable:
         acks: Sequence[Delivery],
         nacks: Sequence[Delivery],
     ) -> list[ClaimedMessage]:
-        now = now_ms()
         with self.engine.begin() as connection:
-            self._settle(connection, owner, acks, nacks, now)
+            self._settle(connection, owner, acks, nacks)
             if limit <= 0:
                 return []
-            rows = connection.execute(self._claim, {"queue": queue, "now": now, "limit": limit}).all()
+            rows = self._execute(connection, self._claim, {"queue": queue, "limit": limit}).all()
             if not rows:
                 return []
             ids = [int(row[0]) for row in rows]
-            connection.execute(_LEASE, {"owner": owner, "expires": now + lease_ms, "ids": ids})
+            self._execute(connection, _LEASE, {"owner": owner, "lease_ms": lease_ms, "ids": ids})
         return [ClaimedMessage(int(r[0]), bytes(r[1]), int(r[2]) + 1) for r in rows]
 
     def settle(self, owner: str, acks: Sequence[Delivery], nacks: Sequence[Delivery]) -> None:
         """Deletes acked messages and moves nacked ones to dead letters, each only while ``owner`` still
         holds that delivery."""
         if acks or nacks:
-            now = now_ms()
-            retry_deadlocks(lambda: self._in_transaction(self._settle, owner, acks, nacks, now))
+            retry_deadlocks(lambda: self._in_transaction(self._settle, owner, acks, nacks))
 
     def _settle(
-        self,
-        connection: Connection,
-        owner: str,
-        acks: Sequence[Delivery],
-        nacks: Sequence[Delivery],
-        now: int,
+        self, connection: Connection, owner: str, acks: Sequence[Delivery], nacks: Sequence[Delivery]
     ) -> None:
         for count, ids in _by_count(acks).items():
-            connection.execute(_ACK, {"ids": ids, "owner": owner, "deliveries": count})
+            self._execute(connection, _ACK, {"ids": ids, "owner": owner, "deliveries": count})
         for count, ids in _by_count(nacks).items():
-            connection.execute(_NACK, {"ids": ids, "owner": owner, "deliveries": count, "now": now})
+            self._execute(connection, _NACK, {"ids": ids, "owner": owner, "deliveries": count})
 
     def _in_transaction(self, work: Callable[..., T], *args: Any) -> T:
         with self.engine.begin() as connection:
             return work(connection, *args)
 
-    def _write(self, statement: TextClause, params: dict[str, Any]) -> int:
+    def _write(self, sql: str, params: dict[str, Any]) -> int:
         """Runs one write statement in its own transaction (retried on deadlock); returns its row count."""
 
         def run(connection: Connection) -> int:
-            return int(connection.execute(statement, params).rowcount)
+            return int(self._execute(connection, sql, params).rowcount)
 
         return retry_deadlocks(lambda: self._in_transaction(run))
 
@@ -247,21 +267,20 @@ class MessageTable:
 
             def requeue(connection: Connection) -> None:
                 for count, ids in groups.items():
-                    connection.execute(_REQUEUE, {"ids": ids, "owner": owner, "deliveries": count})
+                    self._execute(connection, _REQUEUE, {"ids": ids, "owner": owner, "deliveries": count})
 
             retry_deadlocks(lambda: self._in_transaction(requeue))
 
     def renew(self, owner: str, lease_ms: int) -> None:
-        """Extends every lease ``owner`` holds."""
-        self._write(_RENEW, {"owner": owner, "expires": now_ms() + lease_ms})
+        """Extends every lease ``owner`` holds to ``lease_ms`` from now."""
+        self._write(_RENEW, {"owner": owner, "lease_ms": lease_ms})
 
     def reap(self, queue: str, dead_ttl_ms: int) -> int:
         """Returns messages of expired leases to ``queue`` and drops dead letters past their retention."""
-        now = now_ms()
         with self._reader() as connection:
-            expired = connection.execute(_EXPIRED, {"queue": queue, "now": now}).first() is not None
-        returned = self._write(_REAP, {"queue": queue, "now": now}) if expired else 0
-        self._write(_PURGE_DEAD, {"queue": queue, "before": now - dead_ttl_ms})
+            expired = self._execute(connection, _EXPIRED, {"queue": queue}).first() is not None
+        returned = self._write(_REAP, {"queue": queue}) if expired else 0
+        self._write(_PURGE_DEAD, {"queue": queue, "dead_ttl_ms": dead_ttl_ms})
         return returned
 
     def flush(self, queue: str) -> None:
@@ -271,13 +290,13 @@ class MessageTable:
     def unfinished(self, queue: str) -> int:
         """Messages of ``queue`` not yet acked or dead: ready, delayed or leased."""
         with self._reader() as connection:
-            return int(connection.execute(_UNFINISHED, {"queue": queue}).scalar() or 0)
+            return int(self._execute(connection, _UNFINISHED, {"queue": queue}).scalar() or 0)
 
     def depth(self, queue: str) -> tuple[int, int, int]:
         """(ready or in flight, delayed, dead) messages of ``queue``."""
         ready = delayed = dead = 0
         with self._reader() as connection:
-            for state, is_delayed, count in connection.execute(_DEPTH, {"queue": queue, "now": now_ms()}):
+            for state, is_delayed, count in self._execute(connection, _DEPTH, {"queue": queue}):
                 if state == DEAD:
                     dead += int(count)
                 elif state == READY and is_delayed:
@@ -286,11 +305,12 @@ class MessageTable:
                     ready += int(count)
         return ready, delayed, dead
 
-    def oldest_ready_eta(self, queue: str, now: int) -> int | None:
-        """The due time (epoch ms) of the oldest message of ``queue`` ready for delivery, or None."""
+    def oldest_ready_eta(self, queue: str) -> tuple[int | None, int]:
+        """(the due time of the oldest message of ``queue`` ready for delivery, or None; now), both in
+        epoch ms on the table's clock."""
         with self._reader() as connection:
-            value = connection.execute(_OLDEST_READY, {"queue": queue, "now": now}).scalar()
-        return None if value is None else int(value)
+            eta, now = self._execute(connection, _OLDEST_READY, {"queue": queue}).one()
+        return (None if eta is None else int(eta)), int(now)
 
     def _reader(self) -> Connection:
         """A connection for reads that takes no write lock (a deferred transaction on SQLite)."""
