@@ -319,6 +319,21 @@ class Settings(BaseSettings):
     reports_dir: str = Field(
         "var/reports", min_length=1, description="where data_import writes rejected-row reports, <job id>.csv"
     )
+    max_import_bytes: int = Field(
+        16 * 2**30, ge=1, le=2**50, description="bytes one data_import file may hold (.gz: decompressed)"
+    )
+    max_line_bytes: int = Field(
+        2**20, ge=1024, le=2**30, description="longest line (header included) of a CSV data_import reads"
+    )
+    max_response_bytes: int = Field(
+        32 * 2**20, ge=1024, le=2**34, description="longest answer read from an HTTP bar source or a webhook"
+    )
+    drop_max_files: int = Field(
+        100, ge=1, le=100_000, description="drop files one file-source run loads; the rest wait for the next"
+    )
+    drop_max_file_bytes: int = Field(
+        64 * 2**20, ge=1, le=2**34, description="bytes of one drop file, read whole (.gz: decompressed)"
+    )
 
     @field_validator("http_allowed_hosts")
     @classmethod

@@ -14,6 +14,7 @@ __all__ = [
     "ConfigError",
     "DeliveryError",
     "DuplicateJobError",
+    "InputTooLargeError",
     "JobCancelled",
     "JobNotFoundError",
     "JobStateError",
@@ -84,6 +85,10 @@ class NonRetryableError(MarketJobsError):
 
 class ParameterError(NonRetryableError):
     """Job parameters failed validation."""
+
+
+class InputTooLargeError(NonRetryableError):
+    """An input (a file, a line, an HTTP answer) is over a size cap of the settings; the message names it."""
 
 
 class MessageTooLargeError(MarketJobsError, MiddlewareError):

@@ -9,7 +9,13 @@ from marketjobs.errors import ConfigError, DeliveryError
 from marketjobs.notify.base import Sink
 from marketjobs.notify.log import LogSink
 from marketjobs.notify.mqtt import MqttSink
-from marketjobs.notify.webhook import DEFAULT_BACKOFF_SECONDS, DEFAULT_RETRIES, WebhookSink, shown_url
+from marketjobs.notify.webhook import (
+    DEFAULT_BACKOFF_SECONDS,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_RETRIES,
+    WebhookSink,
+    shown_url,
+)
 from marketjobs.store.alerts import SINK_NAMES
 
 __all__ = ["SinkSet"]
@@ -30,11 +36,13 @@ class SinkSet:
         webhook_retries: int = DEFAULT_RETRIES,
         webhook_backoff_seconds: float = DEFAULT_BACKOFF_SECONDS,
         http_allowed_hosts: Sequence[str] = ("*",),
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         overrides: Mapping[str, Sink] | None = None,
     ) -> None:
         self.mqtt_url, self.mqtt_topic_prefix = mqtt_url, mqtt_topic_prefix
         self.webhook_timeout_seconds = webhook_timeout_seconds
         self.http_allowed_hosts = list(http_allowed_hosts)
+        self.max_response_bytes = max_response_bytes
         self.webhook_retries, self.webhook_backoff_seconds = webhook_retries, webhook_backoff_seconds
         self._overrides = dict(overrides or {})
         self._built: dict[str, Sink] = {}
@@ -42,12 +50,13 @@ class SinkSet:
     @classmethod
     def from_settings(cls, settings: Settings, **kwargs: object) -> SinkSet:
         """Sinks configured by ``settings`` (mqtt_url, mqtt_topic_prefix, webhook_timeout_seconds,
-        http_allowed_hosts)."""
+        http_allowed_hosts, max_response_bytes)."""
         return cls(
             mqtt_url=settings.mqtt_url,
             mqtt_topic_prefix=settings.mqtt_topic_prefix,
             webhook_timeout_seconds=settings.webhook_timeout_seconds,
             http_allowed_hosts=settings.http_allowed_hosts,
+            max_response_bytes=settings.max_response_bytes,
             **kwargs,  # type: ignore[arg-type]
         )
 
@@ -81,6 +90,7 @@ class SinkSet:
                 retries=self.webhook_retries,
                 backoff_seconds=self.webhook_backoff_seconds,
                 allowed_hosts=self.http_allowed_hosts,
+                max_response_bytes=self.max_response_bytes,
             )
         try:
             return MqttSink(self.mqtt_url, topic_prefix=self.mqtt_topic_prefix)

@@ -5,7 +5,8 @@ waiting ``backoff_seconds`` doubled each time, plus up to 50% jitter); any other
 once, since sending the same request again cannot fix it. Errors show the URL's scheme and host only (see
 :func:`shown_url`): the rest often holds a secret token. Hosts, redirects included, are checked against
 ``allowed_hosts`` (the settings' ``http_allowed_hosts``; loopback and link-local are refused unless listed
-by address) and a refused host is not retried. The stdlib's urllib is used, as by the HTTP bar sources, so
+by address) and a refused host is not retried. Of the receiver's answer at most ``max_response_bytes`` are
+read (the rest is never waited for). The stdlib's urllib is used, as by the HTTP bar sources, so
 workers need no extra HTTP dependency.
 """
 
@@ -24,12 +25,20 @@ from marketjobs.errors import DeliveryError, OutboundRefused
 from marketjobs.guards.http import HostPolicy, build_opener
 from marketjobs.notify.base import Notification, Sink
 
-__all__ = ["DEFAULT_BACKOFF_SECONDS", "DEFAULT_RETRIES", "WebhookSink", "shown_url"]
+__all__ = [
+    "DEFAULT_BACKOFF_SECONDS",
+    "DEFAULT_MAX_RESPONSE_BYTES",
+    "DEFAULT_RETRIES",
+    "WebhookSink",
+    "shown_url",
+]
 
 #: Attempts after the first on timeouts, connection errors, 408/429 and 5xx.
 DEFAULT_RETRIES = 3
 #: First retry delay; doubles on each retry.
 DEFAULT_BACKOFF_SECONDS = 0.5
+#: Bytes of a receiver's answer read at most (the settings' max_response_bytes).
+DEFAULT_MAX_RESPONSE_BYTES = 32 * 2**20
 #: HTTP statuses worth retrying besides 5xx.
 RETRY_STATUSES = frozenset({408, 429})
 #: Bytes of an error answer quoted in a message.
@@ -60,6 +69,7 @@ class WebhookSink(Sink):
         retries: int = DEFAULT_RETRIES,
         backoff_seconds: float = DEFAULT_BACKOFF_SECONDS,
         allowed_hosts: Sequence[str] = ("*",),
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if not url.startswith(("http://", "https://")):
@@ -68,6 +78,7 @@ class WebhookSink(Sink):
         self.shown_url = shown_url(url)
         self.retries, self.backoff_seconds = retries, backoff_seconds
         self._opener = build_opener(HostPolicy(allowed_hosts))
+        self.max_response_bytes = max_response_bytes
         self._sleep = sleep
 
     def _deliver(self, notification: Notification) -> None:
@@ -81,12 +92,12 @@ class WebhookSink(Sink):
             request = urllib.request.Request(self.url, data=body, headers=headers, method="POST")
             try:
                 with self._opener.open(request, timeout=self.timeout_seconds) as response:
-                    response.read()
+                    response.read(self.max_response_bytes)  # the answer does not matter; a 2xx does
                 return
             except OutboundRefused as exc:  # the host is not allowed: sending again cannot help
                 raise DeliveryError(f"webhook {self.shown_url}: {exc}") from None
             except urllib.error.HTTPError as exc:
-                excerpt = exc.read()[:BODY_EXCERPT_BYTES].decode(errors="replace")
+                excerpt = exc.read(BODY_EXCERPT_BYTES).decode(errors="replace")
                 problem = f"HTTP {exc.code} from {self.shown_url}: {excerpt}"
                 if exc.code < 500 and exc.code not in RETRY_STATUSES:
                     raise DeliveryError(f"{problem}; check the rule's webhook url and the receiver") from None

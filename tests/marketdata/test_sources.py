@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import threading
@@ -19,7 +20,7 @@ import polars as pl
 import pytest
 
 from marketjobs.config import Settings, load_settings
-from marketjobs.errors import ConfigError, OutboundRefused, ParameterError
+from marketjobs.errors import ConfigError, InputTooLargeError, OutboundRefused, ParameterError
 from marketjobs.guards.http import RedirectPolicy, redirect_action
 from marketjobs.marketdata.sources import SourceError, check_source_config, source_from_config
 from marketjobs.marketdata.sources.http import TokenBucket
@@ -119,9 +120,12 @@ def test_synthetic_intraday_interval_steps_by_minutes() -> None:
 # -- file drop folder ----------------------------------------------------------------------------------
 
 
-def drop_folder(folder: Path, roots: list[Path] | None = None, **options: Any) -> Any:
-    """The file source on ``folder``, with ``roots`` (default: the folder) as the import roots."""
-    settings = load_settings(import_roots=[str(r) for r in roots or [folder]])
+def drop_folder(
+    folder: Path, roots: list[Path] | None = None, caps: dict[str, int] | None = None, **options: Any
+) -> Any:
+    """The file source on ``folder``, with ``roots`` (default: the folder) as the import roots and ``caps``
+    (drop_max_files, drop_max_file_bytes) in the settings."""
+    settings = load_settings(import_roots=[str(r) for r in roots or [folder]], **(caps or {}))
     return source_from_config("file", settings=settings, folder=str(folder), **options)
 
 
@@ -191,6 +195,31 @@ def test_a_drop_file_linking_out_of_the_import_roots_fails_its_symbol_and_stays(
     assert (tmp_path / "drop" / "LEAK.csv").is_symlink()
 
 
+def test_a_run_loads_at_most_drop_max_files_and_leaves_the_rest_for_the_next(tmp_path: Path) -> None:
+    for symbol in ("AAA", "BBB", "CCC"):
+        (tmp_path / f"{symbol}.csv").write_text("ts,open,high,low,close\n2024-01-02,10,11,9,10\n")
+    source = drop_folder(tmp_path, caps={"drop_max_files": 2})
+    assert source.offered_symbols() == ["AAA", "BBB"]
+    source.fetch(["AAA", "BBB"])
+    source.close(["AAA", "BBB"])
+    assert source.offered_symbols() == ["CCC"]
+
+
+@pytest.mark.parametrize("name", ["AAPL.csv", "AAPL.csv.gz"])
+def test_a_drop_file_over_drop_max_file_bytes_fails_its_symbol_and_stays(tmp_path: Path, name: str) -> None:
+    rows = "ts,open,high,low,close\n" + "2024-01-02,10,11,9,10\n" * 1000
+    if name.endswith(".gz"):
+        (tmp_path / name).write_bytes(gzip.compress(rows.encode()))  # a few hundred bytes, 22 kB inside
+    else:
+        (tmp_path / name).write_text(rows)
+    source = drop_folder(tmp_path, caps={"drop_max_file_bytes": 1000})
+    assert source.offered_symbols() == ["AAPL"]
+    with pytest.raises(SourceError, match=rf"{name} is larger than drop_max_file_bytes \(1000 bytes\)"):
+        source.fetch(["AAPL"])
+    source.close([])
+    assert (tmp_path / name).exists()
+
+
 # -- http ----------------------------------------------------------------------------------------------
 
 
@@ -201,8 +230,8 @@ class Provider:
         self.times: list[float] = []
         self.paths: list[str] = []
         self.headers: list[dict[str, str]] = []
-        #: Per request: "ok", "500", "404", "slow", "garbage", "echo" (a 401 quoting the request's
-        #: Authorization), or "redirect <url>" (a 302 there).
+        #: Per request: "ok", "500", "404", "slow", "garbage", "big" (5 kB of JSON), "echo" (a 401 quoting
+        #: the request's Authorization), or "redirect <url>" (a 302 there).
         self.plan: list[str] = []
 
     def handler(self) -> type[BaseHTTPRequestHandler]:
@@ -228,6 +257,8 @@ class Provider:
                     status, body = int(step), b"nope"
                 elif step == "garbage":
                     body = b"<html>"
+                elif step == "big":
+                    body = b"[" + b" " * 5000 + b"]"
                 elif step == "echo":
                     status, body = 401, f"bad credentials {self.headers['Authorization']}".encode()
                 else:
@@ -279,9 +310,12 @@ TOKEN = "s3cr3t-t0ken-4711"
 
 
 def quotes_settings(base_url: str, **provider: Any) -> Settings:
-    """Settings naming the HTTP provider at ``base_url`` as source "quotes", 127.0.0.1 allowed."""
+    """Settings naming the HTTP provider at ``base_url`` as source "quotes", 127.0.0.1 allowed, answers of
+    up to 4 kB."""
     return load_settings(
-        sources={"quotes": {"base_url": base_url, **provider}}, http_allowed_hosts=["127.0.0.1"]
+        sources={"quotes": {"base_url": base_url, **provider}},
+        http_allowed_hosts=["127.0.0.1"],
+        max_response_bytes=4096,
     )
 
 
@@ -478,3 +512,19 @@ def test_a_redirect_to_a_link_local_address_is_refused(provider: tuple[Provider,
     state.plan = ["redirect http://169.254.169.254/latest/meta-data/"]
     with pytest.raises(OutboundRefused, match=r"169\.254\.169\.254 .*a link-local address"):
         http_source(url).fetch(["AAPL"])
+
+
+# -- http: answer size ----------------------------------------------------------------------------------
+
+
+def test_an_answer_over_max_response_bytes_fails_at_once_naming_the_setting(
+    provider: tuple[Provider, str],
+) -> None:
+    state, url = provider
+    state.plan = ["big", "big"]
+    with pytest.raises(
+        InputTooLargeError,
+        match=r"answer of http://127.0.0.1:\d+/bars\?symbol=AAPL.* is larger than max_response_bytes \(4096",
+    ):
+        http_source(url, retries=1).fetch(["AAPL"])
+    assert len(state.paths) == 1  # not retried

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
 import pytest
 
 from marketjobs.config import load_settings
@@ -96,3 +101,40 @@ def test_a_link_local_receiver_is_refused_without_retries() -> None:
     hook = WebhookSink("http://169.254.169.254/hook", timeout_seconds=5.0, retries=3, backoff_seconds=10.0)
     with pytest.raises(DeliveryError, match=r"169\.254\.169\.254 .*a link-local address"):
         hook.deliver(notification())  # no backoff sleeps: a refused host is not retried
+
+
+def test_a_receivers_answer_is_read_only_up_to_max_response_bytes() -> None:
+    written: list[int] = []
+
+    class Flood(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # 2xx, then 256 MB it would take the sink long to read
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(200)
+            self.send_header("Content-Length", str(256 * 2**20))
+            self.end_headers()
+            block = b"x" * 2**16
+            try:
+                for _ in range(4096):
+                    self.wfile.write(block)
+                    written.append(len(block))
+            except OSError:
+                pass  # the sink hung up: what it wanted was read
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Flood)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        hook = WebhookSink(
+            f"http://127.0.0.1:{server.server_address[1]}/hook",
+            timeout_seconds=5.0,
+            allowed_hosts=["127.0.0.1"],
+            max_response_bytes=4096,
+        )
+        hook.deliver(notification())
+        time.sleep(0.5)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert sum(written) < 64 * 2**20  # the sink stopped reading long before the end

@@ -11,10 +11,13 @@ not the run. Drop files are read whole: they are meant for increments, not histo
 The folder must lie under one of the settings' ``import_roots`` (symlinks followed), ``done_dir`` is a plain
 subfolder of it, a file that links out of the import roots is never read (it fails its symbol and stays),
 and a file moved to the done folder never overwrites one there (``AAPL.csv`` becomes ``AAPL.1.csv``).
+A run loads at most ``drop_max_files`` files (the first by name; the rest wait for the next runs), and a
+file larger than ``drop_max_file_bytes`` (a ``.gz`` counted decompressed) fails its symbol and stays.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path, PurePath
@@ -24,12 +27,15 @@ import polars as pl
 from pydantic import Field, field_validator
 
 from marketjobs.config import Settings
-from marketjobs.errors import ParameterError
+from marketjobs.errors import InputTooLargeError, ParameterError
 from marketjobs.guards.paths import inside, move_without_overwrite, under
+from marketjobs.guards.reads import read_file_capped, too_large
 from marketjobs.marketdata.importer import DEFAULT_NAMES, SUFFIXES
 from marketjobs.marketdata.sources.base import BarSource, SourceError, SourceOptions
 
 __all__ = ["FileOptions", "FileSource"]
+
+logger = logging.getLogger("marketjobs.sources")
 
 
 class FileOptions(SourceOptions):
@@ -55,10 +61,14 @@ def _stem(path: Path) -> str:
     return path.name.split(".", 1)[0]
 
 
-def _read(path: Path) -> pl.DataFrame:
+def _read(path: Path, cap: int) -> pl.DataFrame:
+    """The whole file, refused past ``cap`` bytes (a CSV.gz counted decompressed)."""
     if path.name.lower().endswith((".parquet", ".pq")):
+        if path.stat().st_size > cap:
+            raise too_large(path.name, cap, "drop_max_file_bytes")
         return pl.read_parquet(path)
-    return pl.read_csv(path, infer_schema=False)  # text: validate_bars() parses and reports bad values
+    data = read_file_capped(path, cap, setting="drop_max_file_bytes")
+    return pl.read_csv(data, infer_schema=False)  # text: validate_bars() parses and reports bad values
 
 
 class FileSource(BarSource):
@@ -125,22 +135,39 @@ class FileSource(BarSource):
                     f"drop folder {self.folder} does not exist; create it or fix the folder option"
                 )
             self._pending, self._broken = {}, {}
-            for path in sorted(self.folder.iterdir()):
-                if path.is_file() and path.name.lower().endswith(SUFFIXES):
-                    real = path.resolve()
-                    if not under(real, self._roots):
-                        self._broken[_stem(path)] = (
-                            f"{path.name} links to {real}, outside import_roots; put the file itself in the "
-                            "drop folder"
-                        )
-                        continue
-                    try:
-                        self._pending[path] = self._frame(path, _read(real))
-                    except Exception as exc:  # fails only the symbol named by the file; the file stays
-                        self._broken[_stem(path)] = (
-                            f"{exc}" if isinstance(exc, SourceError) else f"{path}: {exc}"
-                        )
+            for path in self._this_run():
+                self._load_one(path)
         return self._pending
+
+    def _this_run(self) -> list[Path]:
+        """The pending files this run loads: the first ``drop_max_files`` by name (logged when some wait)."""
+        files = sorted(p for p in self.folder.iterdir() if p.is_file() and p.name.lower().endswith(SUFFIXES))
+        most = self.settings.drop_max_files
+        if len(files) > most:
+            logger.warning(
+                "drop folder %s holds %d files; this run loads the first %d (drop_max_files), the rest wait "
+                "for the next runs",
+                self.folder,
+                len(files),
+                most,
+            )
+        return files[:most]
+
+    def _load_one(self, path: Path) -> None:
+        """Reads ``path`` into the pending files, or records why it fails the symbol named after it."""
+        assert self._pending is not None
+        real = path.resolve()
+        if not under(real, self._roots):
+            self._broken[_stem(path)] = (
+                f"{path.name} links to {real}, outside import_roots; put the file itself in the drop folder"
+            )
+            return
+        try:
+            self._pending[path] = self._frame(path, _read(real, self.settings.drop_max_file_bytes))
+        except InputTooLargeError as exc:
+            self._broken[_stem(path)] = f"{exc}, or import the file with data_import"
+        except Exception as exc:  # fails only the symbol named by the file; the file stays
+            self._broken[_stem(path)] = f"{exc}" if isinstance(exc, SourceError) else f"{path}: {exc}"
 
     def offered_symbols(self) -> list[str]:
         """Symbols of the pending files; an unreadable file offers the symbol it is named after."""

@@ -19,10 +19,11 @@ epoch milliseconds. Timeouts, connection errors, 429 and 5xx are retried with ex
 other 4xx fail at once. Every host, redirects included, is checked against the settings'
 ``http_allowed_hosts`` (loopback and link-local refused unless listed by address), and redirects follow
 :mod:`marketjobs.guards.http` (headers kept only on the same origin, no https-to-http). Errors show the URL
-with ``${NAME}`` placeholders, never their values, and redacted. A token bucket shared by every source of
-the process with the same name keeps to ``requests_per_minute`` (the stdlib's urllib is used, so workers
-need no extra HTTP dependency). Limits across processes need a shared limiter, such as Dramatiq's with
-``marketjobs.brokers.rate_limiter_backend()``.
+with ``${NAME}`` placeholders, never their values, and redacted. An answer longer than the settings'
+``max_response_bytes`` fails at once (:class:`~marketjobs.errors.InputTooLargeError`). A token bucket shared
+by every source of the process with the same name keeps to ``requests_per_minute`` (the stdlib's urllib is
+used, so workers need no extra HTTP dependency). Limits across processes need a shared limiter, such as
+Dramatiq's with ``marketjobs.brokers.rate_limiter_backend()``.
 """
 
 from __future__ import annotations
@@ -44,8 +45,9 @@ import polars as pl
 from pydantic import Field, field_validator
 
 from marketjobs.config import HttpSourceSettings, Settings
-from marketjobs.errors import ConfigError, OutboundRefused
+from marketjobs.errors import ConfigError, InputTooLargeError, OutboundRefused
 from marketjobs.guards.http import HostPolicy, build_opener
+from marketjobs.guards.reads import read_capped
 from marketjobs.marketdata.sources.base import BarSource, SourceError, SourceOptions
 from marketjobs.redact import MASK, redact_text, redact_url
 
@@ -221,7 +223,7 @@ class HttpSource(BarSource):
     def _get(self, symbol: str, since: datetime | None) -> Any:
         try:
             return self._request(self.url(symbol, since), self.shown_url(symbol, since))
-        except (SourceError, OutboundRefused) as exc:
+        except (SourceError, OutboundRefused, InputTooLargeError) as exc:
             raise type(exc)(self._scrub(str(exc))) from None
 
     def _request(self, target: str, url: str) -> Any:
@@ -237,7 +239,10 @@ class HttpSource(BarSource):
             bucket.acquire()
             try:
                 with self._opener.open(request, timeout=opts.timeout_seconds) as response:
-                    body = response.read()
+                    cap = self.settings.max_response_bytes
+                    body = read_capped(
+                        response, cap, what=f"the answer of {url}", setting="max_response_bytes"
+                    )
             except urllib.error.HTTPError as exc:
                 excerpt = exc.read(BODY_EXCERPT_BYTES).decode(errors="replace")
                 problem = f"HTTP {exc.code} from {url}: {excerpt}"
