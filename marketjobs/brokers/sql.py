@@ -10,7 +10,8 @@
 * Delays live in the database (a message's ``eta``), not in worker memory; delivery is strict priority
   order (critical, high, normal, low), then by due time, then FIFO.
 * A message delivered ``max_deliveries`` times without ever being settled (it kills its worker) is moved
-  to dead letters rather than delivered again.
+  to dead letters rather than delivered again. A graceful requeue (a stopping worker hands back what it
+  had not started) does not count as a delivery.
 * Dead letters (nacked messages) stay in the table for ``dead_message_ttl`` milliseconds.
 * Idle consumers are woken by enqueues in the same process at once, by LISTEN/NOTIFY on PostgreSQL, and
   otherwise poll with back-off up to ``poll_max_seconds``.

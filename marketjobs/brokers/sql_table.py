@@ -77,8 +77,10 @@ _NACK = (
     "UPDATE broker_messages SET state = 'dead', dead_at = {now}, lease_owner = NULL, lease_expires = NULL "
     "WHERE " + _FENCE
 )
+#: A graceful requeue hands back a delivery that never started: it does not count towards max_deliveries.
 _REQUEUE = (
-    "UPDATE broker_messages SET state = 'ready', lease_owner = NULL, lease_expires = NULL WHERE " + _FENCE
+    "UPDATE broker_messages SET state = 'ready', lease_owner = NULL, lease_expires = NULL, "
+    "deliveries = deliveries - 1 WHERE " + _FENCE
 )
 _RENEW = (
     "UPDATE broker_messages SET lease_expires = {now} + :lease_ms "
@@ -261,7 +263,8 @@ class MessageTable:
         return retry_deadlocks(lambda: self._in_transaction(run))
 
     def requeue(self, owner: str, deliveries: Iterable[Delivery]) -> None:
-        """Returns messages ``owner`` still holds in these deliveries to their queue at once."""
+        """Returns messages ``owner`` still holds in these deliveries to their queue at once, uncounted
+        (they were never run)."""
         groups = _by_count(deliveries)
         if groups:
 

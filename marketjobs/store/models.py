@@ -105,7 +105,7 @@ class BrokerMessage(Base):
     payload: Mapped[bytes] = mapped_column(_Blob, doc="the encoded Dramatiq message")
     lease_owner: Mapped[str | None] = mapped_column(String(64), doc="consumer holding the lease")
     lease_expires: Mapped[int | None] = mapped_column(BigInteger)
-    deliveries: Mapped[int] = mapped_column(Integer, doc="times handed to a consumer")
+    deliveries: Mapped[int] = mapped_column(Integer, doc="times leased, less graceful requeues")
     enqueued_at: Mapped[int] = mapped_column(BigInteger)
     dead_at: Mapped[int | None] = mapped_column(BigInteger)
 

@@ -300,3 +300,26 @@ def test_a_lapsed_delivery_settles_nothing_once_the_same_process_leased_the_mess
     assert base.queue_depth(QUEUE).dead == 0
     first.close()
     second.close()
+
+
+def test_a_graceful_requeue_is_not_counted_as_a_delivery(sql_url: str) -> None:
+    broker = SQLBrokerBase(sql_url, max_deliveries=2)
+    broker.declare_queue(QUEUE)
+    broker.enqueue(message(1))
+    broker.enqueue(message(2))
+    for _ in range(5):  # a worker restarted five times, each time before it ran either message
+        consumer = consumer_of(broker)
+        (handed,) = drain(consumer, 1)  # the other one waits in the consumer's buffer
+        assert handed.deliveries == 1
+        consumer.requeue([handed])  # the stopping worker returns what it did not start
+        consumer.close()  # and the consumer returns its buffer
+    assert broker.queue_depth(QUEUE).dead == 0
+    consumer = consumer_of(broker)
+    delivered = drain(consumer, 2)
+    assert sorted((proxy.args[0], proxy.deliveries) for proxy in delivered) == [(1, 1), (2, 1)]
+    for proxy in delivered:
+        consumer.ack(proxy)
+    assert next(consumer) is None
+    assert broker.table.unfinished(QUEUE) == 0
+    consumer.close()
+    broker.close()
