@@ -65,7 +65,10 @@ def test_job_events_follow_a_job_until_it_completes(live_api: LiveApi) -> None:
 
 def test_the_stream_ends_when_the_client_disconnects(live_api: LiveApi) -> None:
     with live_api.viewer.stream("GET", "/api/events") as response:
-        next(_events(response))
+        events = _events(response)  # kept: closing the reader would close the connection
+        next(events)
+        assert live_api.app.state.open_event_streams == 1
+        next(events)  # still streaming
         assert live_api.app.state.open_event_streams == 1
     wait_until(lambda: live_api.app.state.open_event_streams == 0, timeout=10)
 
