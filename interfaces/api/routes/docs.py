@@ -22,5 +22,11 @@ def openapi(request: Request, principal: Viewer) -> JSONResponse:
 
 @router.get("/docs")
 def docs(principal: Viewer) -> HTMLResponse:
-    """Swagger UI over the schema (its assets come from the Swagger UI CDN)."""
-    return get_swagger_ui_html(openapi_url="/openapi.json", title="marketjobs API")
+    """Swagger UI over the schema, its assets served from the package (no CDN)."""
+    return get_swagger_ui_html(
+        openapi_url="/openapi.json",
+        title="marketjobs API",
+        swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+        swagger_css_url="/static/swagger/swagger-ui.css",
+        swagger_favicon_url="/static/swagger/favicon-32x32.png",
+    )

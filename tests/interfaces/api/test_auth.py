@@ -4,6 +4,7 @@ tokens are compared in constant time."""
 from __future__ import annotations
 
 import hmac
+import re
 import uuid
 from typing import Any
 
@@ -101,4 +102,8 @@ def test_the_schema_and_docs_need_a_viewer_token(live_api: LiveApi) -> None:
     assert live_api.anonymous.get("/openapi.json").status_code == 401
     schema = live_api.viewer.get("/openapi.json").json()
     assert "/api/enqueue/api_probe" in schema["paths"]
-    assert "swagger" in live_api.viewer.get("/docs").text.lower()
+    page = live_api.viewer.get("/docs").text
+    assert "swagger" in page.lower()
+    assets = re.findall(r'(?:src|href|url)\s*[=:]\s*["\']([^"\']+)["\']', page)
+    assert assets
+    assert all(a.startswith("/") for a in assets), assets  # Swagger UI from the package, no CDN
