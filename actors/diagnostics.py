@@ -6,9 +6,10 @@ import time
 from typing import Any
 
 import dramatiq
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from marketjobs.jobs import current_job
+from marketjobs.jobs.params import ValidatedActor, parse_params
 
 __all__ = ["fail", "hold_memory", "noop", "sleep"]
 
@@ -16,8 +17,14 @@ __all__ = ["fail", "hold_memory", "noop", "sleep"]
 class SleepParams(BaseModel):
     """Parameters of the ``sleep`` diagnostic job."""
 
-    seconds: float = Field(1.0, ge=0, le=3600)
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    seconds: float = Field(1.0, ge=0, le=3600, allow_inf_nan=False)
     steps: int = Field(10, ge=1, le=10_000)
+
+
+class _SleepActor(ValidatedActor):
+    params_model = SleepParams
 
 
 @dramatiq.actor(queue_name="diagnostics", max_retries=0)
@@ -25,10 +32,10 @@ def noop() -> None:
     """Does nothing; measures the cost of the job machinery itself."""
 
 
-@dramatiq.actor(queue_name="diagnostics", max_retries=0, time_limit=3_600_000)
-def sleep(seconds: float = 1.0, steps: int = 10) -> dict[str, float]:
-    """Sleeps in steps, reporting progress and stopping early when cancelled."""
-    params = SleepParams(seconds=seconds, steps=steps)
+@dramatiq.actor(actor_class=_SleepActor, queue_name="diagnostics", max_retries=0, time_limit=3_600_000)
+def sleep(**kwargs: Any) -> dict[str, float]:
+    """Sleeps in steps, reporting progress and stopping early when cancelled (see :class:`SleepParams`)."""
+    params = parse_params(SleepParams, kwargs, "sleep")
     job = current_job()
     for step in range(params.steps):
         job.raise_if_cancelled()

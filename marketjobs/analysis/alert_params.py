@@ -8,9 +8,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from marketjobs.errors import ConfigError, describe_problems
+from marketjobs.analysis.technical_specs import INDICATOR_FUNCTIONS, STRUCT_FIELDS, parse_indicator
+from marketjobs.errors import ConfigError, ParameterError, describe_problems
 
 __all__ = [
     "PARAMS_MODELS",
@@ -20,7 +21,31 @@ __all__ = [
     "PriceLevelParams",
     "RuleParams",
     "check_rule_params",
+    "indicator_output",
 ]
+
+
+def indicator_output(name: str) -> str:
+    """``name`` in lower case when it is an output column of an indicator (``rsi_14``, ``sma_50``,
+    ``macdsignal_12_26_9``, ``upperband_20_2``); ValueError naming the accepted forms otherwise."""
+    wanted = name.strip().lower()
+    near: list[str] = []
+    for function in INDICATOR_FUNCTIONS:
+        for field in STRUCT_FIELDS.get(function, (function,)):
+            if wanted != field and not wanted.startswith(f"{field}_"):
+                continue
+            try:
+                outputs = parse_indicator(function + wanted[len(field) :]).outputs
+            except ParameterError:
+                continue
+            if wanted in outputs:
+                return wanted
+            near += [output for output in outputs if output.startswith(field)]
+    hint = f" (did you mean {' or '.join(sorted(set(near)))}?)" if near else ""
+    raise ValueError(
+        f"{name!r} is not an indicator output{hint}; name one as the analysis does: rsi_14, sma_50, "
+        "macd_12_26_9, macdsignal_12_26_9, upperband_20_2 (see docs/indicators.md)"
+    )
 
 
 class RuleParams(BaseModel):
@@ -49,6 +74,11 @@ class IndicatorParams(RuleParams):
     indicator: str = Field(min_length=1, max_length=64)
     level: float | None = Field(None, allow_inf_nan=False)
     other: str | None = Field(None, min_length=1, max_length=64)
+
+    @field_validator("indicator", "other")
+    @classmethod
+    def _known_output(cls, value: str | None) -> str | None:
+        return None if value is None else indicator_output(value)
 
     @model_validator(mode="after")
     def _one_reference(self) -> IndicatorParams:

@@ -1,7 +1,7 @@
 """Streaming import of price bars from CSV, CSV.gz and Parquet files (one file or a directory of them).
 
-Files are read in chunks of ``chunk_rows`` (CSV in 8 MiB blocks cut at line ends, decompressed on the fly;
-Parquet by record batches), so memory stays bounded whatever the file size. Each chunk is mapped to bar
+Files are read in chunks of ``chunk_rows`` by :mod:`marketjobs.marketdata.bar_files` (which refuses files that
+cannot hold bars, naming the line), so memory stays bounded whatever the file size. Each chunk is mapped to bar
 columns, validated, and upserted in its own transaction; every rejected row goes to the report with its file,
 row and reason. ``row`` is the 1-based data-row number (the header is not counted, so in a CSV it is on line
 ``row + 1``). CSV fields must not contain line breaks (quoted multi-line fields are not supported).
@@ -11,8 +11,7 @@ Parquet in 39 s (578 MB); memory grows only by the duplicate tracker's 12 bytes 
 
 from __future__ import annotations
 
-import gzip
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -22,6 +21,7 @@ from sqlalchemy import Engine
 
 from marketjobs.errors import ParameterError
 from marketjobs.guards.paths import create_new, inside, move_without_overwrite, under
+from marketjobs.marketdata.bar_files import read_chunks
 from marketjobs.marketdata.validate import BAR_COLUMNS, DuplicateTracker, validate_bars
 from marketjobs.store.bars_io import upsert_bars
 
@@ -29,8 +29,6 @@ __all__ = ["SUFFIXES", "ImportSummary", "find_files", "import_bars"]
 
 #: File name endings the importer reads.
 SUFFIXES = (".csv", ".csv.gz", ".parquet", ".pq")
-#: Bytes read from a CSV per block.
-CSV_BLOCK_BYTES = 8 * 1024 * 1024
 #: Rejected rows kept in the summary (the report holds all of them).
 SAMPLE_ROWS = 20
 #: Column names recognised without a mapping (compared case-insensitively).
@@ -113,66 +111,10 @@ def _mapping(names: list[str], columns: Mapping[str, str] | None, path: Path) ->
     absent = [c for c in ("ts", "open", "high", "low", "close") if c not in mapping.values()]
     if absent:
         raise ParameterError(
-            f"{path.name} has no columns for {absent}; map them, e.g. columns={{'Date': 'ts'}} "
-            f"(its columns: {names})"
+            f"{path.name} has no columns for {absent} (its columns: {', '.join(names)}); map them, e.g. "
+            "`--column Date=ts` on the command line or columns={'Date': 'ts'} in Python"
         )
     return mapping
-
-
-def _csv_chunks(path: Path, chunk_rows: int) -> Iterator[tuple[list[str], pl.DataFrame, float]]:
-    """(header, chunk of text columns, fraction of the file's bytes read)."""
-    size = max(path.stat().st_size, 1)
-    with path.open("rb") as raw:
-        stream: IO[bytes] | gzip.GzipFile = raw
-        if path.name.lower().endswith(".gz"):
-            stream = gzip.GzipFile(fileobj=raw)
-        header_line = stream.readline()
-        if not header_line.strip():
-            return
-        names = pl.read_csv(header_line, infer_schema=False).columns
-        pending: list[pl.DataFrame] = []
-        held, carry = 0, b""
-        # Progress: the raw (compressed) position, interpolated by rows over the latest block.
-        parsed = emitted = parsed_before = 0
-        at = at_before = raw.tell()
-        while True:
-            block = stream.read(CSV_BLOCK_BYTES)
-            data = carry + block
-            cut = len(data) if not block else data.rfind(b"\n") + 1
-            data, carry = data[:cut], data[cut:]
-            if data.strip(b"\r\n"):
-                part = pl.read_csv(
-                    data, has_header=False, new_columns=names, infer_schema=False, truncate_ragged_lines=True
-                )
-                pending.append(part)
-                held += part.height
-                parsed_before, at_before = parsed, at
-                parsed, at = parsed + part.height, raw.tell()
-            while held >= chunk_rows or (not block and held):
-                frame = pl.concat(pending) if len(pending) > 1 else pending[0]
-                out, rest = frame.head(chunk_rows), frame.slice(chunk_rows)
-                pending, held = ([rest] if rest.height else []), rest.height
-                emitted += out.height
-                share = (emitted - parsed_before) / max(parsed - parsed_before, 1)
-                yield names, out, max(0.0, at_before + (at - at_before) * share) / size
-            if not block:
-                return
-
-
-def _parquet_chunks(path: Path, chunk_rows: int) -> Iterator[tuple[list[str], pl.DataFrame, float]]:
-    scan = pl.scan_parquet(path)
-    total = max(scan.select(pl.len()).collect().item(), 1)
-    names = scan.collect_schema().names()
-    done = 0
-    for batch in scan.collect_batches(chunk_size=chunk_rows):
-        done += batch.height
-        yield names, batch, done / total
-
-
-def _chunks(path: Path, chunk_rows: int) -> Iterator[tuple[list[str], pl.DataFrame, float]]:
-    if path.name.lower().endswith((".parquet", ".pq")):
-        return _parquet_chunks(path, chunk_rows)
-    return _csv_chunks(path, chunk_rows)
 
 
 class _Report:
@@ -241,7 +183,7 @@ def import_bars(
     try:
         for index, file in enumerate(files):
             tracker, first_row, mapping = DuplicateTracker(), 1, None
-            for names, raw, fraction in _chunks(file, chunk_rows):
+            for names, raw, fraction in read_chunks(file, chunk_rows):
                 if should_stop is not None and should_stop():
                     summary.stopped = True
                     return summary

@@ -255,7 +255,13 @@ def test_cooldown_is_per_symbol_and_per_rule() -> None:
         ("pct_move", {"pct": 0}, "pct: Input should be greater than 0"),
         ("pct_move", {"pct": 1, "direction": "sideways"}, "direction: Input should be 'up', 'down' or 'any'"),
         ("indicator_above", {"indicator": "rsi_14"}, "give exactly one of level"),
-        ("indicator_above", {"indicator": "rsi_14", "level": 1, "other": "x"}, "give exactly one of level"),
+        (
+            "indicator_above",
+            {"indicator": "rsi_14", "level": 1, "other": "sma_50"},
+            "give exactly one of level",
+        ),
+        ("indicator_above", {"indicator": "nope_3", "level": 1}, "not an indicator output"),
+        ("indicator_above", {"indicator": "rsi_14", "other": "upperband_20"}, "did you mean upperband_20_2"),
         ("pattern_seen", {}, "pattern: Field required"),
     ],
 )

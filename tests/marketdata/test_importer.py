@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine
 
 from marketjobs.errors import ParameterError
-from marketjobs.marketdata import importer
+from marketjobs.marketdata import bar_files
 from marketjobs.marketdata.importer import import_bars
 from marketjobs.store.bars_io import load_bars
 from marketjobs.store.engine import create_store_engine
@@ -108,7 +108,7 @@ def test_directory_import_reads_every_bar_file_with_symbols_from_names(store: En
 def test_large_csv_streams_in_chunks_and_flags_repeats_across_chunks(
     store: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(importer, "CSV_BLOCK_BYTES", 1000)  # many blocks, rows cut across block ends
+    monkeypatch.setattr(bar_files, "CSV_BLOCK_BYTES", 1000)  # many blocks, rows cut across block ends
     source = tmp_path / "AAPL.csv"
     source.write_text(HEADER + csv_rows(250) + csv_rows(1, close=10.25))
     percents: list[float] = []

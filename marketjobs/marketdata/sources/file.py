@@ -123,8 +123,8 @@ class FileSource(BarSource):
         absent = [c for c in ("ts", "open", "high", "low", "close") if c not in frame.columns]
         if absent:
             raise SourceError(
-                f"{path.name} has no columns for {absent}; map them with the source option "
-                f"columns={{'Date': 'ts', ...}} (its columns: {raw.columns})"
+                f"{path.name} has no columns for {absent} (its columns: {', '.join(raw.columns)}); map them "
+                "with the source option columns: `-o 'columns={\"Date\": \"ts\"}'` on the command line"
             )
         return frame.with_columns(pl.col("symbol").cast(pl.String).str.strip_chars())
 
