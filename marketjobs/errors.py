@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from pydantic import ValidationError
 
 __all__ = [
+    "BadBarFile",
     "ChunksNotFinished",
     "ConfigError",
     "DeliveryError",
@@ -24,6 +25,7 @@ __all__ = [
     "OptionError",
     "OutboundRefused",
     "ParameterError",
+    "PortInUseError",
     "QueueJoinFailed",
     "ScheduleError",
     "SourceError",
@@ -59,6 +61,10 @@ class StoreUnavailableError(StoreError, MiddlewareError):
     """The store could not be used while enqueueing; the message was not sent."""
 
 
+class PortInUseError(MarketJobsError):
+    """A port a command serves on (metrics, exporter, API) is taken; the message names what moves it."""
+
+
 class QueueJoinFailed(MarketJobsError):
     """A message was dead-lettered while ``broker.join(..., fail_fast=True)`` waited on its queue."""
 
@@ -85,6 +91,10 @@ class NonRetryableError(MarketJobsError):
 
 class ParameterError(NonRetryableError):
     """Job parameters failed validation."""
+
+
+class BadBarFile(NonRetryableError):
+    """A bar file that cannot be parsed (empty, binary, a quote that does not close, bad gzip or Parquet)."""
 
 
 class InputTooLargeError(NonRetryableError):

@@ -3,7 +3,7 @@
 CSV is read in blocks of :data:`CSV_BLOCK_BYTES` cut at line ends (decompressed on the fly), Parquet by record
 batches, so memory stays bounded whatever the file size. A file that cannot be parsed is not worth a retry:
 an empty file, one with a header but no rows, binary data, a line whose quotes do not close (CSV fields must
-not span lines), broken gzip or Parquet each raise :class:`BadBarFile`, a
+not span lines), broken gzip or Parquet each raise :class:`~marketjobs.errors.BadBarFile`, a
 :class:`~marketjobs.errors.NonRetryableError` that names the file, the line and what to do.
 """
 
@@ -17,7 +17,7 @@ from typing import IO, NoReturn
 
 import polars as pl
 
-from marketjobs.errors import NonRetryableError
+from marketjobs.errors import BadBarFile
 
 __all__ = ["CSV_BLOCK_BYTES", "BadBarFile", "read_chunks"]
 
@@ -26,10 +26,6 @@ CSV_BLOCK_BYTES = 8 * 1024 * 1024
 
 #: (header, chunk of text columns, fraction of the file's bytes read).
 Chunk = tuple[list[str], pl.DataFrame, float]
-
-
-class BadBarFile(NonRetryableError):
-    """A bar file that cannot be parsed (empty, binary, broken quotes, bad gzip or Parquet)."""
 
 
 def _first_line(text: str) -> str:

@@ -9,9 +9,9 @@ import polars as pl
 import pytest
 from sqlalchemy import Engine
 
-from marketjobs.errors import NonRetryableError
+from marketjobs.errors import BadBarFile, NonRetryableError
 from marketjobs.marketdata import bar_files
-from marketjobs.marketdata.bar_files import BadBarFile, read_chunks
+from marketjobs.marketdata.bar_files import read_chunks
 from marketjobs.marketdata.importer import import_bars
 from marketjobs.store.engine import create_store_engine
 
