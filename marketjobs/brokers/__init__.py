@@ -8,10 +8,13 @@ from typing import Any
 
 import dramatiq
 
+from marketjobs.brokers.base import MarketJobsBrokerMixin
 from marketjobs.brokers.depth import QueueDepth
+from marketjobs.brokers.outage import Outage
 from marketjobs.brokers.priorities import RABBITMQ_MAX_PRIORITY
 from marketjobs.config import BROKER_SCHEMES, SQL_SCHEMES, Settings, get_settings, url_scheme
 from marketjobs.errors import UnsupportedBrokerError
+from marketjobs.redact import redact_url
 
 __all__ = ["QueueDepth", "open_broker", "queue_depths"]
 
@@ -58,8 +61,10 @@ def open_broker(url: str | None = None, *, settings: Settings | None = None) -> 
     else:
         schemes = ", ".join(f"{s}://" for s in BROKER_SCHEMES)
         raise UnsupportedBrokerError(
-            f"unsupported broker URL {url!r}; set MARKETJOBS_BROKER_URL to one of {schemes}"
+            f"unsupported broker URL scheme {scheme!r}; set MARKETJOBS_BROKER_URL to one of {schemes}"
         )
+    if isinstance(broker, MarketJobsBrokerMixin) and scheme != "stub":
+        broker.outage = Outage(f"broker {redact_url(url)}", "start it or fix MARKETJOBS_BROKER_URL")
     return broker
 
 

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 import dramatiq
 
 from marketjobs.brokers.hooks import BrokerHooks
+from marketjobs.brokers.outage import Outage, OutageConsumer, is_connection_error
 from marketjobs.brokers.pause import PausableConsumer, PauseWatch
 from marketjobs.brokers.priorities import parse_priority, priority_queue_name, rabbitmq_priority
 from marketjobs.brokers.queue_bound import QueueBoundConsumer
@@ -43,9 +44,24 @@ class MarketJobsBrokerMixin:
     #: Set by the job layer (:func:`marketjobs.jobs.broker.broker_from_url`): which queues are paused.
     pause_watch: PauseWatch | None = None
 
+    #: Set by :func:`marketjobs.brokers.open_broker`: this broker's outages, said once per back-off step.
+    outage: Outage | None = None
+
     def consume(self, queue_name: str, prefetch: int = 1, timeout: int = 30000) -> Any:
-        """The broker's consumer, silent while ``queue_name`` is paused (when pauses are watched)."""
-        return self.pausable(super().consume(queue_name, prefetch, timeout), queue_name, timeout)  # type: ignore[misc]
+        """The broker's consumer, silent while ``queue_name`` is paused (when pauses are watched). While the
+        broker is unreachable a new consumer waits for the next back-off step (:mod:`.outage`)."""
+        outage = self.outage
+        if outage is None:
+            return self.pausable(super().consume(queue_name, prefetch, timeout), queue_name, timeout)  # type: ignore[misc]
+        outage.quiet_dramatiq_restarts(queue_name)
+        outage.wait()
+        try:
+            consumer = super().consume(queue_name, prefetch, timeout)  # type: ignore[misc]
+        except Exception as exc:
+            if is_connection_error(exc):
+                outage.failed(exc)
+            raise
+        return OutageConsumer(self.pausable(consumer, queue_name, timeout), outage)
 
     def pausable(self, consumer: Any, queue_name: str, timeout: int) -> Any:
         """``consumer`` made silent while its queue is paused (delay and dead-letter queues never are), its

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+
 from dramatiq.brokers.rabbitmq import RabbitmqBroker as DramatiqRabbitmqBroker
 
 from marketjobs.brokers.base import MarketJobsBrokerMixin
 from marketjobs.brokers.depth import QueueDepth
 
 __all__ = ["RabbitmqBroker"]
+
+# pika logs every failed connection attempt of every consumer thread at ERROR with a traceback; consumers
+# report an outage once per back-off step instead (marketjobs.brokers.outage). A level the user set is kept.
+if logging.getLogger("pika").level == logging.NOTSET:
+    logging.getLogger("pika").setLevel(logging.CRITICAL)
 
 
 class RabbitmqBroker(MarketJobsBrokerMixin, DramatiqRabbitmqBroker):
