@@ -11,7 +11,7 @@ from marketjobs.constants import Status
 from marketjobs.errors import JobNotFoundError
 from marketjobs.store.models import JobRecord
 
-__all__ = ["count_by_status", "get_job", "list_jobs", "oldest_pending_due_ms"]
+__all__ = ["count_by_status", "dead_by_queue", "get_job", "list_jobs", "oldest_pending_due_ms"]
 
 
 def list_jobs(
@@ -53,6 +53,17 @@ def count_by_status(engine: Engine) -> dict[str, int]:
     query = select(JobRecord.status, func.count()).group_by(JobRecord.status)
     with engine.connect() as connection:
         return {status: count for status, count in connection.execute(query).all()}
+
+
+def dead_by_queue(engine: Engine) -> dict[str, int]:
+    """Dead job records (the dead letters ``dlq list`` shows) per queue."""
+    query = (
+        select(JobRecord.queue, func.count())
+        .where(JobRecord.status == Status.DEAD.value)
+        .group_by(JobRecord.queue)
+    )
+    with engine.connect() as connection:
+        return {queue: int(count) for queue, count in connection.execute(query).all()}
 
 
 def oldest_pending_due_ms(engine: Engine, queue: str, now_ms: int) -> int | None:

@@ -1,5 +1,5 @@
 """Queues as operators see them: one row per user queue (every priority of it folded in) with the messages
-ready, delayed and dead, the oldest ready message's wait, and whether it is paused."""
+ready, delayed and dead, the oldest ready message's wait, and whether it is paused; and purging one."""
 
 from __future__ import annotations
 
@@ -7,18 +7,31 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import dramatiq
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 
 from marketjobs.brokers.base import MarketJobsBrokerMixin
 from marketjobs.brokers.depth import QueueDepth
 from marketjobs.brokers.priorities import base_queue_name, priority_queue_name
 from marketjobs.clock import MS_PER_SECOND, now_ms
-from marketjobs.constants import Priority
-from marketjobs.errors import UnsupportedBrokerError
+from marketjobs.constants import Priority, Status
+from marketjobs.errors import ParameterError, UnsupportedBrokerError
 from marketjobs.jobs.queries import oldest_pending_due_ms
+from marketjobs.jobs.rows import sequence
+from marketjobs.store.models import JobRecord
 from marketjobs.store.queue_pauses import paused_queues
 
-__all__ = ["QueueStatus", "queue_depth", "queue_latency", "queue_statuses", "user_queues"]
+__all__ = [
+    "QueuePurge",
+    "QueueStatus",
+    "purge_queue",
+    "queue_depth",
+    "queue_latency",
+    "queue_statuses",
+    "user_queues",
+]
+
+#: Statuses of the job records whose messages wait in a queue (ready, or delayed until a retry).
+WAITING_STATUSES = (Status.PENDING.value, Status.RETRYING.value)
 
 
 @dataclass(frozen=True)
@@ -105,3 +118,46 @@ def queue_statuses(
             )
         )
     return found
+
+
+@dataclass(frozen=True)
+class QueuePurge:
+    """What purging a queue dropped."""
+
+    queue: str
+    #: Messages dropped from the broker: ready (on the SQL broker also those being delivered) and delayed.
+    messages: int
+    #: Job records of waiting messages (pending, or delayed until a retry) that ended as cancelled.
+    jobs_cancelled: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready values."""
+        return asdict(self)
+
+
+def purge_queue(broker: dramatiq.Broker, engine: Engine, queue: str) -> QueuePurge:
+    """Drops every message waiting in user queue ``queue`` (each priority, with its delayed ones) and ends
+    their job records as cancelled; jobs already running finish. ParameterError for an unknown queue."""
+    known = user_queues(broker)
+    if queue not in known:
+        raise ParameterError(f"no queue {queue!r}; queues: {', '.join(known)}")
+    depth = queue_depth(broker, queue)
+    delay_queues = broker.get_declared_delay_queues()
+    for name in _priority_names(broker, queue):
+        broker.flush(name)
+        if f"{name}.DQ" in delay_queues:
+            broker.flush(f"{name}.DQ")
+    now = now_ms()
+    with engine.begin() as connection:
+        cancelled = connection.execute(
+            update(JobRecord)
+            .where(JobRecord.queue == queue, JobRecord.status.in_(WAITING_STATUSES))
+            .values(
+                status=Status.CANCELLED.value,
+                seq=JobRecord.attempts * 4 + sequence(0, Status.CANCELLED),
+                error=f"purged from queue {queue} (marketjobs queues purge)",
+                finished_at=now,
+                updated_at=now,
+            )
+        ).rowcount
+    return QueuePurge(queue, depth.ready + depth.delayed, int(cancelled))
