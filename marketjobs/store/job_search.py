@@ -36,7 +36,7 @@ class JobFilter:
     since_ms: int | None = None
     #: Created before this time, epoch ms.
     until_ms: int | None = None
-    #: Host name, pid or worker id of the worker that ran it (exact).
+    #: Who ran it: a host name, a pid, or a process as ``host:pid[:...]`` (a worker id) (exact).
     worker: str | None = None
     #: Text searched (case-insensitively) in the parameters and the error.
     text: str | None = None
@@ -72,10 +72,7 @@ class JobFilter:
         if self.until_ms is not None:
             found.append(record.created_at < self.until_ms)
         if self.worker:
-            worker = [record.hostname == self.worker, record.worker_id == self.worker]
-            if self.worker.isdigit():
-                worker.append(record.pid == int(self.worker))
-            found.append(or_(*worker))
+            found.append(_worker(self.worker))
         if self.ids:
             found.append(record.id.in_(list(self.ids)))
         if self.finished_before_ms is not None:
@@ -93,6 +90,20 @@ class JobFilter:
         return found
 
 
+def _worker(worker: str) -> ColumnElement[bool]:
+    """One indexable condition per form (an OR across columns would scan every row): digits are a pid;
+    ``host:pid[:...]`` names a process, as a record's worker id (``host:pid:thread``) or the worker
+    registry's (``host:pid:started``) do; anything else is a host name."""
+    record = JobRecord
+    if worker.isdigit():
+        return record.pid == int(worker)
+    host, _, rest = worker.partition(":")
+    pid = rest.partition(":")[0]
+    if pid.isdigit():
+        return and_(record.hostname == host, record.pid == int(pid))
+    return record.hostname == worker
+
+
 def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -108,8 +119,10 @@ def search_jobs(
     query = _query(job_filter).order_by(JobRecord.created_at.desc(), JobRecord.id.desc()).limit(limit)
     if after is not None:
         created, job_id = after
+        # The first condition is the index range; the second breaks ties (an OR alone is no range).
         query = query.where(
-            or_(JobRecord.created_at < created, and_(JobRecord.created_at == created, JobRecord.id < job_id))
+            JobRecord.created_at <= created,
+            or_(JobRecord.created_at < created, and_(JobRecord.created_at == created, JobRecord.id < job_id)),
         )
     with (
         engine.connect().execution_options(**{READ_ONLY_OPTION: True}) as connection,

@@ -64,10 +64,17 @@ class JobRecord(Base):
     finished_at: Mapped[int | None] = mapped_column(BigInteger)
     updated_at: Mapped[int] = mapped_column(BigInteger)
 
+    #: Job search (store/job_search.py) pages newest first: each filter's index ends with created_at
+    #: (migration 0011 says why).
     __table_args__ = (
-        Index("ix_job_records_status_job_type", "status", "job_type"),
+        Index("ix_job_records_status_job_type", "status", "job_type", "created_at"),
         Index("ix_job_records_created_at", "created_at"),
         Index("ix_job_records_cancel_requested", "cancel_requested"),
+        Index("ix_job_records_status", "status", "created_at"),
+        Index("ix_job_records_job_type", "job_type", "created_at"),
+        Index("ix_job_records_queue", "queue", "created_at"),
+        Index("ix_job_records_hostname", "hostname", "created_at"),
+        Index("ix_job_records_pid", "pid", "created_at"),
     )
 
 

@@ -203,3 +203,30 @@ def test_0008_turns_job_record_datetimes_into_epoch_ms_and_back(fresh_database_u
             )
     finally:
         engine.dispose()
+
+
+# -- 0011: job search indexes ------------------------------------------------------------------------------
+
+
+def _job_record_indexes(engine: Engine) -> dict[str, list[str]]:
+    return {i["name"]: i["column_names"] for i in inspect(engine).get_indexes("job_records") if i["name"]}
+
+
+def test_0011_indexes_each_job_search_filter_by_creation_time_and_downgrade_restores_0010(
+    fresh_database_url: str,
+) -> None:
+    engine = create_store_engine(fresh_database_url, shared=False)
+    config = alembic_config(engine)
+    try:
+        command.upgrade(config, "0011")
+        indexes = _job_record_indexes(engine)
+        for column in ("status", "job_type", "queue", "hostname", "pid"):
+            assert indexes[f"ix_job_records_{column}"] == [column, "created_at"]
+        assert indexes["ix_job_records_status_job_type"] == ["status", "job_type", "created_at"]
+
+        command.downgrade(config, "0010")
+        indexes = _job_record_indexes(engine)
+        assert indexes["ix_job_records_status_job_type"] == ["status", "job_type"]
+        assert not {"ix_job_records_status", "ix_job_records_pid"} & set(indexes)
+    finally:
+        engine.dispose()
