@@ -68,6 +68,7 @@ bench: setup
 	$(BIN)/python benchmarks/bar_loading.py
 	$(BIN)/python benchmarks/universe.py
 	$(BIN)/python benchmarks/autoscale.py
+	$(BIN)/python benchmarks/api.py
 
 clean:
 	rm -rf $(VENV) indicators_rs/_internal*.so var
