@@ -134,15 +134,15 @@ class _QuietRestarts(logging.Filter):
 
 
 def is_connection_error(exc: BaseException) -> bool:
-    """True for errors of a lost connection: Dramatiq's, sockets', and Redis' that Dramatiq lets through."""
+    """True for errors of a lost connection: Dramatiq's, sockets', Redis' that Dramatiq lets through, and a
+    database's (SQLAlchemy's OperationalError and InterfaceError)."""
     if isinstance(exc, BrokerConnectionError | OSError):
         return True
-    try:
-        from redis.exceptions import ConnectionError as RedisConnectionError
-        from redis.exceptions import TimeoutError as RedisTimeoutError
-    except ImportError:  # pragma: no cover - redis is a dependency
-        return False
-    return isinstance(exc, RedisConnectionError | RedisTimeoutError)
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    return isinstance(exc, RedisConnectionError | RedisTimeoutError | OperationalError | InterfaceError)
 
 
 class OutageConsumer(Consumer):

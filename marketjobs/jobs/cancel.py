@@ -10,6 +10,7 @@ from sqlalchemy import Engine, and_, select, update
 
 from marketjobs.constants import IN_FLIGHT_STATUSES, Status
 from marketjobs.errors import JobNotFoundError, JobStateError
+from marketjobs.jobs.store_outage import report_store_error, store_reached
 from marketjobs.store.models import JobRecord
 
 __all__ = ["CancelWatcher", "request_cancel", "request_cancel_many"]
@@ -104,8 +105,10 @@ class CancelWatcher:
         while not stop.wait(self.poll_seconds):
             try:
                 self.refresh()
-            except Exception:
-                logger.exception("refreshing cancelled jobs failed; will retry")
+            except Exception as exc:
+                report_store_error(self.engine, exc, logger, "refreshing cancelled jobs")
+            else:
+                store_reached(self.engine)
 
     @staticmethod
     def final_status(saw_cancel: bool) -> Status:

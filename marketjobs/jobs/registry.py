@@ -20,6 +20,7 @@ from dramatiq import Middleware
 
 from marketjobs.clock import now_ms
 from marketjobs.config import Settings
+from marketjobs.jobs.store_outage import report_store_error, store_reached
 from marketjobs.store.engine import create_store_engine
 from marketjobs.store.workers import set_worker_state, write_heartbeat
 
@@ -146,5 +147,7 @@ class WorkerRegistry(Middleware):
         values.setdefault("state", "running")
         try:
             write_heartbeat(self._engine, values)
-        except Exception:  # a store outage costs heartbeats, never jobs; the next beat tries again
-            logger.warning("worker registry: heartbeat not stored", exc_info=True)
+        except Exception as exc:  # a store outage costs heartbeats, never jobs; the next beat tries again
+            report_store_error(self._engine, exc, logger, "worker registry: storing a heartbeat")
+        else:
+            store_reached(self._engine)

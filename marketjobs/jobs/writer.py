@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from marketjobs.jobs.store_outage import report_store_error, store_reached
 from marketjobs.store.upsert import insert_missing, upsert_newer
 
 __all__ = ["RecordWriter"]
@@ -154,15 +155,16 @@ class RecordWriter:
             batch, inserts, count = taken
             try:
                 self._write_batch(batch, inserts)
-            except Exception:
+            except Exception as exc:
                 failures += 1
                 self.healthy = False
-                logger.exception("writing %d job records failed; will retry", len(batch))
+                report_store_error(self.engine, exc, logger, f"writing {len(batch)} job records")
                 self._put_back(batch, inserts)  # rewriting rows already stored is harmless
                 time.sleep(min(MAX_RETRY_SECONDS, 0.1 * 2 ** min(failures, 10)))
                 continue
             failures = 0
             self.healthy = True
+            store_reached(self.engine)
             self._mark_written(count)
 
     def _write_batch(self, batch: dict[str, dict[str, Any]], inserts: set[str]) -> None:
