@@ -39,6 +39,7 @@ from marketjobs.brokers.base import MarketJobsBrokerMixin
 from marketjobs.brokers.depth import QueueDepth
 from marketjobs.brokers.priorities import parse_priority
 from marketjobs.brokers.sql_consumer import SQLConsumer
+from marketjobs.brokers.sql_failures import FailureLog
 from marketjobs.brokers.sql_table import CHANNEL, TRANSIENT_ERRORS, MessageTable
 from marketjobs.brokers.sql_wakeup import PostgresListener, Wakeups
 from marketjobs.clock import now_ms
@@ -90,6 +91,8 @@ class SQLBrokerBase(Broker):
         )
         self.queues: set[str] = set()
         self.wakeups = Wakeups()
+        #: This process' dead-lettered messages, for ``join(fail_fast=True)``.
+        self.failures = FailureLog()
         self._owner: tuple[int, str] | None = None
         self._heartbeat: LeaseHeartbeat | None = None
         self._listener: PostgresListener | None = None
@@ -167,29 +170,50 @@ class SQLBrokerBase(Broker):
         self.table.flush(q_name(queue_name))
 
     def flush_all(self) -> None:
-        """Flushes every declared queue."""
+        """Flushes every declared queue and forgets the failures ``join(fail_fast=True)`` would raise."""
         for queue_name in self.queues:
             self.flush(queue_name)
+        self.failures.clear()
 
     def join(
         self, queue_name: str, *, interval: int = 50, timeout: int | None = None, fail_fast: bool = False
     ) -> None:
         """Waits until ``queue_name`` holds no ready, delayed or leased message (meant for tests).
 
-        Raises :class:`~dramatiq.errors.QueueJoinTimeout` after ``timeout`` ms, and with ``fail_fast``
-        :class:`~marketjobs.errors.QueueJoinFailed` as soon as a message of the queue is dead-lettered.
+        Raises :class:`~dramatiq.errors.QueueJoinTimeout` after ``timeout`` ms. With ``fail_fast``, as soon
+        as a message of the queue is dead-lettered, it raises like Dramatiq's StubBroker the failed job's
+        own exception when the job failed in this process (since the last ``flush_all``), and otherwise
+        :class:`~marketjobs.errors.QueueJoinFailed` naming the message and its error.
         """
         queue_name = q_name(queue_name)
         deadline = None if timeout is None else time.monotonic() + timeout / 1000
         dead_before = self.table.depth(queue_name)[2]
-        while self.table.unfinished(queue_name):
-            if fail_fast and self.table.depth(queue_name)[2] > dead_before:
-                raise QueueJoinFailed(f"a message of queue {queue_name!r} was dead-lettered while joining")
+        while True:
+            unfinished = self.table.unfinished(queue_name)
+            if fail_fast:
+                self._raise_failure(queue_name, dead_before)
+            if not unfinished:
+                return
             if deadline is not None and time.monotonic() >= deadline:
                 raise QueueJoinTimeout(queue_name)  # type: ignore[no-untyped-call]
             time.sleep(interval / 1000)
-        if fail_fast and self.table.depth(queue_name)[2] > dead_before:
-            raise QueueJoinFailed(f"a message of queue {queue_name!r} was dead-lettered while joining")
+
+    def _raise_failure(self, queue_name: str, dead_before: int) -> None:
+        """Raises the failure of ``queue_name`` a fail-fast join reports, if there is one."""
+        failure = self.failures.first(queue_name)
+        if failure is not None and failure.exception is not None:
+            raise failure.exception
+        if failure is not None:
+            message_id, error = failure.message_id, failure.error
+        else:
+            dead = self.table.depth(queue_name)[2]
+            if dead <= dead_before:
+                return
+            message_id, error = self.table.newest_dead(queue_name, 1)[0]
+        raise QueueJoinFailed(
+            f"message {message_id} of queue {queue_name!r} was dead-lettered: "
+            f"{error or 'no error was recorded'}; `marketjobs dlq list` shows the dead letters"
+        )
 
     def queue_depth(self, queue_name: str) -> QueueDepth:
         """Messages ready or in flight, delayed, and dead in ``queue_name``."""

@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from dramatiq.broker import Consumer, MessageProxy
@@ -22,10 +22,12 @@ from dramatiq.message import Message
 from marketjobs.brokers.held_acks import (
     CLOSE_SETTLE_SECONDS,
     GATE_POLL_SECONDS,
+    Gate,
     HoldableMessageProxy,
     split_open,
 )
-from marketjobs.brokers.sql_table import TRANSIENT_ERRORS, ClaimedMessage, Delivery
+from marketjobs.brokers.sql_failures import describe
+from marketjobs.brokers.sql_table import TRANSIENT_ERRORS, ClaimedMessage, Delivery, Nack
 
 if TYPE_CHECKING:
     from marketjobs.brokers.sql import SQLBrokerBase
@@ -38,10 +40,6 @@ logger = logging.getLogger(__name__)
 POLL_MIN_SECONDS = 0.001
 #: Wait after a failed database call before the next, in seconds.
 ERROR_BACKOFF_SECONDS = 0.5
-
-
-#: An ack or nack waiting to be written: the delivery and the gate that must open first (None: none).
-Settlement = tuple[Delivery, "Callable[[], bool] | None"]
 
 
 class SQLMessageProxy(HoldableMessageProxy):
@@ -70,9 +68,9 @@ class SQLConsumer(Consumer):
         self._lock = threading.Lock()
         #: Deliveries leased and not yet acked, nacked or requeued by the worker.
         self._held: set[Delivery] = set()
-        #: Settled by the worker, waiting to be written: (delivery, gate or None).
-        self._acks: list[Settlement] = []
-        self._nacks: list[Settlement] = []
+        #: Settled by the worker, waiting to be written: (delivery or nack, gate or None).
+        self._acks: list[tuple[Delivery, Gate | None]] = []
+        self._nacks: list[tuple[Nack, Gate | None]] = []
         self._buffer: deque[SQLMessageProxy] = deque()
         self._wake = threading.Event()
         self._backoff = POLL_MIN_SECONDS
@@ -91,9 +89,17 @@ class SQLConsumer(Consumer):
     def _settle(self, message: MessageProxy, *, failed: bool) -> None:
         delivery = _delivery(message)
         gate = message.ack_gate if isinstance(message, HoldableMessageProxy) else None
+        if failed:
+            # The worker clears the exception once the message is settled: keep it for join(fail_fast).
+            exception = getattr(message, "_exception", None)
+            error = describe(exception)
+            self.broker.failures.record(self.queue_name, message.message_id, exception, error)
         with self._lock:
-            # Look the list up under the lock: the consumer thread swaps in new lists as it writes them.
-            (self._nacks if failed else self._acks).append((delivery, gate))
+            # Look the lists up under the lock: the consumer thread swaps in new lists as it writes them.
+            if failed:
+                self._nacks.append((Nack(delivery, error), gate))
+            else:
+                self._acks.append((delivery, gate))
             self._held.discard(delivery)
             wake = len(self._held) <= self.prefetch // 2
         if wake:
@@ -135,7 +141,7 @@ class SQLConsumer(Consumer):
             elif time.monotonic() >= self._poll_at:
                 self._backoff = min(self._backoff * 2, self.broker.poll_max_seconds)
 
-    def _take_settled(self) -> tuple[list[Delivery], list[Delivery]]:
+    def _take_settled(self) -> tuple[list[Delivery], list[Nack]]:
         """Deliveries acked and nacked ready to write (their gates open); the others stay queued."""
         with self._lock:
             acks, self._acks = split_open(self._acks)
@@ -177,7 +183,7 @@ class SQLConsumer(Consumer):
         except BaseException:
             with self._lock:
                 self._acks[:0] = [(delivery, None) for delivery in acks]
-                self._nacks[:0] = [(delivery, None) for delivery in nacks]
+                self._nacks[:0] = [(nack, None) for nack in nacks]
             raise
         for row in claimed:
             proxy = self._proxy(row)
@@ -200,7 +206,7 @@ class SQLConsumer(Consumer):
                 exc,
             )
             with self._lock:
-                self._nacks.append((Delivery(row.row_id, row.deliveries), None))
+                self._nacks.append((Nack(Delivery(row.row_id, row.deliveries), describe(exc)), None))
             return None
         proxy = SQLMessageProxy(message, row.row_id, row.deliveries)
         if row.deliveries > self.broker.max_deliveries:
@@ -212,8 +218,10 @@ class SQLConsumer(Consumer):
                 row.deliveries - 1,
             )
             proxy.fail()
+            error = f"delivered {row.deliveries - 1} times and never settled (it kills its worker?)"
+            self.broker.failures.record(self.queue_name, message.message_id, None, error)
             with self._lock:
-                self._nacks.append((proxy.delivery, None))
+                self._nacks.append((Nack(proxy.delivery, error), None))
             # Let the middleware (job records) see it die.
             self.broker.emit_before("nack", proxy)
             self.broker.emit_after("nack", proxy)

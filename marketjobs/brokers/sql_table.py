@@ -21,7 +21,7 @@ from sqlalchemy.util.typing import TupleAny
 from marketjobs.clock import now_ms
 from marketjobs.store.engine import READ_ONLY_OPTION
 
-__all__ = ["ClaimedMessage", "Delivery", "MessageTable"]
+__all__ = ["ClaimedMessage", "Delivery", "MessageTable", "Nack"]
 
 T = TypeVar("T")
 
@@ -50,6 +50,13 @@ class Delivery(NamedTuple):
     deliveries: int
 
 
+class Nack(NamedTuple):
+    """A delivery that failed, and why (the error text stored with the dead letter; None: unknown)."""
+
+    delivery: Delivery
+    error: str | None
+
+
 def _by_count(deliveries: Iterable[Delivery]) -> dict[int, list[int]]:
     """Row ids grouped by delivery count: one fenced statement per group (usually a single one)."""
     groups: dict[int, list[int]] = {}
@@ -73,9 +80,10 @@ _LEASE = (
 #: The fence of every settlement: still leased, by this owner, in the delivery the consumer was handed.
 _FENCE = "id IN :ids AND state = 'leased' AND lease_owner = :owner AND deliveries = :deliveries"
 _ACK = "DELETE FROM broker_messages WHERE " + _FENCE
+#: One row at a time (each dead letter keeps its own error), fenced like the rest.
 _NACK = (
-    "UPDATE broker_messages SET state = 'dead', dead_at = {now}, lease_owner = NULL, lease_expires = NULL "
-    "WHERE " + _FENCE
+    "UPDATE broker_messages SET state = 'dead', dead_at = {now}, lease_owner = NULL, lease_expires = NULL, "
+    "error = :error WHERE id = :id AND state = 'leased' AND lease_owner = :owner AND deliveries = :deliveries"
 )
 #: A graceful requeue hands back a delivery that never started: it does not count towards max_deliveries.
 _REQUEUE = (
@@ -102,6 +110,11 @@ _UNFINISHED = "SELECT COUNT(*) FROM broker_messages WHERE queue = :queue AND sta
 _DEPTH = (
     "SELECT state, eta > {now} AS is_delayed, COUNT(*) FROM broker_messages WHERE queue = :queue "
     "GROUP BY state, eta > {now}"
+)
+#: The newest dead letters of a queue, newest first.
+_NEWEST_DEAD = (
+    "SELECT message_id, error FROM broker_messages WHERE queue = :queue AND state = 'dead' "
+    "ORDER BY dead_at DESC, id DESC LIMIT :limit"
 )
 #: Due time of the oldest deliverable message (one seek on ix_broker_messages_due), and now.
 _OLDEST_READY = (
@@ -172,10 +185,16 @@ class MessageTable:
             self._texts[sql] = statement
         return statement
 
-    def _execute(self, connection: Connection, sql: str, params: dict[str, Any]) -> CursorResult[*TupleAny]:
-        """Runs ``sql`` with ``params``, and on SQLite with now from this process' clock."""
+    def _execute(
+        self, connection: Connection, sql: str, params: dict[str, Any] | list[dict[str, Any]]
+    ) -> CursorResult[*TupleAny]:
+        """Runs ``sql`` with ``params`` (a list: once per item); on SQLite, now is this process' clock."""
         if self._now_sql is None:
-            params = {**params, "now": now_ms()}
+            now = now_ms()
+            if isinstance(params, list):
+                params = [{**item, "now": now} for item in params]
+            else:
+                params = {**params, "now": now}
         return connection.execute(self._text(sql), params)
 
     def insert(self, queue: str, priority: int, delay_ms: int, message_id: str, payload: bytes) -> None:
@@ -211,7 +230,7 @@ class MessageTable:
         lease_ms: int,
         *,
         acks: Sequence[Delivery] = (),
-        nacks: Sequence[Delivery] = (),
+        nacks: Sequence[Nack] = (),
     ) -> list[ClaimedMessage]:
         """Settles ``owner``'s acks and nacks, then leases up to ``limit`` due messages; one transaction."""
         return retry_deadlocks(lambda: self._claim_once(queue, owner, limit, lease_ms, acks, nacks))
@@ -223,7 +242,7 @@ class MessageTable:
         limit: int,
         lease_ms: int,
         acks: Sequence[Delivery],
-        nacks: Sequence[Delivery],
+        nacks: Sequence[Nack],
     ) -> list[ClaimedMessage]:
         with self.engine.begin() as connection:
             self._settle(connection, owner, acks, nacks)
@@ -236,19 +255,23 @@ class MessageTable:
             self._execute(connection, _LEASE, {"owner": owner, "lease_ms": lease_ms, "ids": ids})
         return [ClaimedMessage(int(r[0]), bytes(r[1]), int(r[2]) + 1) for r in rows]
 
-    def settle(self, owner: str, acks: Sequence[Delivery], nacks: Sequence[Delivery]) -> None:
+    def settle(self, owner: str, acks: Sequence[Delivery], nacks: Sequence[Nack]) -> None:
         """Deletes acked messages and moves nacked ones to dead letters, each only while ``owner`` still
         holds that delivery."""
         if acks or nacks:
             retry_deadlocks(lambda: self._in_transaction(self._settle, owner, acks, nacks))
 
     def _settle(
-        self, connection: Connection, owner: str, acks: Sequence[Delivery], nacks: Sequence[Delivery]
+        self, connection: Connection, owner: str, acks: Sequence[Delivery], nacks: Sequence[Nack]
     ) -> None:
         for count, ids in _by_count(acks).items():
             self._execute(connection, _ACK, {"ids": ids, "owner": owner, "deliveries": count})
-        for count, ids in _by_count(nacks).items():
-            self._execute(connection, _NACK, {"ids": ids, "owner": owner, "deliveries": count})
+        if nacks:
+            rows = [
+                {"id": row_id, "deliveries": count, "owner": owner, "error": error}
+                for (row_id, count), error in nacks
+            ]
+            self._execute(connection, _NACK, rows)
 
     def _in_transaction(self, work: Callable[..., T], *args: Any) -> T:
         with self.engine.begin() as connection:
@@ -307,6 +330,12 @@ class MessageTable:
                 else:
                     ready += int(count)
         return ready, delayed, dead
+
+    def newest_dead(self, queue: str, limit: int) -> list[tuple[str, str | None]]:
+        """(message id, error) of the ``limit`` newest dead letters of ``queue``, newest first."""
+        with self._reader() as connection:
+            rows = self._execute(connection, _NEWEST_DEAD, {"queue": queue, "limit": limit}).all()
+        return [(str(message_id), error) for message_id, error in rows]
 
     def oldest_ready_eta(self, queue: str) -> tuple[int | None, int]:
         """(the due time of the oldest message of ``queue`` ready for delivery, or None; now), both in

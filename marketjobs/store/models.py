@@ -115,6 +115,8 @@ class BrokerMessage(Base):
     deliveries: Mapped[int] = mapped_column(Integer, doc="times leased, less graceful requeues")
     enqueued_at: Mapped[int] = mapped_column(BigInteger)
     dead_at: Mapped[int | None] = mapped_column(BigInteger)
+    #: Why a dead letter died: the error's type and message, redacted (None while it lives).
+    error: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         Index("ix_broker_messages_next", "queue", "state", "priority", "eta", "id"),

@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,20 +17,9 @@ from marketjobs.brokers.sql_consumer import SQLConsumer
 from marketjobs.jobs.broker import broker_from_url
 from marketjobs.store.engine import create_store_engine
 from marketjobs.store.models import BrokerMessage
-from tests.conftest import fast_settings, reset_database
-from tests.servers import require_service
+from tests.conftest import fast_settings
 
 QUEUE = "sqltest"
-
-
-@pytest.fixture(params=["sqlite", "postgres", "mariadb"])
-def sql_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """An empty database for the SQL broker."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'broker.db'}"
-    url = require_service(request.param)
-    reset_database(url)
-    return url
 
 
 @pytest.fixture
