@@ -74,7 +74,7 @@ class DataImportParams(BaseModel):
     def _known_zone(cls, value: str) -> str:
         try:
             zoneinfo.ZoneInfo(value)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America", a name too long
             raise ValueError(
                 f"unknown time zone {value!r}; use an IANA name such as 'America/New_York'"
             ) from None
@@ -112,6 +112,8 @@ def data_import(**kwargs: Any) -> dict[str, Any]:
         source=params.source,
         report_path=Path(settings.reports_dir) / report,
         roots=settings.import_roots,
+        max_bytes=settings.max_import_bytes,
+        max_line_bytes=settings.max_line_bytes,
         progress=job.progress,
         should_stop=lambda: job.cancelled,  # the job then ends as cancelled, keeping this partial summary
     )

@@ -14,7 +14,20 @@ from typing import Protocol
 
 from marketjobs.errors import InputTooLargeError
 
-__all__ = ["CappedStream", "Readable", "read_capped", "read_file_capped", "too_large"]
+__all__ = [
+    "NO_CAP",
+    "READ_BLOCK_BYTES",
+    "CappedStream",
+    "Readable",
+    "read_capped",
+    "read_file_capped",
+    "too_large",
+]
+
+#: A cap that never applies (the largest size a read may ask for).
+NO_CAP = 2**62
+#: Bytes asked for per read when a whole stream is read.
+READ_BLOCK_BYTES = 1024 * 1024
 
 
 class Readable(Protocol):
@@ -52,12 +65,17 @@ class CappedStream:
         return data
 
     def _room(self, size: int) -> int:
-        room = self.cap + 1 - self.total  # one byte past the cap tells "larger" from "exactly the cap"
+        room = min(self.cap + 1 - self.total, NO_CAP)  # one byte past the cap tells "larger" from "equal"
         return room if size is None or size < 0 else min(size, room)
 
     def read(self, size: int = -1) -> bytes:
-        """Up to ``size`` bytes (all when negative), counted against the cap."""
-        return self._count(self._stream.read(self._room(size)))
+        """Up to ``size`` bytes (all when negative, in blocks), counted against the cap."""
+        if size is not None and size >= 0:
+            return self._count(self._stream.read(self._room(size)))
+        parts = []
+        while block := self._stream.read(self._room(READ_BLOCK_BYTES)):
+            parts.append(self._count(block))
+        return b"".join(parts)
 
     def readline(self, size: int = -1) -> bytes:
         """One line of at most ``size`` bytes, counted against the cap."""

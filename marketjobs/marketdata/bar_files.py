@@ -4,7 +4,10 @@ CSV is read in blocks of :data:`CSV_BLOCK_BYTES` cut at line ends (decompressed 
 batches, so memory stays bounded whatever the file size. A file that cannot be parsed is not worth a retry:
 an empty file, one with a header but no rows, binary data, a line whose quotes do not close (CSV fields must
 not span lines), broken gzip or Parquet each raise :class:`~marketjobs.errors.BadBarFile`, a
-:class:`~marketjobs.errors.NonRetryableError` that names the file, the line and what to do.
+:class:`~marketjobs.errors.NonRetryableError` that names the file, the line and what to do. With caps (the
+settings' ``max_import_bytes`` and ``max_line_bytes``), a file larger than ``max_bytes`` (a ``.gz`` counted
+decompressed) or a line longer than ``max_line_bytes`` raises :class:`~marketjobs.errors.InputTooLargeError`
+before it is held in memory.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from typing import IO, NoReturn
 
 import polars as pl
 
-from marketjobs.errors import BadBarFile
+from marketjobs.errors import BadBarFile, InputTooLargeError
+from marketjobs.guards.reads import NO_CAP, CappedStream, too_large
 
 __all__ = ["CSV_BLOCK_BYTES", "BadBarFile", "read_chunks"]
 
@@ -59,13 +63,36 @@ def _open_quote(path: Path, data: bytes, first_line: int, error: Exception | Non
     )
 
 
-def _csv_chunks(path: Path, chunk_rows: int) -> Iterator[Chunk]:
+def _line_too_long(path: Path, line: int, cap: int) -> InputTooLargeError:
+    return InputTooLargeError(
+        f"line {line} of {path.name} is longer than max_line_bytes ({cap} bytes); a CSV line holds one bar: "
+        "fix the file, or raise max_line_bytes in the settings"
+    )
+
+
+def _long_line_at(data: bytes, cap: int) -> int | None:
+    """Where in ``data`` a line longer than ``cap`` bytes starts, or None; O(len(data)), in C-speed steps."""
+    start = 0
+    while len(data) - start > cap:
+        last = data.rfind(b"\n", start, start + cap + 1)
+        if last < 0:
+            return start
+        start = last + 1
+    return None
+
+
+def _csv_chunks(path: Path, chunk_rows: int, max_bytes: int, max_line: int) -> Iterator[Chunk]:
     size = max(path.stat().st_size, 1)
     with path.open("rb") as raw:
-        stream: IO[bytes] | gzip.GzipFile = raw
-        if path.name.lower().endswith(".gz"):
-            stream = gzip.GzipFile(fileobj=raw)
-        header_line = stream.readline()
+        file: IO[bytes] | gzip.GzipFile = raw
+        gz = path.name.lower().endswith(".gz")
+        if gz:
+            file = gzip.GzipFile(fileobj=raw)
+        note = " once decompressed" if gz else ""
+        stream = CappedStream(file, max_bytes, what=path.name, setting="max_import_bytes", note=note)
+        header_line = stream.readline(max_line + 1)
+        if len(header_line.rstrip(b"\r\n")) > max_line:
+            raise _line_too_long(path, 1, max_line)
         if not header_line.strip():
             what = "is empty" if not header_line else "has no header on line 1"
             raise BadBarFile(f"{path.name} {what}; give it a header such as Date,Open,High,Low,Close,Volume")
@@ -84,6 +111,10 @@ def _csv_chunks(path: Path, chunk_rows: int) -> Iterator[Chunk]:
             data = carry + block
             cut = len(data) if not block else data.rfind(b"\n") + 1
             data, carry = data[:cut], data[cut:]
+            if len(carry) > max_line:
+                raise _line_too_long(path, line + data.count(b"\n"), max_line)
+            if len(data) > max_line and (at_byte := _long_line_at(data, max_line)) is not None:
+                raise _line_too_long(path, line + data[:at_byte].count(b"\n"), max_line)
             if data.strip(b"\r\n"):
                 _check_text(path, data, line)
                 try:
@@ -116,7 +147,9 @@ def _csv_chunks(path: Path, chunk_rows: int) -> Iterator[Chunk]:
         )
 
 
-def _parquet_chunks(path: Path, chunk_rows: int) -> Iterator[Chunk]:
+def _parquet_chunks(path: Path, chunk_rows: int, max_bytes: int) -> Iterator[Chunk]:
+    if path.stat().st_size > max_bytes:
+        raise too_large(path.name, max_bytes, "max_import_bytes")
     scan = pl.scan_parquet(path)
     total = scan.select(pl.len()).collect().item()
     if not total:
@@ -128,11 +161,18 @@ def _parquet_chunks(path: Path, chunk_rows: int) -> Iterator[Chunk]:
         yield names, batch, done / total
 
 
-def read_chunks(path: Path, chunk_rows: int) -> Iterator[Chunk]:
-    """The chunks of bar file ``path``, ``chunk_rows`` rows at most; BadBarFile when it cannot hold bars."""
+def read_chunks(
+    path: Path, chunk_rows: int, *, max_bytes: int | None = None, max_line_bytes: int | None = None
+) -> Iterator[Chunk]:
+    """The chunks of bar file ``path``, ``chunk_rows`` rows at most; BadBarFile when it cannot hold bars,
+    InputTooLargeError past ``max_bytes`` (decompressed) or a line past ``max_line_bytes`` (None: no cap)."""
     parquet = path.name.lower().endswith((".parquet", ".pq"))
+    cap, line_cap = max_bytes or NO_CAP, max_line_bytes or NO_CAP
     try:
-        yield from (_parquet_chunks if parquet else _csv_chunks)(path, chunk_rows)
+        if parquet:
+            yield from _parquet_chunks(path, chunk_rows, cap)
+        else:
+            yield from _csv_chunks(path, chunk_rows, cap, line_cap)
     except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
         raise BadBarFile(
             f"{path.name} is not a readable gzip file ({exc}); compress it again or unzip it"

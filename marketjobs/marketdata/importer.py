@@ -161,6 +161,8 @@ def import_bars(
     source: str = "import",
     report_path: str | Path | None = None,
     roots: Sequence[str | Path] | None = None,
+    max_bytes: int | None = None,
+    max_line_bytes: int | None = None,
     progress: ProgressCallback | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> ImportSummary:
@@ -171,6 +173,8 @@ def import_bars(
     name up to its first dot (``AAPL.csv.gz`` → ``AAPL``). Rejected rows go to ``report_path`` (CSV, or
     Parquet when it ends in ``.parquet``), or the first free numbered name beside it: an existing file is
     never overwritten. With ``roots``, ``path`` and its files must lie under them (see :func:`find_files`).
+    A file larger than ``max_bytes`` (a ``.gz`` counted decompressed) or with a line longer than
+    ``max_line_bytes`` raises InputTooLargeError (the chunks before it stay upserted).
     ``progress`` runs after each chunk. When ``should_stop`` (asked
     before each chunk) says True, the import ends there with ``stopped`` set; the chunks already upserted stay
     (importing again is idempotent), as they do when ``progress`` raises.
@@ -183,7 +187,8 @@ def import_bars(
     try:
         for index, file in enumerate(files):
             tracker, first_row, mapping = DuplicateTracker(), 1, None
-            for names, raw, fraction in read_chunks(file, chunk_rows):
+            chunks = read_chunks(file, chunk_rows, max_bytes=max_bytes, max_line_bytes=max_line_bytes)
+            for names, raw, fraction in chunks:
                 if should_stop is not None and should_stop():
                     summary.stopped = True
                     return summary

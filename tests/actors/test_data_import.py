@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -24,6 +25,7 @@ from tests.conftest import records_of, wait_until
 pytestmark = pytest.mark.parametrize("broker", ["stub", "sqlite"], indirect=True)
 
 StartWorker = Callable[..., dramatiq.Worker]
+HEADER_LINE = b"Date,Open,High,Low,Close,Volume\n"
 CSV = "Date,Open,High,Low,Close,Volume\n" + "".join(
     f"2024-01-{d:02d},10,11,9,10.5,100\n" for d in range(1, 21)
 )
@@ -138,6 +140,42 @@ def test_a_message_id_that_is_no_plain_id_names_no_report(
     assert dead.error is not None
     assert "cannot name a file" in dead.error
     assert (tmp_path / "imports" / "AAPL.csv").read_text() == CSV
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "match"),
+    [
+        (
+            "LONG.csv",
+            HEADER_LINE + b"2024-01-01," + b"9" * 5000,
+            r"line 2 of LONG\.csv is longer than max_line_bytes",
+        ),
+        ("WIDE.csv", b"Date" + b",x" * 3000 + b"\n", r"line 1 of WIDE\.csv is longer than max_line_bytes"),
+        (
+            "BOMB.csv.gz",
+            gzip.compress(HEADER_LINE + b"2024-01-01,10,11,9,10.5,100\n" * 20_000),
+            r"BOMB\.csv\.gz is larger than max_import_bytes \(100000 bytes\) once decompressed",
+        ),
+    ],
+)
+def test_an_oversized_file_fails_for_good_naming_the_setting(
+    broker: dramatiq.Broker,
+    start_worker: StartWorker,
+    data_import: Any,
+    tmp_path: Path,
+    name: str,
+    content: bytes,
+    match: str,
+) -> None:
+    configure(get_settings().model_copy(update={"max_line_bytes": 1024, "max_import_bytes": 100_000}))
+    (tmp_path / "imports" / name).write_bytes(content)
+    start_worker()
+    message = data_import.send(path=str(tmp_path / "imports" / name))
+    dead = wait_for(broker, message.message_id, "dead")
+    assert dead.attempts == 1
+    assert dead.error is not None
+    assert re.search(match, dead.error), dead.error
+    assert "raise max_" in dead.error
 
 
 def test_missing_file_goes_straight_to_dead_letters(

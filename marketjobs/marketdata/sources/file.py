@@ -124,7 +124,7 @@ class FileSource(BarSource):
         if absent:
             raise SourceError(
                 f"{path.name} has no columns for {absent} (its columns: {', '.join(raw.columns)}); map them "
-                "with the source option columns: `-o 'columns={\"Date\": \"ts\"}'` on the command line"
+                'with the source option columns: `-o \'columns={"Date": "ts"}\'` on the command line'
             )
         return frame.with_columns(pl.col("symbol").cast(pl.String).str.strip_chars())
 
