@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -382,7 +383,9 @@ class Settings(BaseSettings):
     def _known_broker_scheme(cls, value: str) -> str:
         if url_scheme(value) not in BROKER_SCHEMES:
             schemes = ", ".join(f"{s}://" for s in BROKER_SCHEMES)
-            raise ValueError(f"unsupported broker URL {value!r}; use one of {schemes}")
+            raise ValueError(
+                f"unsupported broker URL scheme {url_scheme(value)!r}; use one of {schemes}{_hint(value)}"
+            )
         return value
 
     @field_validator("database_url")
@@ -390,11 +393,16 @@ class Settings(BaseSettings):
     def _valid_database_url(cls, value: str) -> str:
         try:
             make_url(value)
-        except ArgumentError as exc:
+        except ArgumentError:
             raise ValueError(
-                f"{value!r} is not a SQLAlchemy URL; use e.g. sqlite:///var/marketjobs.db or "
+                "not a SQLAlchemy URL; use e.g. sqlite:///var/marketjobs.db or "
                 "postgresql+psycopg://user@host/db"
-            ) from exc
+            ) from None
+        if url_scheme(value) not in SQL_SCHEMES:
+            schemes = ", ".join(f"{s}://" for s in SQL_SCHEMES)
+            raise ValueError(
+                f"unsupported database URL scheme {url_scheme(value)!r}; use one of {schemes}{_hint(value)}"
+            )
         return value
 
     @classmethod
@@ -423,8 +431,40 @@ def _describe(exc: ValidationError, config_file: Path | None) -> str:
         else:
             secret = any(isinstance(part, str) and is_secret_key(part) for part in error["loc"])
             shown = MASK if secret else redact(error.get("input"))
+            if field.endswith("_url") and isinstance(shown, str) and "://" not in shown:
+                shown = re.sub(r"^[^@]*@", f"{MASK}@", shown)  # user:password@host, no scheme to go by
             lines.append(f"  {where}: {error['msg']} (got {shown!r})")
     return "\n".join(lines)
+
+
+def _hint(url: str) -> str:
+    """A hint for common misspellings of a URL scheme."""
+    scheme = url_scheme(url)
+    return " (write postgresql://, not postgres://)" if scheme in ("postgres", "pgsql", "psql") else ""
+
+
+def _check_yaml(path: Path) -> None:
+    """ConfigError unless ``path`` is a readable YAML file whose top level is a mapping of settings."""
+    if path.is_dir():
+        raise ConfigError(
+            f"config file {path} is a directory; give the YAML file in it, e.g. {path}/marketjobs.yaml"
+        )
+    if not path.is_file():
+        raise ConfigError(f"config file {path} does not exist; fix --config or {CONFIG_ENV_VAR}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"config file {path} is not valid YAML{where}: {problem}; fix the file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config file {path} cannot be read ({exc}); give a UTF-8 YAML file") from None
+    if data is not None and not isinstance(data, dict):
+        raise ConfigError(
+            f"config file {path} holds a {type(data).__name__} at its top level; it must map setting "
+            "names to values, e.g. `log_level: INFO`"
+        )
 
 
 def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:
@@ -433,8 +473,7 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
     path = Path(path_text) if path_text else None
     cls: type[Settings] = Settings
     if path is not None:
-        if not path.is_file():
-            raise ConfigError(f"config file {path} does not exist; fix --config or {CONFIG_ENV_VAR}")
+        _check_yaml(path)
         config = SettingsConfigDict(**{**Settings.model_config, "yaml_file": path})
         cls = type("Settings", (Settings,), {"model_config": config})
     try:

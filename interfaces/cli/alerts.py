@@ -10,7 +10,7 @@ from rich import box
 from rich.table import Table
 
 from interfaces.cli.common import parse_age, store_engine
-from interfaces.cli.output import console, emit_json
+from interfaces.cli.output import console, emit_json, print_table
 from marketjobs.notify.firings import firing_dict, list_firings
 from marketjobs.notify.rules import add_rule, find_rule, list_rules, remove_rule, rule_dict, set_enabled
 from marketjobs.notify.webhook import shown_url
@@ -40,7 +40,9 @@ def add_command(
     rule_type: Annotated[str, typer.Option("--type", "-t", help=f"one of: {', '.join(RULE_TYPES)}")],
     level: Annotated[float | None, typer.Option(help="price or indicator level")] = None,
     pct: Annotated[float | None, typer.Option(help="pct_move: percent moved")] = None,
-    bars: Annotated[int | None, typer.Option(help="pct_move: over this many bars (default 1)")] = None,
+    bars: Annotated[
+        int | None, typer.Option(min=1, max=1000, help="pct_move: over this many bars (default 1)")
+    ] = None,
     direction: Annotated[
         str | None, typer.Option(help="pct_move: up/down/any; pattern_seen: up/down")
     ] = None,
@@ -103,7 +105,7 @@ def list_command(as_json: JsonOption = False) -> None:
             str(rule.cooldown_seconds),
             "yes" if rule.enabled else "no",
         )
-    console.print(table)
+    print_table(table)
 
 
 def _set_enabled(rule: str, enabled: bool, as_json: bool) -> None:
@@ -149,7 +151,7 @@ def firings_command(
     ] = None,
     rule: Annotated[str | None, typer.Option(help="only this rule (name or id)")] = None,
     symbol: Annotated[str | None, typer.Option(help="only this symbol")] = None,
-    limit: Annotated[int, typer.Option(min=1, help="newest this many")] = 50,
+    limit: Annotated[int, typer.Option(min=1, max=100_000, help="newest this many")] = 50,
     as_json: JsonOption = False,
 ) -> None:
     """The newest firings: rule, symbol, bar, message, sink, delivery status and last error."""
@@ -177,4 +179,4 @@ def firings_command(
             item["message"],
             (item["last_error"] or "")[:200],
         )
-    console.print(table)
+    print_table(table)

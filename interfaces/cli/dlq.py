@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from interfaces.cli.common import parse_age, store_engine
-from interfaces.cli.output import console, emit_json, job_dict, jobs_table
+from interfaces.cli.output import console, emit_json, job_dict, jobs_table, print_table
 from marketjobs.errors import MarketJobsError
 from marketjobs.jobs import list_dead_letters, purge_dead_letters, retry_dead_letter
 from marketjobs.jobs.broker import broker_from_url
@@ -20,7 +20,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="machine-readable outpu
 @app.command("list")
 def list_command(
     job_type: Annotated[str | None, typer.Option("--type", "-t")] = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1)] = 100,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=100_000)] = 100,
     as_json: JsonOption = False,
 ) -> None:
     """Dead jobs newest first, with their last error."""
@@ -28,7 +28,7 @@ def list_command(
     if as_json:
         emit_json([job_dict(r) for r in records])
     else:
-        console.print(jobs_table(records, f"{len(records)} dead letters"))
+        print_table(jobs_table(records, f"{len(records)} dead letters"))
 
 
 @app.command("retry")

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from prometheus_client import generate_latest, start_http_server
 
+from interfaces.cli.common import port_in_use
 from interfaces.cli.output import console
 from interfaces.cli.queues import declare_queues
 from marketjobs.brokers import queue_depths
@@ -29,7 +30,9 @@ def run_exporter(
     host: Annotated[
         str | None, typer.Option(help="address to bind (default: settings' metrics_host)")
     ] = None,
-    port: Annotated[int, typer.Option(help="port to serve /metrics on")] = DEFAULT_EXPORTER_PORT,
+    port: Annotated[
+        int, typer.Option(min=1, max=65535, help="port to serve /metrics on")
+    ] = DEFAULT_EXPORTER_PORT,
     queue: Annotated[
         list[str] | None, typer.Option("--queue", "-q", help="queue names (default: the actors')")
     ] = None,
@@ -53,7 +56,10 @@ def run_exporter(
         console.out(generate_latest(registry).decode(), end="")
         return
     bind = host or settings.metrics_host
-    server, thread = start_http_server(port, addr=bind, registry=registry)
+    try:
+        server, thread = start_http_server(port, addr=bind, registry=registry)
+    except OSError as exc:
+        raise port_in_use(exc, bind, port, "--port") from None
     console.print(f"serving metrics on http://{bind}:{server.server_port}/metrics")
     try:
         threading.Event().wait()

@@ -10,7 +10,7 @@ import typer
 from rich import box
 from rich.table import Table
 
-from interfaces.cli.output import console, emit_json
+from interfaces.cli.output import emit_json, print_table
 from marketjobs.config import get_settings
 from marketjobs.store.engine import create_store_engine
 from monitoring.health import HealthReport, HealthStatus, run_checks
@@ -54,5 +54,5 @@ def show_health(
     if as_json:
         emit_json(report.as_dict())
     else:
-        console.print(health_table(report))
+        print_table(health_table(report))
     raise SystemExit(report.exit_code)

@@ -1,22 +1,32 @@
-"""Rendering for people (rich tables) and scripts (``--json``)."""
+"""Rendering for people (rich tables) and scripts (``--json``).
+
+:func:`print_table` shows a table on a terminal; in a pipe or a file (``jobs list | less``, ``> jobs.tsv``) it
+prints tab-separated full values instead (a header line, then one line per row; the title goes to stderr),
+so nothing is cut to the terminal's width and ``cut -f1`` works.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Any
 
 from rich import box
-from rich.console import Console
+from rich.console import Console, RenderableType
+from rich.errors import MarkupError
 from rich.table import Table
+from rich.text import Text
 
 from marketjobs import clock
 from marketjobs.redact import redact, redact_text
 from marketjobs.store.models import JobRecord
 
-__all__ = ["JOB_COLUMNS", "console", "emit_json", "job_dict", "jobs_table"]
+__all__ = ["JOB_COLUMNS", "console", "emit_json", "error_console", "job_dict", "jobs_table", "print_table"]
 
 console = Console()
+#: Errors, warnings and progress: stderr, never wrapped (a message stays one line for tools and tests).
+error_console = Console(stderr=True, soft_wrap=True, highlight=False)
 
 _HEADERS = {"job_type": "type", "attempts": "try", "progress": "done", "created_at": "created"}
 
@@ -44,6 +54,38 @@ def emit_json(value: Any) -> None:
     print(json.dumps(value, indent=2, default=str))
 
 
+def _plain_cell(cell: RenderableType) -> str:
+    if isinstance(cell, Text):
+        text = cell.plain
+    elif isinstance(cell, str):
+        try:
+            text = Text.from_markup(cell).plain
+        except MarkupError:
+            text = cell
+    else:  # e.g. Pretty(value)
+        value = getattr(cell, "_object", cell)
+        text = json.dumps(value, default=str) if isinstance(value, dict | list) else str(value)
+    return " ".join(text.split())
+
+
+def print_table(table: Table) -> None:
+    """``table`` on a terminal; tab-separated full values in a pipe or file (see the module docs)."""
+    if console.is_terminal:
+        console.print(table)
+        return
+    if table.title:
+        error_console.print(_plain_cell(table.title))
+    columns = table.columns
+    if table.show_header:
+        print("\t".join(_plain_cell(column.header) for column in columns))
+    for row in zip(*(list(column.cells) for column in columns), strict=True):
+        print("\t".join(_plain_cell(cell) for cell in row))
+
+
+def _short_time(moment: datetime, today: date) -> str:
+    return moment.strftime("%H:%M:%S" if moment.date() == today else "%Y-%m-%d %H:%M")
+
+
 def jobs_table(records: Sequence[JobRecord], title: str) -> Table:
     """A compact table of job records for people (``--json`` has every field)."""
     table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
@@ -63,7 +105,7 @@ def jobs_table(records: Sequence[JobRecord], title: str) -> Table:
             record.status,
             str(record.attempts),
             f"{record.progress:.0f}%",
-            created.strftime("%H:%M:%S" if created.date() == today else "%Y-%m-%d %H:%M"),
-            redact_text(record.error or "")[:200],
+            _short_time(created, today) if console.is_terminal else created.isoformat(timespec="seconds"),
+            redact_text(record.error or "")[: 200 if console.is_terminal else None],
         )
     return table

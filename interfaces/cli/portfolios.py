@@ -11,13 +11,15 @@ from rich import box
 from rich.table import Table
 
 from interfaces.cli.common import store_engine
-from interfaces.cli.output import console, emit_json
+from interfaces.cli.output import console, emit_json, print_table
+from marketjobs.errors import ParameterError
 from marketjobs.store.portfolios import (
     PositionSpec,
     get_portfolio,
     latest_report,
     list_portfolios,
     portfolio_dict,
+    portfolio_names,
     report_dict,
     save_portfolio,
 )
@@ -88,6 +90,8 @@ def add_command(
     """Create a portfolio (lots of one symbol are merged at their average price)."""
     specs = [parse_position(p) for p in position]
     engine = store_engine()
+    if not replace and name in portfolio_names(engine):
+        raise ParameterError(f"portfolio {name!r} exists already; add --replace to overwrite it")
     save_portfolio(
         engine,
         name,
@@ -127,7 +131,7 @@ def list_command(as_json: JsonOption = False) -> None:
             _when(row["as_of"]),
             "-" if value is None else f"{value:,.2f}",
         )
-    console.print(table)
+    print_table(table)
 
 
 def _format(template: str, value: Any) -> str:
@@ -154,15 +158,15 @@ def show_command(name: str, as_json: JsonOption = False) -> None:
             held.add_column(column, justify="left" if column == "symbol" else "right")
         for p in positions:
             held.add_row(p.symbol, f"{p.quantity:,.4g}", f"{p.average_price:,.2f}")
-        console.print(held)
+        print_table(held)
         console.print(
             f"no analysis yet; run `marketjobs enqueue portfolio_analysis -p portfolio={name}`",
             highlight=False,
         )
         return
-    console.print(_positions_table(name, portfolio.base_currency, report.summary["positions"]))
-    console.print(_metrics_table(report.summary, _when(report.as_of)))
-    console.print(_correlation_table(report.summary["correlation"]))
+    print_table(_positions_table(name, portfolio.base_currency, report.summary["positions"]))
+    print_table(_metrics_table(report.summary, _when(report.as_of)))
+    print_table(_correlation_table(report.summary["correlation"]))
 
 
 def _positions_table(name: str, currency: str, positions: list[dict[str, Any]]) -> Table:

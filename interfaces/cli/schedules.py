@@ -20,7 +20,7 @@ from rich import box
 from rich.table import Table
 
 from interfaces.cli.common import store_engine
-from interfaces.cli.output import console, emit_json
+from interfaces.cli.output import console, emit_json, print_table
 from marketjobs import clock
 from marketjobs.config import Settings, get_settings
 from scheduler.control import (
@@ -113,7 +113,7 @@ def list_command(as_json: JsonOption = False) -> None:
             item["last_tick_at"] or "-",
             str(item["enqueued_count"]),
         )
-    console.print(table)
+    print_table(table)
 
 
 def _set_enabled(name: str, enabled: bool, as_json: bool) -> None:

@@ -15,7 +15,9 @@ from typing import Annotated
 
 import typer
 
+from interfaces.cli.common import port_in_use
 from interfaces.cli.output import console
+from interfaces.cli.preflight import wait_for_services
 from marketjobs.config import get_settings, load_settings
 from marketjobs.store.migrate import upgrade
 from monitoring.worker import MULTIPROC_ENV, prepare_multiprocess_dir
@@ -30,6 +32,7 @@ def run_supervisor(
 ) -> None:
     """Run the worker pools from the settings, scaling each with its queues, until SIGTERM."""
     settings = get_settings()
+    wait_for_services(settings)  # a broker or store that is down: one line per back-off step, then start
     upgrade(settings.database_url)
     # The workers share one multiprocess directory that this process serves; this process' own metrics
     # stay in memory, so the variable is for the children only.
@@ -41,7 +44,12 @@ def run_supervisor(
     from supervisor.runner import Supervisor
 
     metrics = SupervisorMetrics()
-    metrics.serve(settings.metrics_host, settings.metrics_port, directory)
+    try:
+        metrics.serve(settings.metrics_host, settings.metrics_port, directory)
+    except OSError as exc:
+        raise port_in_use(
+            exc, settings.metrics_host, settings.metrics_port, "MARKETJOBS_METRICS_PORT"
+        ) from None
     supervisor = Supervisor(
         broker, settings, metrics=metrics, multiprocess_dir=directory, reload_settings=load_settings
     )

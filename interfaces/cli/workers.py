@@ -8,7 +8,7 @@ import typer
 from rich import box
 from rich.table import Table
 
-from interfaces.cli.output import console, emit_json
+from interfaces.cli.output import emit_json, print_table
 from marketjobs import clock
 from marketjobs.config import get_settings
 from marketjobs.store.engine import create_store_engine
@@ -59,4 +59,4 @@ def show_workers(
             f"{(now - w.heartbeat_at) / 1000:.0f} s ago",
             f"{(w.heartbeat_at - w.started_at) / 1000:.0f} s",
         )
-    console.print(table)
+    print_table(table)

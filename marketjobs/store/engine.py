@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,12 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from marketjobs.constants import DEFAULT_DATABASE_URL
+from marketjobs.errors import ConfigError
+
 __all__ = ["READ_ONLY_OPTION", "create_store_engine", "normalize_database_url", "session_factory"]
+
+logger = logging.getLogger(__name__)
 
 #: How long a SQLite writer waits for the lock before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -27,10 +33,28 @@ def normalize_database_url(url: str | URL) -> URL:
     return parsed
 
 
+#: The one directory made for a SQLite store that is not there yet: ``var/`` of the default URL.
+DEFAULT_SQLITE_DIR = Path(make_url(DEFAULT_DATABASE_URL).database or "var/marketjobs.db").parent
+
+
+def _sqlite_directory(database: str) -> None:
+    """Makes the default ``var/`` for a new SQLite file; any other missing directory (a typo?) is an error."""
+    directory = Path(database).parent
+    if directory.is_dir():
+        return
+    if directory.resolve() != DEFAULT_SQLITE_DIR.resolve():
+        raise ConfigError(
+            f"the directory {directory} of SQLite database {database} does not exist; create it "
+            f"(mkdir -p {directory}) or fix MARKETJOBS_DATABASE_URL / MARKETJOBS_BROKER_URL"
+        )
+    directory.mkdir(parents=True, exist_ok=True)
+    logger.info("created %s/ for the SQLite store", directory)
+
+
 def _prepare_sqlite(url: URL) -> dict[str, Any]:
     database = url.database
     if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        _sqlite_directory(database)
     return {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
 
 

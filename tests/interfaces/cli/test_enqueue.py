@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -75,14 +76,34 @@ def test_unknown_job_type_lists_the_known_ones(store: str) -> None:
 
 
 def test_import_validates_parameters_before_sending(store: str) -> None:
-    result = runner.invoke(app, ["import", "bars/", "--timezone", "Mars/Olympus"])
+    result = runner.invoke(app, ["import", "bars/", "--no-check", "--timezone", "Mars/Olympus"])
     assert isinstance(result.exception, ParameterError)
     assert "IANA" in str(result.exception)
 
 
 def test_import_sends_a_data_import_job_with_the_column_mapping(store: str) -> None:
-    job = sent(["import", "bars/", "--column", "Date=ts", "--symbol", "AAPL"])
+    job = sent(["import", "bars/", "--no-check", "--column", "Date=ts", "--symbol", "AAPL"])
     assert job["job_type"] == "data_import"
+
+
+@pytest.mark.parametrize(
+    ("make", "problem"),
+    [(lambda path: None, "does not exist"), (lambda path: path.mkdir(), "holds no .csv")],
+)
+def test_import_refuses_a_path_without_bar_files_before_sending(
+    store: str, tmp_path: Path, make: Callable[[Path], None], problem: str
+) -> None:
+    make(tmp_path / "bars")
+    result = runner.invoke(app, ["import", str(tmp_path / "bars")])
+    assert isinstance(result.exception, ParameterError)
+    assert problem in str(result.exception)
+    assert "add --no-check" in str(result.exception)
+
+
+def test_timeout_without_wait_is_a_usage_error(store: str) -> None:
+    result = runner.invoke(app, ["enqueue", "noop", "--timeout", "5"])
+    assert result.exit_code == 2
+    assert "--timeout only applies with --wait" in result.output
 
 
 def test_pipeline_sends_its_first_step_and_carries_the_rest(store: str) -> None:

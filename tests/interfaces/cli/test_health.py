@@ -48,7 +48,8 @@ def live_worker(sqlite_url: str) -> str:
 def test_a_healthy_store_exits_0_and_shows_every_check(live_worker: str, tmp_path: Path) -> None:
     result = marketjobs("health", store=live_worker, cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "health: ok (exit 0)" in result.stdout
+    assert "health: ok (exit 0)" in result.stderr  # the title; stdout is TSV in a pipe
+    assert result.stdout.splitlines()[0] == "check\tstatus\tdetail\thint"
     for check in CHECKS:
         assert check.name in result.stdout
 
@@ -58,7 +59,7 @@ def test_a_lost_worker_exits_1_and_the_table_names_the_fix(live_worker: str, tmp
     add_worker(engine, "w2", pool="default", heartbeat_at=clock.now_ms() - 10 * MINUTE_MS, pid=4242)
     result = marketjobs("health", store=live_worker, cwd=tmp_path)
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "health: degraded (exit 1)" in result.stdout
+    assert "health: degraded (exit 1)" in result.stderr
     assert "h1:4242" in result.stdout
     assert "marketjobs workers" in result.stdout
 

@@ -52,13 +52,29 @@ def test_jobs_list_filters_by_status_and_prints_json(store: str) -> None:
     assert [j["id"] for j in json.loads(out)] == ["r1"]
 
 
-def test_jobs_list_table_shows_each_job(store: str) -> None:
+def test_jobs_list_table_shows_each_job(store: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(output.console, "_force_terminal", True)
     code, out = invoke("jobs", "list")
     assert code == 0, out
     assert "3 jobs" in out
     assert "d1" in out
     assert "boom" in out
     assert clock.from_ms(NOW_MS).astimezone().strftime("%Y-%m-%d %H:%M") in out  # created, local time
+
+
+def test_jobs_list_in_a_pipe_prints_full_values_as_tab_separated_lines(store: str) -> None:
+    long_error = "ValueError: " + "x" * 400
+    with create_store_engine(store).begin() as connection:
+        upsert_newer(connection, [row("d2", "dead", 8, error=long_error)])
+    result = runner.invoke(app, ["jobs", "list", "--status", "dead"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].split("\t") == ["id", "type", "status", "try", "done", "created", "error"]
+    rows = {line.split("\t")[0]: line.split("\t") for line in lines[1:]}
+    assert set(rows) == {"d1", "d2"}
+    assert rows["d2"][6] == long_error  # not cut to the terminal's width
+    assert rows["d1"][5] == clock.from_ms(NOW_MS).astimezone().isoformat(timespec="seconds")
+    assert "2 jobs" in result.stderr  # the title
 
 
 def test_jobs_list_since_and_until_filter_by_age_and_json_shows_iso_utc_times(store: str) -> None:

@@ -146,7 +146,7 @@ def test_adding_twice_needs_replace_and_unknown_portfolios_say_how_to_create_the
     add_core()
     again = runner.invoke(app, ["portfolios", "add", "core", "-p", "IBM=1@1"])
     assert isinstance(again.exception, ParameterError)
-    assert "exists already; pass replace=True (--replace)" in str(again.exception)
+    assert "exists already; add --replace to overwrite it" in str(again.exception)
     replaced = runner.invoke(app, ["portfolios", "add", "core", "-p", "IBM=1@1", "--replace", "--json"])
     assert json.loads(replaced.output)["positions"][0]["symbol"] == "IBM"
     missing = runner.invoke(app, ["portfolios", "show", "nope"])

@@ -82,8 +82,10 @@ def test_up_reports_a_child_that_cannot_start(tmp_path: Path) -> None:
             timeout=120,
         )  # fmt: skip
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "exporter exited with code" in result.stdout
-    assert "fix it and run `marketjobs up` again" in result.stdout
+    assert "exporter exited with code" in result.stderr  # the error line
+    assert "fix it and run `marketjobs up` again" in result.stderr
+    assert f"port {busy} on 127.0.0.1 is already in use" in result.stderr  # the exporter's own line
+    assert "Traceback" not in result.stdout + result.stderr
     assert "stopped" in result.stdout
 
 
