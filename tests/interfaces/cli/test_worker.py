@@ -15,7 +15,7 @@ from marketjobs.config import configure, load_settings
 from marketjobs.jobs import get_job
 from marketjobs.jobs.broker import broker_from_url
 from marketjobs.store.engine import create_store_engine
-from tests.servers import require_service
+from tests.servers import free_port, require_service
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[3]
 def test_worker_command_runs_the_actors_package_with_records(sqlite_url: str) -> None:
     broker_url = require_service("redis")
     env = {**os.environ, "MARKETJOBS_BROKER_URL": broker_url, "MARKETJOBS_DATABASE_URL": sqlite_url}
+    env["MARKETJOBS_METRICS_PORT"] = str(free_port())  # the worker refuses a port in use
     settings = load_settings(broker_url=broker_url, database_url=sqlite_url)
     configure(settings)
     broker = broker_from_url(broker_url, settings=settings)
