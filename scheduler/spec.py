@@ -160,7 +160,7 @@ def parse_schedule(text: str, *, timezone: str = "UTC") -> ScheduleSpec:
 def _zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder ("America"), a name too long
         raise ScheduleError(
             f"unknown timezone {name!r}: use an IANA name such as 'America/New_York' or 'UTC'"
         ) from None

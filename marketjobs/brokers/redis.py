@@ -9,9 +9,10 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import redis
 from dramatiq.brokers.redis import MAINTENANCE_COMMAND_BLACKLIST, _RedisConsumer
 from dramatiq.brokers.redis import RedisBroker as DramatiqRedisBroker
-from dramatiq.errors import DecodeError
+from dramatiq.errors import ConnectionClosed, DecodeError
 from dramatiq.message import Message
 
 from marketjobs.brokers.base import MarketJobsBrokerMixin
@@ -47,6 +48,18 @@ class RedisBroker(MarketJobsBrokerMixin, DramatiqRedisBroker):
         self._maintained_at: dict[str, float] = {}
         self._held: dict[str, HeldAcks] = {}
         self._dispatching = threading.local()
+        self._in_flight: dict[str, set[str]] = {}
+        self._in_flight_lock = threading.Lock()
+
+    def in_flight(self, queue_name: str) -> set[str]:
+        """Redis ids of ``queue_name``'s messages delivered in this process and not yet settled (shared by
+        the queue's successive consumers; guard it with :meth:`in_flight_lock`)."""
+        return self._in_flight.setdefault(queue_name, set())
+
+    @property
+    def in_flight_lock(self) -> threading.Lock:
+        """The lock of every :meth:`in_flight` set."""
+        return self._in_flight_lock
 
     def _dispatch(self, command: str) -> Any:
         dispatch = super()._dispatch(command)  # type: ignore[no-untyped-call]
@@ -141,12 +154,22 @@ class _GatedRedisConsumer(_RedisConsumer):
     A fetched payload that cannot be decoded at all (not a message: Dramatiq's consumer would raise, the
     worker would restart the consumer and the payload would stay fetched by this worker for good) is moved
     to the queue's dead letters and logged with the reason.
+
+    A fetch whose answer is lost (Redis crashes or the connection drops after the script moved the messages
+    to this worker's set of fetched ids, before they reached it) would leave those messages owned by a live
+    worker that never saw them: its heartbeat keeps them from being requeued until the process exits. So a
+    new consumer (Dramatiq makes one after every connection error) first requeues every id of that set that
+    this process did not receive, or received and settled.
     """
 
     def __init__(self, broker: RedisBroker, queue_name: str, prefetch: int, timeout: int) -> None:
         super().__init__(broker, queue_name, prefetch, timeout)  # type: ignore[no-untyped-call]
         # Kept by the broker: a consumer Dramatiq restarts after a connection error inherits them.
         self.held = broker.held_acks(queue_name)
+        self.in_flight = broker.in_flight(queue_name)
+        self.in_flight_lock = broker.in_flight_lock
+        # Dramatiq drops its in-memory delayed messages on a connection error: those stay with this worker.
+        self._recovered = queue_name.endswith(".DQ")
 
     def ack(self, message: Any) -> None:
         self._settle(message, failed=False)
@@ -167,15 +190,55 @@ class _GatedRedisConsumer(_RedisConsumer):
             super().nack(message)  # type: ignore[no-untyped-call]
         else:
             super().ack(message)  # type: ignore[no-untyped-call]
+        with self.in_flight_lock:
+            self.in_flight.discard(message.options.get("redis_message_id"))
+
+    def requeue(self, messages: Any) -> None:
+        messages = list(messages)
+        super().requeue(messages)  # type: ignore[no-untyped-call]
+        with self.in_flight_lock:
+            self.in_flight.difference_update(m.options.get("redis_message_id") for m in messages)
 
     def __next__(self) -> Any:
+        if not self._recovered:
+            self._requeue_lost_fetches()
         self.held.settle_open(self._write)
         try:
             proxy = super().__next__()  # type: ignore[no-untyped-call]
         except DecodeError:
             self._bury_undecodable()
             return None
-        return None if proxy is None else HoldableMessageProxy(proxy._message)
+        if proxy is None:
+            return None
+        with self.in_flight_lock:
+            self.in_flight.add(proxy.options.get("redis_message_id"))
+        return HoldableMessageProxy(proxy._message)
+
+    def _requeue_lost_fetches(self) -> None:
+        """Requeues the ids in this worker's set of fetched messages that it does not hold (see above).
+
+        Only this thread fetches for the queue, so no id joins the set meanwhile; an id settled between the
+        two reads is skipped by Dramatiq's requeue script, which moves only ids still in the set."""
+        broker: Any = self.broker
+        fetched_key = f"{broker.namespace}:__acks__.{broker.broker_id}.{self.queue_name}"
+        try:
+            fetched = broker.client.smembers(fetched_key)
+            with self.in_flight_lock:
+                held = set(self.in_flight)
+            lost = sorted(i.decode() if isinstance(i, bytes) else str(i) for i in fetched)
+            lost = [redis_id for redis_id in lost if redis_id not in held]
+            if lost:
+                broker.do_requeue(self.queue_name, *lost)
+        except redis.ConnectionError as exc:
+            raise ConnectionClosed(exc) from None  # type: ignore[no-untyped-call]
+        if lost:
+            logger.warning(
+                "Requeued %d message(s) of queue %r fetched by this worker but never received (an answer "
+                "lost with the connection to Redis)",
+                len(lost),
+                self.queue_name,
+            )
+        self._recovered = True
 
     def _bury_undecodable(self) -> None:
         """Nacks (dead-letters) every payload fetched by this worker from this queue that does not decode.

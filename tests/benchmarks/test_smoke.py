@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.timeout(300)
-@pytest.mark.parametrize("script", ["autoscale.py", "soak.py", "api.py"])
+@pytest.mark.parametrize("script", ["autoscale.py", "soak.py", "api.py", "faults.py"])
 def test_benchmark_smoke_mode_runs_and_prints_its_ratios_last(script: str) -> None:
     result = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / script), "--smoke"],
