@@ -13,14 +13,16 @@
 pub mod body;
 pub mod doji;
 pub mod hammer;
+mod scan;
 mod settings;
 pub mod star;
 pub mod three_candle;
 mod totals;
 pub mod two_candle;
 
+pub use scan::scan;
 pub use settings::*;
-pub use totals::{scan, Total, Totals};
+pub use totals::{Total, Totals};
 
 /// Open, high, low and close of one run of bars, all the same length.
 #[derive(Clone, Copy, Debug)]
