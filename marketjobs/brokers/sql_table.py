@@ -1,4 +1,5 @@
-"""The SQL broker's message table: every statement the broker and its consumers run, in short transactions.
+"""The SQL broker's message table: runs every statement of the broker and its consumers (their text is in
+:mod:`~marketjobs.brokers.sql_statements`), in short transactions.
 
 A message is ``ready`` (deliverable once ``eta`` has passed), ``leased`` to one consumer until
 ``lease_expires``, or ``dead``. Claims take the oldest due messages of the highest priority; on PostgreSQL and
@@ -18,6 +19,7 @@ from sqlalchemy import Connection, CursorResult, Engine, TextClause, bindparam, 
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.util.typing import TupleAny
 
+from marketjobs.brokers import sql_statements as statements
 from marketjobs.clock import now_ms
 from marketjobs.store.engine import READ_ONLY_OPTION
 
@@ -65,71 +67,6 @@ def _by_count(deliveries: Iterable[Delivery]) -> dict[int, list[int]]:
     return groups
 
 
-# Statements in the text of every dialect: ``{now}`` is the clock leases and due times are compared on (see
-# NOW_SQL), ``:ids`` an expanding list of row ids.
-_INSERT = (
-    "INSERT INTO broker_messages (queue, priority, eta, state, message_id, payload, deliveries, enqueued_at) "
-    "VALUES (:queue, :priority, {now} + :delay, 'ready', :message_id, :payload, 0, {now})"
-)
-_NOTIFY = "SELECT pg_notify(:channel, :queue)"
-_NEXT_ETA = "SELECT MIN(eta), {now} FROM broker_messages WHERE queue = :queue AND state = 'ready'"
-_LEASE = (
-    "UPDATE broker_messages SET state = 'leased', lease_owner = :owner, lease_expires = {now} + :lease_ms, "
-    "deliveries = deliveries + 1 WHERE id IN :ids"
-)
-#: The fence of every settlement: still leased, by this owner, in the delivery the consumer was handed.
-_FENCE = "id IN :ids AND state = 'leased' AND lease_owner = :owner AND deliveries = :deliveries"
-_ACK = "DELETE FROM broker_messages WHERE " + _FENCE
-#: One row at a time (each dead letter keeps its own error), fenced like the rest.
-_NACK = (
-    "UPDATE broker_messages SET state = 'dead', dead_at = {now}, lease_owner = NULL, lease_expires = NULL, "
-    "error = :error WHERE id = :id AND state = 'leased' AND lease_owner = :owner AND deliveries = :deliveries"
-)
-#: A graceful requeue hands back a delivery that never started: it does not count towards max_deliveries.
-_REQUEUE = (
-    "UPDATE broker_messages SET state = 'ready', lease_owner = NULL, lease_expires = NULL, "
-    "deliveries = deliveries - 1 WHERE " + _FENCE
-)
-_RENEW = (
-    "UPDATE broker_messages SET lease_expires = {now} + :lease_ms "
-    "WHERE lease_owner = :owner AND state = 'leased'"
-)
-_EXPIRED = (
-    "SELECT id FROM broker_messages "
-    "WHERE queue = :queue AND state = 'leased' AND lease_expires < {now} LIMIT 1"
-)
-_REAP = (
-    "UPDATE broker_messages SET state = 'ready', lease_owner = NULL, lease_expires = NULL "
-    "WHERE queue = :queue AND state = 'leased' AND lease_expires < {now}"
-)
-_PURGE_DEAD = (
-    "DELETE FROM broker_messages WHERE queue = :queue AND state = 'dead' AND dead_at < {now} - :dead_ttl_ms"
-)
-_FLUSH = "DELETE FROM broker_messages WHERE queue = :queue AND state <> 'dead'"
-_UNFINISHED = "SELECT COUNT(*) FROM broker_messages WHERE queue = :queue AND state <> 'dead'"
-_DEPTH = (
-    "SELECT state, eta > {now} AS is_delayed, COUNT(*) FROM broker_messages WHERE queue = :queue "
-    "GROUP BY state, eta > {now}"
-)
-#: The newest dead letters of a queue, newest first.
-_NEWEST_DEAD = (
-    "SELECT message_id, error FROM broker_messages WHERE queue = :queue AND state = 'dead' "
-    "ORDER BY dead_at DESC, id DESC LIMIT :limit"
-)
-#: Due time of the oldest deliverable message (one seek on ix_broker_messages_due), and now.
-_OLDEST_READY = (
-    "SELECT MIN(eta), {now} FROM broker_messages WHERE queue = :queue AND state = 'ready' AND eta <= {now}"
-)
-
-#: The database's clock in epoch milliseconds, per dialect: processes on many hosts stamp and compare leases
-#: and due times on this one clock, never on their own. SQLite serves the processes of one host, whose clock
-#: the statements are given (``:now``, read through :mod:`marketjobs.clock`).
-NOW_SQL = {
-    "postgresql": "CAST(EXTRACT(EPOCH FROM statement_timestamp()) * 1000 AS BIGINT)",
-    "mysql": "(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6)) DIV 1000)",
-    "mariadb": "(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6)) DIV 1000)",
-}
-
 #: Error codes of a transaction the database chose as a deadlock or lock-timeout victim: safe to retry.
 #: (MariaDB's lock-wait timeout, 1205, is not retried: it already waited 50 s.)
 _RETRYABLE_CODES = frozenset({"40P01", "40001", "1213"})
@@ -166,13 +103,8 @@ class MessageTable:
         self.engine = engine
         self.dialect = engine.dialect.name
         #: The clock of the statements: the database's, or None where the process' is given (SQLite).
-        self._now_sql = NOW_SQL.get(self.dialect)
-        lock = "" if self.dialect == "sqlite" else " FOR UPDATE SKIP LOCKED"
-        self._claim = (
-            "SELECT id, payload, deliveries FROM broker_messages "
-            "WHERE queue = :queue AND state = 'ready' AND eta <= {now} "
-            f"ORDER BY priority, eta, id LIMIT :limit{lock}"
-        )
+        self._now_sql = statements.NOW_SQL.get(self.dialect)
+        self._claim = statements.claim_sql(self.dialect)
         self._texts: dict[str, TextClause] = {}
 
     def _text(self, sql: str) -> TextClause:
@@ -209,9 +141,9 @@ class MessageTable:
 
         def insert() -> None:
             with self.engine.begin() as connection:
-                self._execute(connection, _INSERT, params)
+                self._execute(connection, statements.INSERT, params)
                 if self.dialect == "postgresql":
-                    self._execute(connection, _NOTIFY, {"channel": CHANNEL, "queue": queue})
+                    self._execute(connection, statements.NOTIFY, {"channel": CHANNEL, "queue": queue})
 
         retry_deadlocks(insert)
 
@@ -219,7 +151,7 @@ class MessageTable:
         """(when the earliest ready message of ``queue`` is due, or None when it holds none; now), both on
         the table's clock."""
         with self._reader() as connection:
-            eta, now = self._execute(connection, _NEXT_ETA, {"queue": queue}).one()
+            eta, now = self._execute(connection, statements.NEXT_ETA, {"queue": queue}).one()
         return (None if eta is None else int(eta)), int(now)
 
     def claim(
@@ -252,7 +184,7 @@ class MessageTable:
             if not rows:
                 return []
             ids = [int(row[0]) for row in rows]
-            self._execute(connection, _LEASE, {"owner": owner, "lease_ms": lease_ms, "ids": ids})
+            self._execute(connection, statements.LEASE, {"owner": owner, "lease_ms": lease_ms, "ids": ids})
         return [ClaimedMessage(int(r[0]), bytes(r[1]), int(r[2]) + 1) for r in rows]
 
     def settle(self, owner: str, acks: Sequence[Delivery], nacks: Sequence[Nack]) -> None:
@@ -265,13 +197,13 @@ class MessageTable:
         self, connection: Connection, owner: str, acks: Sequence[Delivery], nacks: Sequence[Nack]
     ) -> None:
         for count, ids in _by_count(acks).items():
-            self._execute(connection, _ACK, {"ids": ids, "owner": owner, "deliveries": count})
+            self._execute(connection, statements.ACK, {"ids": ids, "owner": owner, "deliveries": count})
         if nacks:
             rows = [
                 {"id": row_id, "deliveries": count, "owner": owner, "error": error}
                 for (row_id, count), error in nacks
             ]
-            self._execute(connection, _NACK, rows)
+            self._execute(connection, statements.NACK, rows)
 
     def _in_transaction(self, work: Callable[..., T], *args: Any) -> T:
         with self.engine.begin() as connection:
@@ -293,36 +225,38 @@ class MessageTable:
 
             def requeue(connection: Connection) -> None:
                 for count, ids in groups.items():
-                    self._execute(connection, _REQUEUE, {"ids": ids, "owner": owner, "deliveries": count})
+                    self._execute(
+                        connection, statements.REQUEUE, {"ids": ids, "owner": owner, "deliveries": count}
+                    )
 
             retry_deadlocks(lambda: self._in_transaction(requeue))
 
     def renew(self, owner: str, lease_ms: int) -> None:
         """Extends every lease ``owner`` holds to ``lease_ms`` from now."""
-        self._write(_RENEW, {"owner": owner, "lease_ms": lease_ms})
+        self._write(statements.RENEW, {"owner": owner, "lease_ms": lease_ms})
 
     def reap(self, queue: str, dead_ttl_ms: int) -> int:
         """Returns messages of expired leases to ``queue`` and drops dead letters past their retention."""
         with self._reader() as connection:
-            expired = self._execute(connection, _EXPIRED, {"queue": queue}).first() is not None
-        returned = self._write(_REAP, {"queue": queue}) if expired else 0
-        self._write(_PURGE_DEAD, {"queue": queue, "dead_ttl_ms": dead_ttl_ms})
+            expired = self._execute(connection, statements.EXPIRED, {"queue": queue}).first() is not None
+        returned = self._write(statements.REAP, {"queue": queue}) if expired else 0
+        self._write(statements.PURGE_DEAD, {"queue": queue, "dead_ttl_ms": dead_ttl_ms})
         return returned
 
     def flush(self, queue: str) -> None:
         """Drops every message of ``queue`` except its dead letters."""
-        self._write(_FLUSH, {"queue": queue})
+        self._write(statements.FLUSH, {"queue": queue})
 
     def unfinished(self, queue: str) -> int:
         """Messages of ``queue`` not yet acked or dead: ready, delayed or leased."""
         with self._reader() as connection:
-            return int(self._execute(connection, _UNFINISHED, {"queue": queue}).scalar() or 0)
+            return int(self._execute(connection, statements.UNFINISHED, {"queue": queue}).scalar() or 0)
 
     def depth(self, queue: str) -> tuple[int, int, int]:
         """(ready or in flight, delayed, dead) messages of ``queue``."""
         ready = delayed = dead = 0
         with self._reader() as connection:
-            for state, is_delayed, count in self._execute(connection, _DEPTH, {"queue": queue}):
+            for state, is_delayed, count in self._execute(connection, statements.DEPTH, {"queue": queue}):
                 if state == DEAD:
                     dead += int(count)
                 elif state == READY and is_delayed:
@@ -334,14 +268,14 @@ class MessageTable:
     def newest_dead(self, queue: str, limit: int) -> list[tuple[str, str | None]]:
         """(message id, error) of the ``limit`` newest dead letters of ``queue``, newest first."""
         with self._reader() as connection:
-            rows = self._execute(connection, _NEWEST_DEAD, {"queue": queue, "limit": limit}).all()
+            rows = self._execute(connection, statements.NEWEST_DEAD, {"queue": queue, "limit": limit}).all()
         return [(str(message_id), error) for message_id, error in rows]
 
     def oldest_ready_eta(self, queue: str) -> tuple[int | None, int]:
         """(the due time of the oldest message of ``queue`` ready for delivery, or None; now), both in
         epoch ms on the table's clock."""
         with self._reader() as connection:
-            eta, now = self._execute(connection, _OLDEST_READY, {"queue": queue}).one()
+            eta, now = self._execute(connection, statements.OLDEST_READY, {"queue": queue}).one()
         return (None if eta is None else int(eta)), int(now)
 
     def _reader(self) -> Connection:
