@@ -67,6 +67,8 @@ class Report:
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)
     skipped: str = ""
+    #: How the broker's server was crashed ("" without a server).
+    crash_method: str = ""
 
 
 def _plan(args: argparse.Namespace) -> Plan:
@@ -98,7 +100,7 @@ def _one(kind: str, plan: Plan, tmp: Path, rng: random.Random) -> Report:
             except Unavailable as exc:
                 report.skipped = str(exc)
                 return report
-            broker_url = server.url
+            broker_url, report.crash_method = server.url, server.crash_method
             database_url = server.url if kind == "postgres" else f"sqlite:///{server.root / 'records.db'}"
         outcome = run_broker(kind, plan, broker_url, database_url, server, tmp / f"{kind}-run", rng)
         report.lost, report.duplicates = outcome.lost, outcome.duplicates
@@ -124,6 +126,8 @@ def _print(reports: list[Report], plan: Plan) -> int:
             f"{r.duplicates:11d} {r.recovery_seconds:8.1f}s {r.seconds:6.0f}s  {verdict}"
         )
     ran = [r for r in reports if not r.skipped]
+    if methods := [f"{r.broker} {r.crash_method}" for r in ran if r.crash_method]:
+        print("restarts: " + ", ".join(methods) + ", then a start on the same data and port")
     failed = [r for r in ran if r.problems]
     lost = (
         f"lost 0/{plan.jobs} on every broker run"

@@ -8,7 +8,6 @@ import os
 import random
 import signal
 import sqlite3
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -17,9 +16,8 @@ from types import ModuleType
 from typing import Any
 
 from benchmarks.faults_servers import PrivateServer
+from benchmarks.faults_workers import ACTORS, ROOT, Workers, signal_group
 
-ROOT = Path(__file__).resolve().parent.parent
-ACTORS = "benchmarks.faults_actors"
 #: Lease of the SQL broker and heartbeat timeout of Redis during the run, in seconds.
 LEASE_SECONDS = 2.0
 #: A stalled worker stays stopped this many leases.
@@ -65,66 +63,6 @@ def schedule(plan: Plan, has_server: bool) -> list[tuple[float, str]]:
     if has_server:
         faults += [(0.4 + 0.3 * i / max(1, plan.restarts), "restart") for i in range(plan.restarts)]
     return sorted(faults)
-
-
-class Workers:
-    """`dramatiq` worker processes, each in its own process group, replaced whenever one exits."""
-
-    def __init__(self, env: dict[str, str], threads: int, queue: str, log: Path) -> None:
-        self.env, self.threads, self.queue, self.log = env, threads, queue, log
-        self.processes: list[tuple[subprocess.Popen[bytes], float]] = []
-        self.exits = 0
-
-    def start(self) -> None:
-        """Starts one more worker process."""
-        command = [sys.executable, "-m", "dramatiq", ACTORS, "-p", "1", "-t", str(self.threads)]
-        command += ["-Q", self.queue]
-        with open(self.log, "ab") as log:
-            process = subprocess.Popen(
-                command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
-        self.processes.append((process, time.monotonic()))
-
-    def replace_exited(self) -> None:
-        """Starts a replacement for every worker process that exited (as a supervisor would)."""
-        for entry in list(self.processes):
-            if entry[0].poll() is not None:
-                self.processes.remove(entry)
-                self.exits += 1
-                self.start()
-
-    def victim(self, rng: random.Random) -> subprocess.Popen[bytes]:
-        """A random live worker, preferring ones that run for a few seconds (booted and consuming)."""
-        live = [(p, t) for p, t in self.processes if p.poll() is None]
-        settled = [p for p, t in live if time.monotonic() - t > 5] or [p for p, _ in live]
-        return rng.choice(settled)
-
-    def kill(self, process: subprocess.Popen[bytes]) -> None:
-        """kill -9 of the worker's whole process group; a replacement starts at once."""
-        _signal(process, signal.SIGKILL)
-        process.wait(30)
-        self.processes = [(p, t) for p, t in self.processes if p is not process]
-        self.start()
-
-    def stop(self) -> None:
-        """Stops every worker gracefully (SIGTERM to its main process, which stops its worker process; a
-        second SIGTERM would make that one exit at once), SIGKILL after 30 s."""
-        for process, _ in self.processes:
-            _signal(process, signal.SIGCONT)
-            with contextlib.suppress(ProcessLookupError):
-                process.send_signal(signal.SIGTERM)
-        for process, _ in self.processes:
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                _signal(process, signal.SIGKILL)
-                process.wait(30)
-        self.processes = []
-
-
-def _signal(process: subprocess.Popen[bytes], sig: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, sig)
 
 
 def _load_actors(env: dict[str, str]) -> ModuleType:
@@ -287,9 +225,9 @@ def _inject(
         outcome.kills += 1
     elif fault == "stall":
         victim = workers.victim(rng)
-        _signal(victim, signal.SIGSTOP)
+        signal_group(victim, signal.SIGSTOP)
         time.sleep(STALL_LEASES * LEASE_SECONDS)
-        _signal(victim, signal.SIGCONT)
+        signal_group(victim, signal.SIGCONT)
         outcome.stalls += 1
     elif fault == "restart" and server is not None:
         server.restart()
@@ -304,7 +242,11 @@ def _check(
     outcome.lost = plan.jobs - applied
     outcome.duplicates = _count(effects, "SELECT count(*) FROM attempts WHERE duplicate = 1")
     if applied != plan.jobs:
-        outcome.problems.append(f"{plan.jobs - applied} of {plan.jobs} effects never applied")
+        with contextlib.closing(sqlite3.connect(effects, timeout=60)) as connection:
+            done = {row[0] for row in connection.execute("SELECT key FROM effects")}
+        missing = [key for n in range(plan.jobs) if (key := f"job-{n}") not in done]
+        shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
+        outcome.problems.append(f"{len(missing)} of {plan.jobs} effects never applied ({shown})")
     if first_runs != applied:
         outcome.problems.append(f"{first_runs} first applications for {applied} effects")
     statuses = _statuses(database_url) or {}
