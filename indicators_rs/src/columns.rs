@@ -65,17 +65,12 @@ fn into_column(name: PlSmallStr, values: Vec<f64>, runs: Option<NanRuns>) -> Flo
     Float64Chunked::from_vec_validity(name, values, mask)
 }
 
-/// An output buffer of `n` rows that the kernels fill completely (no zeroing pass over fresh memory).
+/// An output buffer of `n` rows, zeroed, that the kernels then fill completely. Zeroed, not uninitialised:
+/// handing a kernel `&mut [f64]` over uninitialised memory is undefined behaviour however it is written. It
+/// costs almost nothing: a zeroed allocation is Polars' allocator's `alloc_zeroed` (calloc), whose fresh
+/// pages come from the kernel already zero, so no extra pass runs over the output before the kernel's.
 fn output_buffer(n: usize) -> Vec<f64> {
-    let mut buffer = Vec::with_capacity(n);
-    // SAFETY: f64 has no invalid bit patterns, and `run_segments` writes every row before anything
-    // reads it: `run_valid` writes NaN into every missing bar and each kernel writes every row of a run
-    // (both tested); on a panic the buffer is dropped unread.
-    #[allow(clippy::uninit_vec)]
-    unsafe {
-        buffer.set_len(n);
-    }
-    buffer
+    vec![0.0; n]
 }
 
 /// Runs `kernel` over the first `I` inputs, cast to Float64, and returns `O` Float64 columns.

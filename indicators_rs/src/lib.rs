@@ -30,8 +30,8 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _internal(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
-    m.add("SQLITE_FUNCTIONS", sqlite_read::FUNCTIONS.to_vec())?;
     m.add_function(wrap_pyfunction!(sqlite_read::read_sqlite_bars, m)?)?;
+    m.add_function(wrap_pyfunction!(sqlite_read::sqlite_native_available, m)?)?;
     m.add_function(wrap_pyfunction!(alloc::allocated_bytes, m)?)?;
     Ok(())
 }

@@ -3,15 +3,18 @@
 //!
 //! Two copies of SQLite in one process corrupt a database both open: closing a file in one drops the POSIX
 //! locks the other holds (sqlite.org, "How To Corrupt An SQLite Database File", 2.2.1). So this module
-//! links no SQLite of its own: Python looks up the C functions in the `_sqlite3` extension's library (the
-//! very copy its connections use) and passes their addresses here. Reading costs one C call per value
-//! instead of one Python object per value.
+//! links no SQLite of its own: it looks up the C functions in the `_sqlite3` extension's library (the very
+//! copy Python's connections use; `dlopen` with `RTLD_NOLOAD`, so nothing is loaded a second time) and
+//! calls them. No address ever comes from Python: the lookup is private to this module, so a caller cannot
+//! turn arbitrary integers into function pointers. Reading costs one C call per value instead of one
+//! Python object per value.
 
 use std::ffi::{c_char, c_int, c_void, CStr, CString};
 use std::ptr;
+use std::sync::OnceLock;
 
 use polars::prelude::*;
-use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3_polars::PyDataFrame;
 
@@ -26,8 +29,8 @@ const SQLITE_TRANSIENT: isize = -1;
 /// Milliseconds a read waits for a writer's lock before giving up.
 const BUSY_TIMEOUT_MS: c_int = 30_000;
 
-/// The names Python must resolve, in this order.
-pub const FUNCTIONS: [&str; 14] = [
+/// The C functions looked up, in this order.
+const FUNCTIONS: [&str; 14] = [
     "sqlite3_open_v2",
     "sqlite3_busy_timeout",
     "sqlite3_prepare_v2",
@@ -86,36 +89,83 @@ struct Api {
 }
 
 impl Api {
-    /// # Safety
-    /// Each address must be the named function of one loaded SQLite 3 library, in `FUNCTIONS` order.
-    unsafe fn from_addresses(a: &[usize]) -> Result<Api, String> {
-        if a.len() != FUNCTIONS.len() || a.contains(&0) {
+    /// The SQLite C API of the library Python's `sqlite3` module uses: `library` is that extension's file
+    /// (None: SQLite is linked into the interpreter itself).
+    fn of_loaded_library(library: Option<&str>) -> Result<Api, String> {
+        let name = library
+            .map(|path| {
+                CString::new(path).map_err(|_| format!("library path {path:?} holds a NUL byte"))
+            })
+            .transpose()?;
+        // SAFETY: RTLD_NOLOAD only returns a handle to a library this process has already loaded (it never
+        // loads one); a null name is the main program. The handle is never closed: the library stays
+        // loaded for the life of the process anyway (Python's sqlite3 holds it).
+        let handle = unsafe {
+            libc::dlopen(
+                name.as_ref().map_or(ptr::null(), |n| n.as_ptr()),
+                libc::RTLD_NOW | libc::RTLD_NOLOAD,
+            )
+        };
+        if handle.is_null() {
             return Err(format!(
-                "read_sqlite_bars needs the {} addresses of {:?}, all nonzero",
-                FUNCTIONS.len(),
-                FUNCTIONS
+                "the SQLite library {library:?} of Python's sqlite3 is not loaded"
             ));
         }
-        // SAFETY: the caller vouches for each address (see above); a fn pointer is address-sized.
+        let mut found = [0usize; FUNCTIONS.len()];
+        for (slot, function) in found.iter_mut().zip(FUNCTIONS) {
+            let symbol = CString::new(function).expect("function names hold no NUL");
+            // SAFETY: `handle` is a live handle from dlopen and `symbol` a NUL-terminated name.
+            let address = unsafe { libc::dlsym(handle, symbol.as_ptr()) };
+            if address.is_null() {
+                return Err(format!("SQLite library {library:?} lacks {function}"));
+            }
+            *slot = address as usize;
+        }
+        // SAFETY: each address is the dlsym of the named SQLite 3 function, in FUNCTIONS order, in the one
+        // SQLite library the process loaded; a fn pointer is address-sized.
         unsafe {
             Ok(Api {
-                open_v2: std::mem::transmute::<usize, OpenV2>(a[0]),
-                busy_timeout: std::mem::transmute::<usize, BusyTimeout>(a[1]),
-                prepare_v2: std::mem::transmute::<usize, PrepareV2>(a[2]),
-                bind_int64: std::mem::transmute::<usize, BindInt64>(a[3]),
-                bind_text: std::mem::transmute::<usize, BindText>(a[4]),
-                step: std::mem::transmute::<usize, Step>(a[5]),
-                column_int64: std::mem::transmute::<usize, ColumnInt64>(a[6]),
-                column_double: std::mem::transmute::<usize, ColumnDouble>(a[7]),
-                column_text: std::mem::transmute::<usize, ColumnText>(a[8]),
-                column_bytes: std::mem::transmute::<usize, ColumnInt>(a[9]),
-                column_type: std::mem::transmute::<usize, ColumnInt>(a[10]),
-                finalize: std::mem::transmute::<usize, Finalize>(a[11]),
-                close_v2: std::mem::transmute::<usize, Close>(a[12]),
-                errmsg: std::mem::transmute::<usize, ErrMsg>(a[13]),
+                open_v2: std::mem::transmute::<usize, OpenV2>(found[0]),
+                busy_timeout: std::mem::transmute::<usize, BusyTimeout>(found[1]),
+                prepare_v2: std::mem::transmute::<usize, PrepareV2>(found[2]),
+                bind_int64: std::mem::transmute::<usize, BindInt64>(found[3]),
+                bind_text: std::mem::transmute::<usize, BindText>(found[4]),
+                step: std::mem::transmute::<usize, Step>(found[5]),
+                column_int64: std::mem::transmute::<usize, ColumnInt64>(found[6]),
+                column_double: std::mem::transmute::<usize, ColumnDouble>(found[7]),
+                column_text: std::mem::transmute::<usize, ColumnText>(found[8]),
+                column_bytes: std::mem::transmute::<usize, ColumnInt>(found[9]),
+                column_type: std::mem::transmute::<usize, ColumnInt>(found[10]),
+                finalize: std::mem::transmute::<usize, Finalize>(found[11]),
+                close_v2: std::mem::transmute::<usize, Close>(found[12]),
+                errmsg: std::mem::transmute::<usize, ErrMsg>(found[13]),
             })
         }
     }
+}
+
+/// The API, looked up once per process (the error too: the library does not come and go).
+static API: OnceLock<Result<Api, String>> = OnceLock::new();
+
+fn loaded_api(py: Python<'_>) -> Result<&'static Api, String> {
+    if let Some(found) = API.get() {
+        return found.as_ref().map_err(Clone::clone);
+    }
+    let library = py
+        .import("_sqlite3")
+        .map_err(|e| format!("Python's sqlite3 extension cannot be imported: {e}"))?
+        .getattr("__file__")
+        .ok()
+        .and_then(|file| file.extract::<String>().ok());
+    API.get_or_init(|| Api::of_loaded_library(library.as_deref()))
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+/// Whether the native reader can run here (the SQLite library of Python's sqlite3 was found).
+#[pyfunction]
+pub fn sqlite_native_available(py: Python<'_>) -> bool {
+    loaded_api(py).is_ok()
 }
 
 /// A bound parameter: a symbol (text) or a time in epoch milliseconds (integer).
@@ -276,19 +326,17 @@ impl Columns {
 }
 
 /// Runs `sql` (selecting symbol, ts, open, high, low, close, volume) on the SQLite file at `path`,
-/// read-only, with the SQLite whose C functions are at `api` (see `FUNCTIONS`), without holding the GIL.
+/// read-only, with the SQLite library of Python's sqlite3 module, without holding the GIL.
 #[pyfunction]
 pub fn read_sqlite_bars(
     py: Python<'_>,
-    api: Vec<usize>,
     path: String,
     sql: String,
     params: Vec<Param>,
 ) -> PyResult<PyDataFrame> {
-    // SAFETY: the addresses come from the SQLite library Python's sqlite3 module loaded (bars_io).
-    let api = unsafe { Api::from_addresses(&api) }.map_err(PyValueError::new_err)?;
+    let api = loaded_api(py).map_err(PyRuntimeError::new_err)?;
     let columns = py
-        .detach(|| read(&api, &path, &sql, &params))
+        .detach(|| read(api, &path, &sql, &params))
         .map_err(PyRuntimeError::new_err)?;
     let frame = columns
         .into_frame()

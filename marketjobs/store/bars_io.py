@@ -27,14 +27,14 @@ descriptor in one drops the other's POSIX locks; sqlite.org "How To Corrupt An S
 2.2.1). It did: the demo's workers, which also hold the broker and the records in that file, failed with
 "database disk image is malformed" within seconds. Instead, an Engine on a SQLite file is read by
 ``indicators_rs``' ``read_sqlite_bars`` (Rust), which calls the C functions of the very SQLite library
-Python's ``sqlite3`` module loaded (looked up with ctypes in the ``_sqlite3`` extension), so the process
-still has one SQLite; it builds the columns with one C call per value, no Python object per value. Where
-those functions cannot be found, cursor rows are read as before.
+Python's ``sqlite3`` module loaded (looked up by the plugin itself in the ``_sqlite3`` extension's
+library, which is already loaded), so the process still has one SQLite; it builds the columns with one C
+call per value, no Python object per value. Where those functions cannot be found, cursor rows are read as
+before.
 """
 
 from __future__ import annotations
 
-import ctypes
 import functools
 import io
 from collections.abc import Sequence
@@ -147,20 +147,14 @@ def _fetch_postgres(connection: Connection, sql: str, params: list[Any]) -> pl.D
 
 
 @functools.cache
-def _sqlite_api() -> list[int] | None:
-    """Addresses of the SQLite C functions in the library Python's ``sqlite3`` uses, or None."""
+def _native_sqlite() -> bool:
+    """True when ``indicators_rs`` found the SQLite library Python's ``sqlite3`` uses (it looks it up
+    itself: no address ever crosses from Python)."""
     try:
-        import _sqlite3
-
         from indicators_rs import _internal
-
-        library = ctypes.CDLL(getattr(_sqlite3, "__file__", None))  # None: linked into the interpreter
-        return [
-            ctypes.cast(getattr(library, name), ctypes.c_void_p).value or 0
-            for name in _internal.SQLITE_FUNCTIONS
-        ]
-    except (ImportError, OSError, AttributeError):
-        return None
+    except ImportError:
+        return False
+    return bool(_internal.sqlite_native_available())
 
 
 def _sqlite_file(engine: Engine) -> str | None:
@@ -171,10 +165,10 @@ def _sqlite_file(engine: Engine) -> str | None:
     return database
 
 
-def _fetch_sqlite_native(api: list[int], path: str, sql: str, params: list[Any]) -> pl.DataFrame:
+def _fetch_sqlite_native(path: str, sql: str, params: list[Any]) -> pl.DataFrame:
     from indicators_rs import _internal
 
-    frame: pl.DataFrame = _internal.read_sqlite_bars(api, path, sql, params)
+    frame: pl.DataFrame = _internal.read_sqlite_bars(path, sql, params)
     return frame.cast(dict(_READ_SCHEMA))  # type: ignore[arg-type]
 
 
@@ -203,13 +197,13 @@ def load_bars(
         return pl.DataFrame(schema=BAR_SCHEMA)
     chosen = list(symbols) if symbols is not None else None
     if isinstance(engine, Engine):
-        path, api = _sqlite_file(engine), _sqlite_api()
-        if path is None or api is None:
+        path = _sqlite_file(engine)
+        if path is None or not _native_sqlite():
             with engine.connect().execution_options(**{READ_ONLY_OPTION: True}) as connection:
                 return load_bars(connection, symbols, start, end, last=last)
         with engine.connect() as connection:
             sql, params = _query(connection, chosen, start, end, last)
-        frame = _fetch_sqlite_native(api, path, sql, params)
+        frame = _fetch_sqlite_native(path, sql, params)
     else:
         sql, params = _query(engine, chosen, start, end, last)
         fetch = _fetch_postgres if engine.dialect.name == "postgresql" else _fetch_rows

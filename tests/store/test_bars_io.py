@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -120,7 +121,7 @@ def test_engine_reads_of_a_sqlite_file_equal_cursor_reads_bit_for_bit(
 ) -> None:
     engine = create_store_engine(sqlite_url)
     upsert_bars(engine, random_bars(6, 40))
-    assert bars_io._sqlite_api() is not None  # the native path is taken on this machine
+    assert bars_io._native_sqlite()  # the native path is taken on this machine
     native = load_bars(engine, **query)  # type: ignore[arg-type]
     with engine.connect() as connection:
         rows = load_bars(connection, **query)  # type: ignore[arg-type]
@@ -134,11 +135,10 @@ def test_the_native_reader_uses_the_sqlite_library_python_loaded() -> None:
     import ctypes
     import sqlite3
 
-    api = bars_io._sqlite_api()
-    assert api is not None
+    assert bars_io._native_sqlite()
     library = ctypes.CDLL(_sqlite3.__file__)  # the extension behind Python's sqlite3, and its SQLite
-    opened = ctypes.cast(library.sqlite3_open_v2, ctypes.c_void_p).value
-    assert api[0] == opened  # the same function, so one SQLite in the process
+    maps = Path("/proc/self/maps").read_text().splitlines()
+    assert len({line.split()[-1] for line in maps if "libsqlite3" in line}) <= 1  # one SQLite library
     libversion = library.sqlite3_libversion
     libversion.restype = ctypes.c_char_p
     assert libversion().decode() == sqlite3.sqlite_version
@@ -179,9 +179,15 @@ def test_native_reads_beside_writers_leave_the_file_intact(sqlite_url: str) -> N
 def test_a_native_read_error_names_the_problem(tmp_path: object) -> None:
     from indicators_rs import _internal
 
-    api = bars_io._sqlite_api()
-    assert api is not None
+    assert bars_io._native_sqlite()
     with pytest.raises(RuntimeError, match="SQLite cannot open"):
-        _internal.read_sqlite_bars(api, "/nonexistent/dir/x.db", "SELECT 1", [])
-    with pytest.raises(ValueError, match="needs the 14 addresses"):
-        _internal.read_sqlite_bars([1, 2], "x.db", "SELECT 1", [])
+        _internal.read_sqlite_bars("/nonexistent/dir/x.db", "SELECT 1", [])
+
+
+def test_no_function_address_can_be_passed_from_python() -> None:
+    """The reader looks SQLite up itself: integers from a caller never become function pointers."""
+    from indicators_rs import _internal
+
+    with pytest.raises(TypeError):
+        _internal.read_sqlite_bars([1, 2], "x.db", "SELECT 1", [])  # type: ignore[call-arg]
+    assert not hasattr(_internal, "SQLITE_FUNCTIONS")
