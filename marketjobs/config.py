@@ -167,7 +167,7 @@ class HttpSourceSettings(BaseModel):
 
 
 class ApiToken(BaseModel):
-    """A bearer token of the HTTP API, stored as its SHA-256 (``marketjobs api token`` makes one)."""
+    """A bearer token of the HTTP API, stored as its SHA-256 (``marketjobs api-token`` makes one)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

@@ -46,7 +46,7 @@ def run_up(
             "--processes",
             "-p",
             min=1,
-            help="worker processes: one fixed pool of this size (default: the settings' pools)",
+            help="one fixed pool of this many processes instead of the settings' pools (-t alone: 1 process)",
         ),
     ] = None,
     threads: Annotated[int | None, typer.Option("--threads", "-t", min=1, help="threads per process")] = None,
