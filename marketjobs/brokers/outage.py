@@ -17,12 +17,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable
-from typing import Any
 
 from dramatiq.broker import Consumer, MessageProxy
 from dramatiq.errors import BrokerConnectionError, ConnectionClosed
 
+from marketjobs.brokers.consumer_proxy import ConsumerProxy
 from marketjobs.redact import redact_text
 
 __all__ = ["MAX_BACKOFF_SECONDS", "MIN_BACKOFF_SECONDS", "Outage", "OutageConsumer", "is_connection_error"]
@@ -145,11 +144,11 @@ def is_connection_error(exc: BaseException) -> bool:
     return isinstance(exc, RedisConnectionError | RedisTimeoutError | OperationalError | InterfaceError)
 
 
-class OutageConsumer(Consumer):
+class OutageConsumer(ConsumerProxy):
     """A broker's consumer whose connection errors are reported to ``outage`` (then raised as before)."""
 
     def __init__(self, inner: Consumer, outage: Outage) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.outage = outage
 
     def __next__(self) -> MessageProxy | None:
@@ -165,18 +164,3 @@ class OutageConsumer(Consumer):
             raise ConnectionClosed(exc) from exc  # type: ignore[no-untyped-call]
         self.outage.succeeded(certain=message is not None)
         return message
-
-    def ack(self, message: MessageProxy) -> None:
-        self.inner.ack(message)
-
-    def nack(self, message: MessageProxy) -> None:
-        self.inner.nack(message)
-
-    def requeue(self, messages: Iterable[MessageProxy]) -> None:
-        self.inner.requeue(messages)
-
-    def close(self) -> None:
-        self.inner.close()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)

@@ -13,10 +13,10 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
 
 from dramatiq.broker import Consumer, MessageProxy
 
+from marketjobs.brokers.consumer_proxy import ConsumerProxy
 from marketjobs.brokers.priorities import base_queue_name
 
 __all__ = ["REFRESH_SECONDS", "PausableConsumer", "PauseWatch"]
@@ -57,11 +57,11 @@ class PauseWatch:
         return base_queue_name(queue_name) in self._paused
 
 
-class PausableConsumer(Consumer):
+class PausableConsumer(ConsumerProxy):
     """The broker's consumer of ``queue_name``, silent while that queue is paused."""
 
     def __init__(self, inner: Consumer, queue_name: str, watch: PauseWatch, timeout_ms: int) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.queue_name = queue_name
         self.watch = watch
         self._wait = min(PAUSED_WAIT_SECONDS, max(timeout_ms, 1) / 1000)
@@ -71,18 +71,3 @@ class PausableConsumer(Consumer):
             time.sleep(self._wait)
             return None
         return next(self.inner)
-
-    def ack(self, message: MessageProxy) -> None:
-        self.inner.ack(message)
-
-    def nack(self, message: MessageProxy) -> None:
-        self.inner.nack(message)
-
-    def requeue(self, messages: Iterable[MessageProxy]) -> None:
-        self.inner.requeue(messages)
-
-    def close(self) -> None:
-        self.inner.close()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)

@@ -10,21 +10,21 @@ hands such a message out under its consumer's queue name, and logs it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
-from typing import Any
 
 from dramatiq.broker import Consumer, MessageProxy
+
+from marketjobs.brokers.consumer_proxy import ConsumerProxy
 
 __all__ = ["QueueBoundConsumer"]
 
 logger = logging.getLogger(__name__)
 
 
-class QueueBoundConsumer(Consumer):
+class QueueBoundConsumer(ConsumerProxy):
     """The broker's consumer of ``queue_name``; a message naming another queue is renamed to this one."""
 
     def __init__(self, inner: Consumer, queue_name: str) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.queue_name = queue_name
 
     def __next__(self) -> MessageProxy | None:
@@ -40,18 +40,3 @@ class QueueBoundConsumer(Consumer):
             )
             message._message = message._message.copy(queue_name=self.queue_name)
         return message
-
-    def ack(self, message: MessageProxy) -> None:
-        self.inner.ack(message)
-
-    def nack(self, message: MessageProxy) -> None:
-        self.inner.nack(message)
-
-    def requeue(self, messages: Iterable[MessageProxy]) -> None:
-        self.inner.requeue(messages)
-
-    def close(self) -> None:
-        self.inner.close()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
