@@ -78,6 +78,8 @@ class SQLConsumer(Consumer):
         self._poll_at = 0.0
         self._housekept = 0.0
         self._gated = False
+        #: Set when a round failed: a claim may have committed leases whose rows never arrived.
+        self._unsure = False
         broker.wakeups.register(queue_name, self._wake)
 
     def ack(self, message: MessageProxy) -> None:
@@ -120,11 +122,14 @@ class SQLConsumer(Consumer):
             if self._buffer:
                 return self._buffer.popleft()
             try:
+                if self._unsure:
+                    self._release_unheld()
                 self._housekeep()
                 if self._fetch(check_queue=time.monotonic() >= self._poll_at):
                     continue
             except Exception as exc:
                 # Stay the same consumer (Dramatiq would replace it): acks queued here are kept and retried.
+                self._unsure = True
                 logger.warning("SQL broker error on queue %r (%s); retrying", self.queue_name, exc)
                 time.sleep(ERROR_BACKOFF_SECONDS)
                 return None
@@ -140,6 +145,24 @@ class SQLConsumer(Consumer):
                 self._poll_at = 0.0
             elif time.monotonic() >= self._poll_at:
                 self._backoff = min(self._backoff * 2, self.broker.poll_max_seconds)
+
+    def _release_unheld(self) -> None:
+        """Returns this process' leases of the queue that no delivery holds (a claim that committed when its
+        answer was lost with the connection): the heartbeat would renew them for as long as the process
+        lives. Only this thread claims for the queue, and a delivery the worker settles meanwhile stays in
+        the snapshot, so no lease in use is released."""
+        with self._lock:
+            held = {d.row_id for d in self._held}
+            held.update(d.row_id for d, _ in self._acks)
+            held.update(n.delivery.row_id for n, _ in self._nacks)
+        released = self.table.release_unheld(self.queue_name, self.broker.owner, held)
+        self._unsure = False
+        if released:
+            logger.warning(
+                "Returned %d message(s) of queue %r that a failed claim had leased to this process",
+                released,
+                self.queue_name,
+            )
 
     def _take_settled(self) -> tuple[list[Delivery], list[Nack]]:
         """Deliveries acked and nacked ready to write (their gates open); the others stay queued."""

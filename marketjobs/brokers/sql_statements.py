@@ -20,6 +20,7 @@ __all__ = [
     "OLDEST_READY",
     "PURGE_DEAD",
     "REAP",
+    "RELEASE_UNHELD",
     "RENEW",
     "REQUEUE",
     "UNFINISHED",
@@ -48,6 +49,13 @@ NACK = (
 REQUEUE = (
     "UPDATE broker_messages SET state = 'ready', lease_owner = NULL, lease_expires = NULL, "
     "deliveries = deliveries - 1 WHERE " + FENCE
+)
+#: Leases of ``owner`` in ``queue`` that no delivery holds (leased by a claim whose answer was lost), back
+#: to the queue uncounted.
+RELEASE_UNHELD = (
+    "UPDATE broker_messages SET state = 'ready', lease_owner = NULL, lease_expires = NULL, "
+    "deliveries = deliveries - 1 WHERE queue = :queue AND lease_owner = :owner AND state = 'leased' "
+    "AND id NOT IN :ids"
 )
 RENEW = (
     "UPDATE broker_messages SET lease_expires = {now} + :lease_ms "

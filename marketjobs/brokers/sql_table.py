@@ -231,6 +231,11 @@ class MessageTable:
 
             retry_deadlocks(lambda: self._in_transaction(requeue))
 
+    def release_unheld(self, queue: str, owner: str, held: Iterable[int]) -> int:
+        """Returns to ``queue``, uncounted, the messages leased to ``owner`` whose row ids are not in
+        ``held``; how many. After a claim failed, its leases may have committed with no one to run them."""
+        return self._write(statements.RELEASE_UNHELD, {"queue": queue, "owner": owner, "ids": sorted(held)})
+
     def renew(self, owner: str, lease_ms: int) -> None:
         """Extends every lease ``owner`` holds to ``lease_ms`` from now."""
         self._write(statements.RENEW, {"owner": owner, "lease_ms": lease_ms})
