@@ -36,14 +36,16 @@ class Result:
 
 
 def _reset_postgres(url: str) -> None:
+    """Drops every table of the store, whatever references what (CASCADE: the alert and portfolio tables
+    reference others, so a drop in metadata order without it fails)."""
     from sqlalchemy import text
 
     from marketjobs.store.engine import create_store_engine
-    from marketjobs.store.models import Base
+    from marketjobs.store.schema import metadata
 
     with create_store_engine(url).begin() as connection:
-        for table in (*Base.metadata.tables, "alembic_version"):
-            connection.execute(text(f"DROP TABLE IF EXISTS {table}"))
+        for table in (*metadata.tables, "alembic_version"):
+            connection.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE"))
 
 
 def _completed(database_url: str) -> int:
