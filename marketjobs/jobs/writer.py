@@ -27,6 +27,8 @@ logger = logging.getLogger(__name__)
 DEFAULT_MAX_BATCH = 2000
 #: Longest wait between attempts after a failed write.
 MAX_RETRY_SECONDS = 5.0
+#: How long a process that exits waits for its last records when the store does not take them, in seconds.
+EXIT_FLUSH_SECONDS = 10.0
 
 
 class RecordWriter:
@@ -51,7 +53,7 @@ class RecordWriter:
         self.healthy = True
         self._thread = threading.Thread(target=self._run, name="marketjobs-records", daemon=True)
         self._thread.start()
-        atexit.register(self.close)
+        atexit.register(self.close, EXIT_FLUSH_SECONDS)
 
     def insert(self, row: dict[str, Any]) -> int:
         """Queues a row that is written only if its id is not stored yet (a pending job)."""
@@ -130,7 +132,7 @@ class RecordWriter:
         with self._cond:
             self._closed = True
             self._cond.notify_all()
-        self._thread.join(timeout)
+        self._thread.join(timeout if self.healthy else min(timeout, MAX_RETRY_SECONDS + 1))
 
     def _next_batch(self) -> tuple[dict[str, dict[str, Any]], set[str], int] | None:
         """Waits for work, lets a batch gather for ``flush_seconds`` unless someone waits; None to stop."""
@@ -158,6 +160,8 @@ class RecordWriter:
             except Exception as exc:
                 failures += 1
                 self.healthy = False
+                if self._closed:  # closing gave up waiting (close() logged how many): stop, do not spin
+                    return
                 report_store_error(self.engine, exc, logger, f"writing {len(batch)} job records")
                 self._put_back(batch, inserts)  # rewriting rows already stored is harmless
                 time.sleep(min(MAX_RETRY_SECONDS, 0.1 * 2 ** min(failures, 10)))

@@ -113,3 +113,20 @@ def test_events_put_back_after_a_failed_write_keep_their_order(engine: Engine) -
     record = stored(engine, "late")
     assert (record.status, record.progress) == ("completed", 100.0)
     writer.close()
+
+
+def test_a_process_whose_store_refuses_its_last_records_still_exits(tmp_path: Path) -> None:
+    """At exit the writer waits a bounded time for an unreachable store, then stops retrying."""
+    import subprocess
+    import sys
+
+    script = f"""
+from marketjobs.jobs.writer import RecordWriter
+from marketjobs.store.engine import create_store_engine
+writer = RecordWriter(create_store_engine("sqlite:///{tmp_path / "unmigrated.db"}"), flush_seconds=0.01)
+writer.insert({{"id": "j1", "status": "pending"}})
+"""
+    # A writer that kept retrying would hold the process: the timeout turns that into a failure.
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "could not be written" in result.stderr

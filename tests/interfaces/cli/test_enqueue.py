@@ -14,7 +14,9 @@ from interfaces.cli.main import app
 from marketjobs.config import configure
 from marketjobs.errors import ParameterError
 from marketjobs.jobs import get_job
+from marketjobs.jobs.records import JobRecords
 from marketjobs.store.engine import create_store_engine
+from marketjobs.store.migrate import upgrade
 from tests.conftest import records_of
 
 runner = CliRunner()
@@ -57,11 +59,19 @@ def test_a_parameter_without_equals_names_the_form() -> None:
         parse_param("path")
 
 
-def test_enqueue_sends_a_pending_job_with_its_parameters(store: str) -> None:
-    job = sent(["enqueue", "sleep", "--param", "seconds=0.5", "--priority", "high"])
-    import actors  # whichever settings it was first imported with, its records middleware wrote the job
+def _records_store() -> JobRecords:
+    """The records middleware of ``actors``' broker, with its store migrated: ``actors`` keeps the settings
+    it was first imported with in this test process, and a test since may have reset that database."""
+    import actors
 
     records = records_of(actors.broker)
+    upgrade(records.settings.database_url)
+    return records
+
+
+def test_enqueue_sends_a_pending_job_with_its_parameters(store: str) -> None:
+    records = _records_store()  # whichever settings actors was first imported with, it writes the job
+    job = sent(["enqueue", "sleep", "--param", "seconds=0.5", "--priority", "high"])
     records.flush()
     record = get_job(create_store_engine(records.settings.database_url), job["id"])
     assert record.status == "pending"
@@ -107,13 +117,11 @@ def test_timeout_without_wait_is_a_usage_error(store: str) -> None:
 
 
 def test_pipeline_sends_its_first_step_and_carries_the_rest(store: str) -> None:
+    records = _records_store()
     ids = sent(
         ["pipeline", "--source", "synthetic", "--symbols", "AAPL,MSFT", "-o", "bars=2", "-i", "RSI_14"]
     )
     assert list(ids) == ["price_update", "technical_analysis", "alerts"]
-    import actors
-
-    records = records_of(actors.broker)
     records.flush()
     first = get_job(create_store_engine(records.settings.database_url), ids["price_update"])
     assert first.status == "pending"
