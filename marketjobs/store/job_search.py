@@ -10,10 +10,26 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
+from typing import Any
 
-from sqlalchemy import Engine, String, and_, cast, func, or_, select
+from sqlalchemy import (
+    Boolean,
+    Engine,
+    String,
+    and_,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    or_,
+    select,
+    table,
+)
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, Select
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from marketjobs.store.engine import READ_ONLY_OPTION
 from marketjobs.store.models import JobRecord
@@ -80,14 +96,58 @@ class JobFilter:
         if self.retried is not None:
             found.append(record.retried_as.is_not(None) if self.retried else record.retried_as.is_(None))
         if self.text:
-            pattern = f"%{_escape(self.text.lower())}%"
-            found.append(
-                or_(
-                    func.lower(cast(record.parameters, String)).like(pattern, escape="\\"),
-                    func.lower(record.error).like(pattern, escape="\\"),
-                )
-            )
+            found.append(TextMatch(self.text))
         return found
+
+
+class TextMatch(ColumnElement[bool]):
+    """Text anywhere in a record's parameters or error, case-insensitively, through the trigram index.
+
+    SQLite asks the FTS5 trigram table ``job_records_text`` (migration 0013) for the rows holding the text;
+    other databases filter ``lower(...) LIKE '%text%'``, which PostgreSQL's pg_trgm indexes on those very
+    expressions answer (MariaDB reads every row). Trigrams need three characters: shorter text is a LIKE
+    on SQLite too.
+    """
+
+    inherit_cache = True
+    _traverse_internals = [
+        ("pattern_match", InternalTraversal.dp_clauseelement),
+        ("trigram_match", InternalTraversal.dp_clauseelement),
+    ]
+    type = Boolean()
+    #: A condition, not a boolean column: no ``= 1`` after it on databases without a boolean type.
+    _is_implicitly_boolean = True
+
+    def __init__(self, text: str) -> None:
+        record = JobRecord
+        pattern = f"%{_escape(text.lower())}%"
+        self.pattern_match: ColumnElement[bool] = or_(
+            func.lower(cast(record.parameters, String)).like(pattern, escape="\\"),
+            func.lower(record.error).like(pattern, escape="\\"),
+        )
+        self.trigram_match: ColumnElement[bool] = self.pattern_match
+        if len(text) >= TRIGRAM:
+            phrase = '"' + text.replace('"', '""') + '"'
+            matching: Select[tuple[Any]] = (
+                select(literal_column("rowid"))
+                .select_from(table(TEXT_TABLE))
+                .where(literal_column(TEXT_TABLE).op("MATCH")(bindparam(None, phrase, type_=String)))
+            )
+            self.trigram_match = literal_column(f"{JobRecord.__tablename__}.rowid").in_(
+                matching.scalar_subquery()
+            )
+
+
+#: Characters a trigram index needs to look text up.
+TRIGRAM = 3
+#: The SQLite FTS5 table of migration 0013.
+TEXT_TABLE = "job_records_text"
+
+
+@compiles(TextMatch)
+def _compile_text_match(element: TextMatch, compiler: SQLCompiler, **kw: Any) -> str:
+    chosen = element.trigram_match if compiler.dialect.name == "sqlite" else element.pattern_match
+    return f"({compiler.process(chosen, **kw)})"
 
 
 def _worker(worker: str) -> ColumnElement[bool]:

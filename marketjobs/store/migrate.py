@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -19,6 +20,7 @@ __all__ = [
     "current_revision",
     "ensure_migrated",
     "head_revision",
+    "include_name",
     "require_current",
     "upgrade",
 ]
@@ -60,6 +62,21 @@ def _upgrade(engine: Engine, revision: str) -> None:
                 connection.commit()
     else:
         command.upgrade(alembic_config(engine), revision)
+
+
+#: Schema objects migrations create that the models do not describe: the trigram text search (migration
+#: 0013), an FTS5 table and its shadow tables on SQLite, GIN expression indexes on PostgreSQL.
+_UNMODELLED_PREFIX = "job_records_text"
+_UNMODELLED_SUFFIX = "_trgm"
+
+
+def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+    """False for schema objects the models leave to migrations (alembic's ``include_name`` hook)."""
+    if name is None:
+        return True
+    if type_ == "table":
+        return not name.startswith(_UNMODELLED_PREFIX)
+    return not (type_ == "index" and name.endswith(_UNMODELLED_SUFFIX))
 
 
 def ensure_migrated(engine: Engine) -> None:

@@ -1,12 +1,15 @@
-"""Job search: the worker filter's forms, and cursor pages that walk ties on created_at exactly once."""
+"""Job search: the worker filter's forms, cursor pages that walk ties on created_at exactly once, and text
+search through the trigram indexes (SQLite FTS5, PostgreSQL pg_trgm) kept in step with every write."""
 
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, delete
 
 from marketjobs.store.job_search import JobFilter, search_jobs
-from marketjobs.store.upsert import insert_missing
+from marketjobs.store.maintenance import vacuum
+from marketjobs.store.models import JobRecord
+from marketjobs.store.upsert import insert_missing, upsert_newer
 from tests.store.test_upsert import NOW_MS, row
 
 #: (id, hostname, pid) of the records; a-1 and a-2 ran in one process, b-1 on another host with the same pid.
@@ -52,3 +55,66 @@ def test_cursor_pages_walk_rows_sharing_a_created_at_exactly_once(engine: Engine
         after = (page[-1].created_at, page[-1].id)
     expected = sorted(ids, key=lambda job_id: (NOW_MS + ids.index(job_id) // 5, job_id), reverse=True)
     assert seen == expected
+
+
+#: id -> (parameters, error) of the records the text-search tests store.
+_TEXTS: dict[str, tuple[dict[str, object], str | None]] = {
+    "t-1": ({"args": [], "kwargs": {"symbol": "AAPL", "indicators": ["RSI_14"]}}, None),
+    "t-2": ({"args": [], "kwargs": {"symbol": "MSFT"}}, "ValueError: Growth-7 data missing"),
+    "t-3": ({"args": ["100%_sure"], "kwargs": {}}, None),
+    "t-4": ({"args": [], "kwargs": {"note": 'say "hi"'}}, None),
+}
+
+
+def _store_texts(engine: Engine) -> None:
+    with engine.begin() as connection:
+        insert_missing(
+            connection,
+            [
+                row(job_id, "completed", 7, created_at=NOW_MS + n, parameters=parameters, error=error)
+                for n, (job_id, (parameters, error)) in enumerate(_TEXTS.items())
+            ],
+        )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("aapl", {"t-1"}),  # any case
+        ("SI_1", {"t-1"}),  # inside a word
+        ("growth-7", {"t-2"}),  # in the error only
+        ("ms", {"t-2"}),  # shorter than a trigram
+        ("0%_", {"t-3"}),  # LIKE's wildcards are plain characters
+        ("_sure", {"t-3"}),
+        ('"hi', {"t-4"}),  # so is FTS5's quote
+        ("nosuch", set()),
+    ],
+)
+def test_text_search_finds_any_substring_of_parameters_or_error(
+    engine: Engine, text: str, expected: set[str]
+) -> None:
+    _store_texts(engine)
+    assert {r.id for r in search_jobs(engine, JobFilter(text=text), limit=10)} == expected
+
+
+def test_text_search_follows_errors_set_later_and_rows_deleted_and_vacuum(engine: Engine) -> None:
+    _store_texts(engine)
+    with engine.begin() as connection:
+        # a later event of t-1 fails it; t-2's error is replaced by a retry's outcome
+        upsert_newer(connection, [row("t-1", "failed", 9, error="TimeoutError: quote feed stalled")])
+        upsert_newer(connection, [row("t-2", "completed", 9, error=None)])
+        connection.execute(delete(JobRecord).where(JobRecord.id == "t-3"))
+    assert {r.id for r in search_jobs(engine, JobFilter(text="feed stall"), limit=10)} == {"t-1"}
+    assert search_jobs(engine, JobFilter(text="growth-7"), limit=10) == []
+    assert search_jobs(engine, JobFilter(text="100%"), limit=10) == []
+    vacuum(engine)  # SQLite's VACUUM must keep the rowids the FTS5 index refers to
+    assert {r.id for r in search_jobs(engine, JobFilter(text="AAPL"), limit=10)} == {"t-1"}
+    assert {r.id for r in search_jobs(engine, JobFilter(text="say"), limit=10)} == {"t-4"}
+
+
+@pytest.mark.parametrize("text", ["growth", "ms"])  # through the trigram index, and shorter
+def test_text_search_is_one_condition_among_the_others(engine: Engine, text: str) -> None:
+    _store_texts(engine)  # t-2 matches in its parameters ("MSFT") and in its error ("Growth-7")
+    assert search_jobs(engine, JobFilter(text=text, statuses=["dead"]), limit=10) == []
+    found = search_jobs(engine, JobFilter(text=text, statuses=["completed"]), limit=10)
+    assert [r.id for r in found] == ["t-2"]

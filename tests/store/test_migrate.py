@@ -31,7 +31,14 @@ from sqlalchemy import (
 from marketjobs.errors import StoreError
 from marketjobs.jobs import get_job
 from marketjobs.store.engine import create_store_engine, normalize_database_url
-from marketjobs.store.migrate import alembic_config, current_revision, head_revision, require_current, upgrade
+from marketjobs.store.migrate import (
+    alembic_config,
+    current_revision,
+    head_revision,
+    include_name,
+    require_current,
+    upgrade,
+)
 from marketjobs.store.models import Base
 from marketjobs.store.types import UTCDateTime
 from tests.conftest import DATABASES
@@ -42,7 +49,9 @@ def test_upgrade_reaches_head_and_matches_the_models(engine: Engine) -> None:
     assert current_revision(engine) == head_revision()
     require_current(engine)
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": False})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": False, "include_name": include_name}
+        )
         diffs = compare_metadata(context, Base.metadata)
     assert diffs == []
 
