@@ -8,6 +8,8 @@ BIN := $(VENV)/bin
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/marketjobs/target
 export VIRTUAL_ENV := $(abspath $(VENV))
 export PATH := $(abspath $(BIN)):$(PATH)
+# `time` before a step prints how long it took (issue 19: the time of each step).
+export TIMEFORMAT := [%0Rs]
 
 .PHONY: setup build test lint rust-test py-test docs run bench clean
 
@@ -26,35 +28,44 @@ $(VENV)/.deps: pyproject.toml | $(BIN)/python
 # The extension is rebuilt in release mode and the packages installed editable; cargo makes it a no-op
 # when nothing changed.
 build: $(VENV)/.deps
-	$(BIN)/maturin develop --release --quiet
+	time $(BIN)/maturin develop --release --quiet
 
 setup: build
 
-# maturin builds with PYO3_BUILD_EXTENSION_MODULE and friends set, which changes pyo3's build config and so
-# every polars crate: plain cargo gets its own target dir, or each would rebuild the other's (7-15 min).
-# pyo3 also rebuilds everything when the interpreter path changes, so plain cargo uses the base interpreter
-# (the same in every clone) rather than this clone's .venv.
-RUST_TARGET_DIR := $(CARGO_TARGET_DIR)-rust
-BASE_PYTHON := $(shell $(PYTHON) -c 'import os, sys; print(os.path.join(sys.base_prefix, "bin", "python3"))')
-RUST_ENV := CARGO_TARGET_DIR=$(RUST_TARGET_DIR) PYO3_PYTHON=$(BASE_PYTHON)
+# One polars build serves the extension and the Rust tests: plain cargo gets the environment maturin gives
+# pyo3 (its config file, PYO3_BUILD_EXTENSION_MODULE, the interpreter), or pyo3's build configuration would
+# differ and every polars crate would be compiled a second time (7-15 min; a cold `make test` took 34 min
+# more). The unit-test binary links libpython itself (lib.rs), found through MARKETJOBS_PYTHON_LIBDIR
+# (build.rs; set for maturin too, so the build script's inputs never change). clippy checks dependencies
+# in check mode, which is a build of its own, but one without code generation.
+PY_LIBDIR := $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_config_var("LIBDIR"))')
+PYO3_SIGNATURE := $(shell $(PYTHON) -c 'import sys; print(f"cpython-{sys.version_info[0]}.{sys.version_info[1]}-64bit")')
+export MARKETJOBS_PYTHON_LIBDIR := $(PY_LIBDIR)
+RUST_ENV = PYO3_BUILD_EXTENSION_MODULE=1 PYO3_ENVIRONMENT_SIGNATURE=$(PYO3_SIGNATURE) \
+	PYO3_CONFIG_FILE=$(firstword $(wildcard $(CARGO_TARGET_DIR)/maturin/pyo3-config-*-abi3.txt)) \
+	PYO3_PYTHON=$(abspath $(BIN))/python PYTHON_SYS_EXECUTABLE=$(abspath $(BIN))/python \
+	LD_LIBRARY_PATH=$(PY_LIBDIR)
 
-rust-test:
+rust-test: build
 	cargo fmt --all --check
-	$(RUST_ENV) cargo clippy --release --all-targets -- -D warnings
-	$(RUST_ENV) cargo test --release
+	@test -n "$(wildcard $(CARGO_TARGET_DIR)/maturin/pyo3-config-*-abi3.txt)" \
+		|| { echo "no pyo3 config from maturin under $(CARGO_TARGET_DIR)/maturin: run make build"; exit 1; }
+	time $(RUST_ENV) cargo clippy --release --all-targets -- -D warnings
+	@# --lib: the doc-test step would build the rlib, whose output maturin's cdylib shares, and each would rebuild.
+	time $(RUST_ENV) cargo test --release --lib
 
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy
+	time $(BIN)/mypy
 	$(BIN)/lint-imports
 
 py-test: setup
-	$(BIN)/pytest
+	time $(BIN)/pytest
 
 # The documentation site (mkdocs-material, mkdocstrings): warnings are errors; no network needed.
 docs: setup
-	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir var/site
+	time NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir var/site
 
 test: setup rust-test lint docs py-test
 

@@ -27,6 +27,12 @@ pub mod volume;
 
 use pyo3::prelude::*;
 
+// The unit tests link libpython themselves: they are built with the extension module's pyo3 configuration
+// (one polars build serves `make build` and `make rust-test`), under which pyo3 leaves it to the interpreter.
+#[cfg(test)]
+#[link(name = "python3.11")]
+unsafe extern "C" {}
+
 #[pymodule]
 fn _internal(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
