@@ -6,6 +6,8 @@
   ``encryption_keys``, ``authorization``, ``cookie``, ``credential``, ...) is replaced by ``"***"``;
 - a URL's password (``scheme://user:pw@host``) becomes ``***``, and query parameters named like secrets
   (``?api_key=...``, ``&token=...``) keep their name with a ``***`` value;
+- a secret-named key's value in free text (``password=...``, ``api_key: ...``, and quoted as reprs and JSON
+  write it: ``'token': '...'``, ``token='...'``) becomes ``***``;
 - an ``Authorization: Bearer ...`` style header in free text keeps its scheme with a ``***`` credential.
 
 :func:`redact_text` does the same for one string (log lines, error messages, tracebacks).
@@ -41,6 +43,13 @@ _ASSIGNED_SECRET = re.compile(
     r"(?P<sep>\s*[=:]\s*)(?P<value>(?!\*\*\*)[^\s&,;'\"]+)",
     re.IGNORECASE,
 )
+#: A quoted value of a secret-named key in a repr, JSON or keyword arguments: ``'token': '...'``,
+#: ``"password": "..."``, ``api_key='...'`` (Dramatiq logs a message as ``noop(token='...')``).
+_QUOTED_SECRET = re.compile(
+    r"(?P<name>\b[\w-]*(?:password|passwd|secret|token|api[-_]?key|access[-_]?key)[\w-]*['\"]?\s*[=:]\s*)"
+    r"(?P<quote>['\"])(?!\*\*\*(?P=quote))[^'\"\n]+(?P=quote)",
+    re.IGNORECASE,
+)
 _AUTH_HEADER = re.compile(
     r"(?P<name>(?:proxy-)?authorization|x-api-key|api-key|x-auth-token)(?P<sep>[\"']?\s*[:=]\s*[\"']?)"
     r"(?:(?P<scheme>bearer|basic|token|digest)\s+)?(?P<value>[^\s\"',;]+)",
@@ -59,9 +68,11 @@ def redact_url(url: str) -> str:
 
 
 def redact_text(text: str) -> str:
-    """``text`` with URL passwords, secret query values and authorization headers masked."""
+    """``text`` with URL passwords, secret query values, secret-named values and authorization headers
+    masked."""
     text = _URL_PASSWORD.sub(lambda m: f"{m['scheme']}{m['user']}:{MASK}@", text)
     text = _QUERY_SECRET.sub(lambda m: f"{m['name']}={MASK}", text)
+    text = _QUOTED_SECRET.sub(lambda m: f"{m['name']}{m['quote']}{MASK}{m['quote']}", text)
     text = _ASSIGNED_SECRET.sub(lambda m: f"{m['name']}{m['sep']}{MASK}", text)
     return _AUTH_HEADER.sub(
         lambda m: f"{m['name']}{m['sep']}{m['scheme'] + ' ' if m['scheme'] else ''}{MASK}", text

@@ -30,6 +30,9 @@ SECRET = "s3cr3t-Value_42"
         (f"host=db user=app password={SECRET} dbname=x", f"host=db user=app password={MASK} dbname=x"),
         (f"api_key: {SECRET}", f"api_key: {MASK}"),
         ("the token expired at noon", "the token expired at noon"),
+        (f"noop(token='{SECRET}')", f"noop(token='{MASK}')"),  # how Dramatiq logs a message
+        (f"{{'password': '{SECRET}', 'symbol': 'AAPL'}}", f"{{'password': '{MASK}', 'symbol': 'AAPL'}}"),
+        (f'{{"api_key": "{SECRET}"}}', f'{{"api_key": "{MASK}"}}'),
     ],
 )
 def test_redact_text_masks_url_passwords_secret_queries_and_auth_headers(text: str, expected: str) -> None:

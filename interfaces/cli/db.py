@@ -6,6 +6,7 @@ import typer
 
 from interfaces.cli.output import console
 from marketjobs.config import get_settings
+from marketjobs.redact import redact_url
 from marketjobs.store.engine import create_store_engine
 from marketjobs.store.migrate import current_revision, head_revision, upgrade
 
@@ -17,7 +18,8 @@ def upgrade_command(revision: str = typer.Argument("head", help="target revision
     """Migrate the job store (MARKETJOBS_DATABASE_URL) to the newest schema."""
     url = get_settings().database_url
     reached = upgrade(url, revision)
-    console.print(f"job store {create_store_engine(url).url.render_as_string()} is at revision {reached}")
+    shown = redact_url(create_store_engine(url).url.render_as_string())
+    console.print(f"job store {shown} is at revision {reached}")
 
 
 @app.command("current")

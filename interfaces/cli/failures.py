@@ -65,7 +65,7 @@ _DATABASE_PROBLEMS: tuple[tuple[str, str], ...] = (
     (r"Unknown database '([^']+)'", "the database {0!r} does not exist: create it (CREATE DATABASE {0}) "
      "or fix the database name in {variables}"),
     (r"(password authentication failed|Access denied for user)", "the database refused the user or "
-     "password: fix them in {variables}"),
+     "password; fix them in {variables}"),
     (r"(Connection refused|could not connect|Can't connect|timeout expired|Name or service not known|"
      r"could not translate host name)", "cannot reach the database at {url} ({detail}): start it, or fix "
      "the host and port in {variables}"),
@@ -101,7 +101,7 @@ def _broker(exc: Exception, kind: str) -> Failure:
     text = str(exc) or repr(exc)
     if re.search(r"ACCESS_REFUSED|WRONGPASS|NOAUTH|invalid password|authentication", text, re.IGNORECASE):
         return Failure(
-            f"{kind} at {_url('broker')} refused the user or password: fix them in MARKETJOBS_BROKER_URL",
+            f"{kind} at {_url('broker')} refused the user or password; fix them in MARKETJOBS_BROKER_URL",
             RUNTIME,
         )
     found = re.search(r"Connection refused|timed out|Name or service not known|No route to host", text)

@@ -23,6 +23,7 @@ from interfaces.cli.common import store_engine
 from interfaces.cli.output import console, emit_json, print_table
 from marketjobs import clock
 from marketjobs.config import Settings, get_settings
+from marketjobs.redact import redact
 from scheduler.control import (
     UPCOMING_RUNS,
     definitions_for,
@@ -88,11 +89,12 @@ def run_scheduler(
 
 @app.command("list")
 def list_command(as_json: JsonOption = False) -> None:
-    """Every schedule with its spelling, timezone, next runs, enabled flag and last tick."""
+    """Every schedule with its spelling, timezone, next runs, enabled flag and last tick (--json: also its
+    job's parameters, redacted)."""
     definitions = _definitions()
     items = schedule_views(store_engine(), definitions, clock.now(), upcoming=UPCOMING_RUNS)
     if as_json:
-        emit_json(items)
+        emit_json([{**item, "kwargs": redact(item["kwargs"])} for item in items])
         return
     table = Table(title=f"{len(items)} schedules", box=box.SIMPLE_HEAD, pad_edge=False)
     for column in ("name", "schedule", "tz", "actor", "enabled", "next runs (local)", "last tick", "sent"):

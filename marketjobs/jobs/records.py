@@ -1,4 +1,8 @@
-"""The job-records middleware: one SQL row per message, written in batches through its whole life."""
+"""The job-records middleware: one SQL row per message, written in batches through its whole life.
+
+Errors and tracebacks are stored redacted (:func:`marketjobs.redact.redact_text`); parameters are stored as
+sent, since a retry of the job needs them (every view of a record redacts them).
+"""
 
 from __future__ import annotations
 
@@ -23,6 +27,7 @@ from marketjobs.jobs.context import JobContext, peek_current_job, set_current_jo
 from marketjobs.jobs.payloads import is_undecodable
 from marketjobs.jobs.rows import event_row, summarize_result, worker_fields
 from marketjobs.jobs.writer import RecordWriter
+from marketjobs.redact import redact_text
 from marketjobs.store.engine import create_store_engine
 
 __all__ = ["JobRecords"]
@@ -166,8 +171,8 @@ class JobRecords(Middleware):
                 status,
                 attempt,
                 full=full,
-                error=f"{type(exception).__name__}: {exception}"[:10_000],
-                traceback="".join(traceback.format_exception(exception))[-20_000:],
+                error=redact_text(f"{type(exception).__name__}: {exception}")[:10_000],
+                traceback=redact_text("".join(traceback.format_exception(exception)))[-20_000:],
                 progress=job.percent if job else 0.0,
                 progress_message=job.message if job else None,
                 finished_at=now_ms() if status is Status.DEAD else None,
@@ -213,9 +218,9 @@ class JobRecords(Middleware):
             return
         attempt = message.options.get("retries", 0) + 1  # failed before running: not counted by Retries
         error = message.options.get("traceback")
-        fields: dict[str, Any] = {"traceback": error} if error else {}
+        fields: dict[str, Any] = {"traceback": redact_text(error)} if error else {}
         if is_undecodable(message):
-            fields["error"] = (
+            fields["error"] = redact_text(
                 f"{UndecodableMessageError.__name__}: {message.options[MESSAGE_OPTION_UNDECODABLE]}"
             )
         full = not is_undecodable(message)

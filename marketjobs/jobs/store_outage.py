@@ -14,6 +14,7 @@ import threading
 from sqlalchemy import Engine
 
 from marketjobs.brokers.outage import Outage, is_connection_error
+from marketjobs.redact import redact_url
 
 __all__ = ["report_store_error", "store_outage", "store_reached"]
 
@@ -23,11 +24,16 @@ _lock = threading.Lock()
 
 def store_outage(engine: Engine) -> Outage:
     """The one outage of the store behind ``engine`` in this process."""
-    url = engine.url.render_as_string(hide_password=True)
+    url = _shown(engine)
     with _lock:
         if url not in _outages:
             _outages[url] = Outage(f"job store {url}", "start the database or fix MARKETJOBS_DATABASE_URL")
         return _outages[url]
+
+
+def _shown(engine: Engine) -> str:
+    """The store's URL as outages name it: password and secret query values masked."""
+    return redact_url(engine.url.render_as_string(hide_password=True))
 
 
 def report_store_error(engine: Engine, exc: BaseException, logger: logging.Logger, what: str) -> None:
@@ -42,6 +48,6 @@ def report_store_error(engine: Engine, exc: BaseException, logger: logging.Logge
 
 def store_reached(engine: Engine) -> None:
     """Records a successful use of the store (ends a reported outage)."""
-    outage = _outages.get(engine.url.render_as_string(hide_password=True))
+    outage = _outages.get(_shown(engine))
     if outage is not None:
         outage.recovered()

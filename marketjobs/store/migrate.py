@@ -13,6 +13,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 
 from marketjobs.errors import StoreError
+from marketjobs.redact import redact_url
 from marketjobs.store.engine import create_store_engine
 
 __all__ = [
@@ -109,7 +110,8 @@ def require_current(engine: Engine) -> None:
     """Raises StoreError unless the store is migrated to the head revision."""
     current, head = current_revision(engine), head_revision()
     if current != head:
+        shown = redact_url(engine.url.render_as_string())
         raise StoreError(
-            f"the job store at {engine.url.render_as_string()} is at revision {current or 'none'}, "
+            f"the job store at {shown} is at revision {current or 'none'}, "
             f"this marketjobs needs {head}; run `marketjobs db upgrade`"
         )

@@ -6,14 +6,13 @@ from collections import Counter
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from marketjobs import clock
 from marketjobs.brokers import queue_depths
 from marketjobs.brokers.base import MarketJobsBrokerMixin
 from marketjobs.brokers.priorities import base_queue_name
 from marketjobs.config import url_scheme
+from marketjobs.redact import redact_url
 from marketjobs.store.schedules import Schedule, SchedulerLease
 from marketjobs.store.workers import list_workers
 from monitoring.health.base import (
@@ -33,7 +32,6 @@ __all__ = [
     "check_queue_latency",
     "check_scheduler",
     "check_workers",
-    "safe_url",
 ]
 
 #: The leader lease ``marketjobs scheduler`` holds (scheduler.leader.DEFAULT_LEASE_NAME; a test keeps them
@@ -45,14 +43,6 @@ SCHEDULER_REDIS_KEY = "marketjobs:lease:" + SCHEDULER_LEASE_NAME
 OK, DEGRADED, UNHEALTHY = HealthStatus.OK, HealthStatus.DEGRADED, HealthStatus.UNHEALTHY
 
 
-def safe_url(url: str) -> str:
-    """``url`` with its password masked."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url_scheme(url) + "://..."
-
-
 def user_queues(ctx: HealthContext) -> list[str]:
     """The broker's declared queues without priority, delay and dead-letter variants."""
     assert ctx.broker is not None
@@ -62,7 +52,7 @@ def user_queues(ctx: HealthContext) -> list[str]:
 
 def check_broker(ctx: HealthContext) -> CheckResult:
     """Unhealthy unless the broker answers a depth query on every declared queue."""
-    url = safe_url(ctx.settings.broker_url)
+    url = redact_url(ctx.settings.broker_url)  # the password, and redis://host/0?password=... too
     hint = "is the broker up? Check MARKETJOBS_BROKER_URL (broker_url in the settings)"
     if ctx.broker is None:
         return CheckResult("broker", UNHEALTHY, f"the broker at {url} could not be opened", hint)

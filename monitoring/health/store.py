@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from marketjobs import clock
 from marketjobs.constants import Status
+from marketjobs.redact import redact_url
 from marketjobs.store.migrate import head_revision
 from marketjobs.store.models import JobRecord
 from monitoring.exporter import _last_bars
@@ -47,7 +48,7 @@ OK, DEGRADED, UNHEALTHY = HealthStatus.OK, HealthStatus.DEGRADED, HealthStatus.U
 
 def check_database(ctx: HealthContext) -> CheckResult:
     """Unhealthy unless the job store answers and is migrated to this marketjobs' head revision."""
-    url = ctx.engine.url.render_as_string(hide_password=True)
+    url = redact_url(ctx.engine.url.render_as_string(hide_password=True))  # and ?password=... of libpq
     try:
         with read_only(ctx.engine) as connection:
             current = MigrationContext.configure(connection).get_current_revision()

@@ -278,9 +278,8 @@ class HttpSource(BarSource):
         rows = payload.get(key) if key is not None and isinstance(payload, dict) else payload
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
             hint = f"under {key!r}" if key else "at the top level (or set bars_key)"
-            raise SourceError(
-                f"expected a JSON list of bar objects {hint} for {symbol}, got {str(payload)[:80]}"
-            )
+            got = self._scrub(str(payload))[:80]  # providers echo the key they were sent in their errors
+            raise SourceError(f"expected a JSON list of bar objects {hint} for {symbol}, got {got}")
         data: dict[str, Any] = {"symbol": [symbol] * len(rows), "ts": [_ts_text(r.get("ts")) for r in rows]}
         for column in ("open", "high", "low", "close", "volume"):
             data[column] = [None if r.get(column) is None else str(r.get(column)) for r in rows]
