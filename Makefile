@@ -72,14 +72,13 @@ test: setup rust-test lint docs py-test
 run: setup
 	$(BIN)/marketjobs demo
 
+# Each benchmark writes its metrics to var/bench/<name>.json (the summary it replaces becomes
+# <name>.prev.json); compare.py then prints each metric more than 10% worse than in the run before.
+BENCHMARKS := throughput sql_broker indicators bar_loading universe autoscale api
 bench: setup
-	$(BIN)/python benchmarks/throughput.py
-	$(BIN)/python benchmarks/sql_broker.py
-	$(BIN)/python benchmarks/indicators.py
-	$(BIN)/python benchmarks/bar_loading.py
-	$(BIN)/python benchmarks/universe.py
-	$(BIN)/python benchmarks/autoscale.py
-	$(BIN)/python benchmarks/api.py
+	mkdir -p var/bench
+	for name in $(BENCHMARKS); do $(BIN)/python benchmarks/$$name.py --json var/bench/$$name.json || exit 1; done
+	$(BIN)/python benchmarks/compare.py $(BENCHMARKS:%=var/bench/%.json)
 
 clean:
 	rm -rf $(VENV) indicators_rs/_internal*.so var

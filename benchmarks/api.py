@@ -18,7 +18,6 @@ parameters and errors can use no b-tree index, so a rare or absent term reads ev
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
@@ -32,19 +31,19 @@ from typing import Any
 
 import httpx
 import polars as pl
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, event
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.api_http import request, serve_api  # noqa: E402
 from benchmarks.api_records import HOSTS, Dataset, load, synthetic_records  # noqa: E402
-from marketjobs.store.engine import create_store_engine, normalize_database_url  # noqa: E402
+from benchmarks.services import POSTGRES_SERVER, private_database  # noqa: E402
+from benchmarks.summary import Metrics, add_json_argument, metric_name, write  # noqa: E402
+from marketjobs.store.engine import create_store_engine  # noqa: E402
 from marketjobs.store.job_search import Cursor, JobFilter, count_jobs, search_jobs  # noqa: E402
 from marketjobs.store.migrate import upgrade  # noqa: E402
 
-#: The PostgreSQL server; the benchmark creates (and drops) a database of its own there.
-POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 #: p95 every listing should stay under, in milliseconds (issue 16).
 TARGET_P95_MS = 100.0
 PAGE = 50
@@ -168,26 +167,6 @@ def plan(query: Query, engine: Engine) -> list[str]:
         return lines
 
 
-@contextmanager
-def _postgres_database(server: str) -> Iterator[str | None]:
-    """The URL of a new, empty database on ``server`` (dropped after), or None when the server is down."""
-    name = f"marketjobs_bench_api_{os.getpid()}"
-    try:
-        admin = create_engine(normalize_database_url(server), isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f"CREATE DATABASE {name}")
-    except Exception as exc:
-        print(f"PostgreSQL skipped: {type(exc).__name__}: {str(exc).splitlines()[0]}")
-        yield None
-        return
-    try:
-        yield normalize_database_url(server).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.dispose()
-
-
 def _http(query: Query, client: httpx.Client) -> int:
     return request(client, query.job_filter, after=query.after, count=query.count, limit=PAGE)
 
@@ -233,6 +212,13 @@ def _worst(timings: list[Timing], *, text: bool) -> str:
     return found + (f", HTTP {max(http):.1f} ms" if http else "")
 
 
+def _record(metrics: Metrics, database: str, timings: list[Timing]) -> None:
+    for t in timings:
+        for kind, value in (("p50", t.p50_ms), ("p95", t.p95_ms), ("http_p50", t.http_p50_ms),
+                            ("http_p95", t.http_p95_ms)):  # fmt: skip
+            metrics.lower(metric_name(database, t.query.label, kind, "ms"), value)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -242,6 +228,7 @@ def main() -> None:
     parser.add_argument("--plans", action="store_true", help="print each query's plan")
     parser.add_argument("--no-http", action="store_true", help="skip the end-to-end timing over HTTP")
     parser.add_argument("--smoke", action="store_true", help="20,000 rows, 5 runs, no HTTP: seconds")
+    add_json_argument(parser)
     args = parser.parse_args()
     if args.smoke:
         args.rows, args.runs, args.no_http = 20_000, 5, True
@@ -249,7 +236,8 @@ def main() -> None:
     dataset = synthetic_records(args.rows)
     print(f"{dataset.height:,} synthetic job records built in {time.perf_counter() - started:.1f} s")
     indexed, text = [], []
-    with tempfile.TemporaryDirectory() as directory, _postgres_database(POSTGRES_URL) as postgres:
+    metrics = Metrics()
+    with tempfile.TemporaryDirectory() as directory, private_database(POSTGRES_SERVER, "api") as postgres:
         stores = [("sqlite", f"sqlite:///{directory}/jobs.db")] + (
             [("postgresql", postgres)] if postgres else []
         )
@@ -257,10 +245,12 @@ def main() -> None:
             timings = bench(label, url, dataset, args.runs, plans=args.plans, http=not args.no_http)
             indexed.append(f"{label} {_worst(timings, text=False)}")
             text.append(f"{label} {_worst(timings, text=True)}")
+            _record(metrics, label, timings)
     print(
         f"ratios: worst p95 vs the {TARGET_P95_MS:.0f} ms target, indexed filters: {'; '.join(indexed)}; "
         f"text search (no index serves it): {'; '.join(text)}"
     )
+    write(args.json, __file__, args, metrics)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,10 @@ from typing import Any
 
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.summary import Metrics, add_json_argument, write
+
 REDIS_URL = "redis://127.0.0.1:6379/13"
 #: Seconds between samples of the processes gauge.
 SAMPLE_SECONDS = 0.2
@@ -154,6 +158,7 @@ def main() -> None:
     parser.add_argument("--broker", choices=["sqlite", "redis"], default="sqlite")
     parser.add_argument("--timeout", type=float, default=600)
     parser.add_argument("--smoke", action="store_true", help="a few seconds: CI checks the script runs")
+    add_json_argument(parser)
     args = parser.parse_args()
     if args.smoke:
         args.jobs, args.cost, args.max, args.cooldown = 12, 0.3, 2, 1.0
@@ -179,6 +184,14 @@ def main() -> None:
         f"ratios: drain time scaling/fixed {auto.drained / flat.drained:.2f}x; process-seconds scaling/fixed "
         f"{used:.2f}x (saved {1 - used:.0%}); scale-down took {scale_down:.1f} s after the drain"
     )
+    metrics = Metrics()
+    metrics.lower("scaling_to_max_s", auto.reached_max)
+    metrics.lower("scaling_drained_s", auto.drained)
+    metrics.lower("fixed_drained_s", flat.drained)
+    metrics.lower("scale_down_s", scale_down)
+    metrics.lower("drain_scaling_vs_fixed_x", auto.drained / flat.drained)
+    metrics.lower("process_seconds_scaling_vs_fixed_x", used)
+    write(args.json, __file__, args, metrics)
 
 
 if __name__ == "__main__":

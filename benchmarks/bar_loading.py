@@ -1,35 +1,41 @@
 """Bars from the store into Polars: SQLAlchemy rows, pandas.read_sql, load_bars and ADBC, per database.
 
-Stores SYMBOLS x BARS synthetic bars in each database it can reach (SQLite file always; PostgreSQL and
-MariaDB at the URLs below, skipped when down), then times each way of reading them all back as a Polars
-frame sorted by (symbol, ts), best of 3. ADBC is timed where its driver is installed (``adbc-driver-sqlite``,
-``adbc-driver-postgresql``; MariaDB has none), for reference only: load_bars does not use ADBC on SQLite,
-since its driver links a second SQLite library into the process (see marketjobs/marketdata/bars_io.py).
+Stores SYMBOLS x BARS synthetic bars in each database it can reach (SQLite file always; a database of its
+own on the PostgreSQL and MariaDB servers of benchmarks/services.py, skipped when down), then times each
+way of reading them all back as a Polars frame sorted by (symbol, ts), best of 3. ADBC is timed where its
+driver is installed (``adbc-driver-sqlite``, ``adbc-driver-postgresql``; MariaDB has none), for reference
+only: load_bars does not use ADBC on SQLite, since its driver links a second SQLite library into the
+process (see marketjobs/marketdata/bars_io.py).
 Prints a table, then the ratio of ``load_bars`` against SQLAlchemy rows per database last.
 
-    .venv/bin/python benchmarks/bar_loading.py [--symbols 100 --bars 2520]
+    .venv/bin/python benchmarks/bar_loading.py [--symbols 100 --bars 2520 --json var/bench/bar_loading.json]
+    .venv/bin/python benchmarks/bar_loading.py --smoke      # 10 x 250 bars: seconds; CI runs this
 """
 
 from __future__ import annotations
 
 import argparse
-import os
+import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import polars as pl
 from sqlalchemy import Engine, text
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.services import MARIADB_SERVER, POSTGRES_SERVER, private_database
+from benchmarks.summary import Metrics, add_json_argument, metric_name, write
 from marketjobs.store.bars_io import load_bars, upsert_bars
 from marketjobs.store.engine import create_store_engine
 from marketjobs.store.migrate import upgrade
 
-POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test_h1")
-MARIADB_URL = os.environ.get("BENCH_MARIADB_URL", "mysql://root@127.0.0.1:3306/test_h1")
 QUERY = "SELECT symbol, ts, open, high, low, close, volume FROM bars ORDER BY symbol, ts"
 
 
@@ -106,15 +112,16 @@ def _best(read: Callable[[Engine], Any], engine: Engine, rounds: int = 3) -> tup
     return min(times), height
 
 
-def _stores(directory: str) -> list[tuple[str, str]]:
+@contextmanager
+def _stores(directory: str) -> Iterator[list[tuple[str, str]]]:
+    """(name, URL) of a SQLite file and of a database of its own on each server that is up."""
     stores = [("SQLite", f"sqlite:///{directory}/bars.db")]
-    for name, url in (("PostgreSQL", POSTGRES_URL), ("MariaDB", MARIADB_URL)):
-        try:
-            with create_store_engine(url).connect():
+    with ExitStack() as stack:
+        for name, server in (("PostgreSQL", POSTGRES_SERVER), ("MariaDB", MARIADB_SERVER)):
+            url = stack.enter_context(private_database(server, "bar_loading"))
+            if url is not None:
                 stores.append((name, url))
-        except Exception as exc:
-            print(f"{name} skipped: {type(exc).__name__}")
-    return stores
+        yield stores
 
 
 def main() -> None:
@@ -123,15 +130,20 @@ def main() -> None:
     )
     parser.add_argument("--symbols", type=int, default=100)
     parser.add_argument("--bars", type=int, default=2520)
+    parser.add_argument("--smoke", action="store_true", help="10 symbols x 250 bars: seconds")
+    add_json_argument(parser)
     args = parser.parse_args()
+    if args.smoke:
+        args.symbols, args.bars = 10, 250
     bars = synthetic_bars(args.symbols, args.bars)
     ratios = []
-    with tempfile.TemporaryDirectory() as directory:
+    metrics = Metrics()
+    with tempfile.TemporaryDirectory() as directory, _stores(directory) as stores:
         print(f"{bars.height:,} bars ({args.symbols} symbols x {args.bars}); seconds, best of 3")
         print(
             f"{'database':<11} {'SQLAlchemy rows':>16} {'pandas.read_sql':>16} {'load_bars':>10} {'ADBC':>8}"
         )
-        for name, url in _stores(directory):
+        for name, url in stores:
             upgrade(url)
             engine = create_store_engine(url)
             with engine.begin() as connection:
@@ -152,10 +164,14 @@ def main() -> None:
             cells.append(f"{timed['adbc'][0]:>8.3f}" if "adbc" in timed else f"{'-':>8}")
             print(f"{name:<11} {' '.join(cells)}")
             ratios.append(f"{name} {timed['rows'][0] / timed['load_bars'][0]:.2f}x")
+            for key, (seconds, _) in timed.items():
+                metrics.lower(metric_name(name, key, "s"), seconds)
+            metrics.higher(metric_name(name, "load_bars_vs_rows_x"), timed["rows"][0] / timed["load_bars"][0])
             with engine.begin() as connection:
                 connection.execute(text("DELETE FROM bars"))
             engine.dispose()
-    print("load_bars vs SQLAlchemy rows: " + ", ".join(ratios))
+    print("ratios: load_bars vs SQLAlchemy rows: " + ", ".join(ratios))
+    write(args.json, __file__, args, metrics)
 
 
 if __name__ == "__main__":

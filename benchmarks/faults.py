@@ -43,6 +43,7 @@ from benchmarks.faults_servers import (  # noqa: E402
     PrivateServer,
     Unavailable,
 )
+from benchmarks.summary import Metrics, add_json_argument, metric_name, write  # noqa: E402
 
 BROKERS = ("sqlite", "postgres", "redis", "rabbitmq")
 SERVERS: dict[str, type[PrivateServer]] = {
@@ -146,6 +147,17 @@ def _print(reports: list[Report], plan: Plan) -> int:
     return 1 if failed else 0
 
 
+def _metrics(reports: list[Report]) -> Metrics:
+    metrics = Metrics()
+    for r in reports:
+        if not r.skipped:
+            metrics.lower(metric_name(r.broker, "lost_jobs"), r.lost)
+            metrics.lower(metric_name(r.broker, "recovery_s"), r.recovery_seconds)
+            metrics.lower(metric_name(r.broker, "total_s"), r.seconds)
+    metrics.lower("brokers_failed", sum(1 for r in reports if r.problems))
+    return metrics
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -161,6 +173,7 @@ def main() -> None:
         "--brokers", default=",".join(BROKERS), help="comma-separated subset of " + ", ".join(BROKERS)
     )
     parser.add_argument("--seed", type=int, default=None, help="seed of the random victim choice")
+    add_json_argument(parser)
     args = parser.parse_args()
     kinds = [k.strip() for k in args.brokers.split(",") if k.strip()]
     if unknown := sorted(set(kinds) - set(BROKERS)):
@@ -173,6 +186,7 @@ def main() -> None:
             reports.append(_one(kind, plan, Path(tmp), rng))
             print(f"# {kind}: {reports[-1].seconds:.0f} s", file=sys.stderr, flush=True)
         code = _print(reports, plan)
+    write(args.json, __file__, args, _metrics(reports))
     sys.exit(code)
 
 

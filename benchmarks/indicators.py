@@ -10,6 +10,7 @@ Each timing is the best of a few repeats. Prints a table, then the ratios as the
 our time: above 1 means we are faster).
 
     .venv/bin/python benchmarks/indicators.py [--rows 1000000] [--symbols 2000] [--bars 2500] [--no-memory]
+    .venv/bin/python benchmarks/indicators.py --smoke      # small series, 2 repeats: seconds; CI runs this
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -37,7 +39,11 @@ try:  # optional anchor; it registers its own ``.ta`` namespace, so only its fun
 except ImportError:  # pragma: no cover - depends on the machine
     plta = None  # type: ignore[assignment]
 
-#: Repeats per timing; the best one counts.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.summary import Metrics, add_json_argument, metric_name, write
+
+#: Repeats per timing; the best one counts (the smoke run makes it 2).
 REPEATS = 5
 
 
@@ -99,11 +105,11 @@ def bars(n: int, seed: int = 7) -> dict[str, np.ndarray]:
     }
 
 
-def best(run: Callable[[], object]) -> tuple[float, float]:
-    """Best wall time in seconds over REPEATS runs, and the minor page faults of that run."""
+def best(run: Callable[[], object], repeats: int = REPEATS) -> tuple[float, float]:
+    """Best wall time in seconds over ``repeats`` runs, and the minor page faults of that run."""
     run()
     times, faults = [], []
-    for _ in range(REPEATS):
+    for _ in range(repeats):
         before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
         start = time.perf_counter()
         run()
@@ -113,20 +119,24 @@ def best(run: Callable[[], object]) -> tuple[float, float]:
     return times[i], faults[i]
 
 
-def single_series(rows: int) -> list[tuple[str, float, float, float | None, float, float]]:
+def single_series(
+    rows: int, repeats: int = REPEATS
+) -> list[tuple[str, float, float, float | None, float, float]]:
     arrays = bars(rows)
     frame = pl.DataFrame(arrays)
     results = []
     for spec in specs():
-        ours, ours_faults = best(partial(frame.select, spec.ours()))
-        ref, ref_faults = best(partial(spec.talib, arrays))
-        other = best(partial(frame.select, spec.plta()))[0] if spec.plta else None
+        ours, ours_faults = best(partial(frame.select, spec.ours()), repeats)
+        ref, ref_faults = best(partial(spec.talib, arrays), repeats)
+        other = best(partial(frame.select, spec.plta()), repeats)[0] if spec.plta else None
         results.append((spec.name, ours / rows * 1e9, ref / rows * 1e9, other and other / rows * 1e9,
                         ours_faults, ref_faults))  # fmt: skip
     return results
 
 
-def grouped(symbols: int, per_symbol: int) -> list[tuple[str, float, float, float, float | None]]:
+def grouped(
+    symbols: int, per_symbol: int, repeats: int = REPEATS
+) -> list[tuple[str, float, float, float, float | None]]:
     n = symbols * per_symbol
     arrays = bars(n, seed=11)
     names = [f"S{i:04d}" for i in range(symbols)]
@@ -140,10 +150,10 @@ def grouped(symbols: int, per_symbol: int) -> list[tuple[str, float, float, floa
         def loop(spec: Spec = spec) -> list[Any]:
             return [spec.talib({k: v[s:e] for k, v in arrays.items()}) for s, e in bounds]
 
-        over = best(partial(frame.select, spec.ours().over("symbol")))[0]
-        by = best(partial(frame.select, spec.ours(by="symbol")))[0]
-        ref = best(loop)[0]
-        other = best(partial(frame.select, spec.plta().over("symbol")))[0] if spec.plta else None
+        over = best(partial(frame.select, spec.ours().over("symbol")), repeats)[0]
+        by = best(partial(frame.select, spec.ours(by="symbol")), repeats)[0]
+        ref = best(loop, repeats)[0]
+        other = best(partial(frame.select, spec.plta().over("symbol")), repeats)[0] if spec.plta else None
         results.append((spec.name, over / n * 1e9, by / n * 1e9, ref / n * 1e9, other and other / n * 1e9))
     return results
 
@@ -205,28 +215,39 @@ def main() -> None:
     parser.add_argument("--bars", type=int, default=2_500)
     parser.add_argument("--no-memory", action="store_true", help="skip (c), the peak-memory table")
     parser.add_argument("--memory-case", help=argparse.SUPPRESS)
+    parser.add_argument("--smoke", action="store_true", help="20,000 bars, 20 x 500 grouped, 2 repeats")
+    add_json_argument(parser)
     args = parser.parse_args()
     if args.memory_case:
         measure_memory_case(args.memory_case, args.symbols, args.bars)
         return
+    repeats = REPEATS
+    if args.smoke:
+        args.rows, args.symbols, args.bars, repeats = 20_000, 20, 500, 2
+    metrics = Metrics()
     anchor = "polars-talib" if plta else "polars-talib (not installed)"
     print(f"(a) one series of {args.rows:,} bars, ns/bar (minor page faults per call)")
     print(f"{'indicator':<10} {'ours':>14} {'TA-Lib':>14} {anchor:>14}  TA-Lib/ours  plta/ours")
-    single = single_series(args.rows)
+    single = single_series(args.rows, repeats)
     for name, ours, ref, other, of, rf in single:
         other_text = f"{other:14.2f}" if other else f"{'-':>14}"
         ratio = f"{other / ours:9.2f}" if other else f"{'-':>9}"
         cells = f"{name:<10} {ours:8.2f} ({of:4.0f}) {ref:7.2f} ({rf:4.0f}) {other_text}"
         print(f"{cells}  {ref / ours:11.2f}  {ratio}")
+        metrics.lower(metric_name("series", name, "ns_per_bar"), ours)
+        metrics.higher(metric_name("series", name, "talib_vs_ours_x"), ref / ours)
     print(f"\n(b) {args.symbols:,} symbols x {args.bars:,} bars, ns/bar")
     header = f"{'indicator':<10} {'.over':>8} {'by=':>8} {'TA-Lib loop':>12} {'plta .over':>11}"
     print(f"{header}  loop/by  loop/over")
-    group = grouped(args.symbols, args.bars)
+    group = grouped(args.symbols, args.bars, repeats)
     for name, over, by, ref, other in group:
         other_text = f"{other:11.2f}" if other else f"{'-':>11}"
         print(
             f"{name:<10} {over:8.2f} {by:8.2f} {ref:12.2f} {other_text}  {ref / by:7.2f}  {ref / over:9.2f}"
         )
+        metrics.lower(metric_name("grouped", name, "over_ns_per_bar"), over)
+        metrics.lower(metric_name("grouped", name, "by_ns_per_bar"), by)
+        metrics.higher(metric_name("grouped", name, "talib_loop_vs_by_x"), ref / by)
     if not args.no_memory:
         print(f"\n(c) peak memory the plugin holds during one call, {args.symbols * args.bars:,} bars")
         print(f"{'call':<20} {'output MB':>10} {'peak MB':>9} {'peak/output':>12}")
@@ -234,9 +255,11 @@ def main() -> None:
             print(
                 f"{name:<20} {size / 2**20:10.1f} {max(extra, 0) / 2**20:9.1f} {max(extra, 0) / size:12.2f}"
             )
+            metrics.lower(metric_name("memory", name, "peak_vs_output_x"), max(extra, 0) / size)
     single_ratios = " ".join(f"{name}={ref / ours:.2f}" for name, ours, ref, *_ in single)
     group_ratios = " ".join(f"{name}={ref / by:.2f}" for name, _over, by, ref, _ in group)
-    print(f"RATIOS TA-Lib/ours (a) {single_ratios} | (b) TA-Lib loop/by= {group_ratios}")
+    print(f"ratios: TA-Lib/ours (a) {single_ratios} | (b) TA-Lib loop/by= {group_ratios}")
+    write(args.json, __file__, args, metrics)
 
 
 if __name__ == "__main__":

@@ -36,6 +36,10 @@ from typing import Any
 import psutil
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.summary import Metrics, add_json_argument, write
+
 #: MiB the median RSS must also grow by (last third vs middle third) to count as unbounded growth.
 MIN_RSS_GROWTH_MIB = 20.0
 
@@ -156,6 +160,7 @@ def main() -> None:
     parser.add_argument("--load-every", type=float, default=5.0, help="seconds between rounds of load")
     parser.add_argument("--rss-growth", type=float, default=0.25, help="median RSS growth that fails")
     parser.add_argument("--smoke", action="store_true", help="about 40 s: CI checks the script runs")
+    add_json_argument(parser)
     args = parser.parse_args()
     if args.smoke:
         args.minutes, args.sample, args.load_every = 0.6, 2.0, 3.0
@@ -245,6 +250,10 @@ def main() -> None:
             f"ratios: worst median RSS growth {worst:+.0%} (limit {args.rss_growth:+.0%}); "
             f"{'FAIL: ' + ', '.join(failing) if failing else 'no process grew without bound'}"
         )
+        measured = Metrics()
+        measured.lower("worst_median_rss_growth", worst)
+        measured.lower("processes_growing", len(failing))
+        write(args.json, __file__, args, measured)
         if failing and not args.smoke:
             raise SystemExit(1)
 

@@ -5,9 +5,11 @@ enqueue rate from one client), then 2 worker processes (`dramatiq -p 2 -t 8`) dr
 is timed once both workers consume (jobs/s). "bare" is the broker alone; "marketjobs" adds job records,
 retries, priorities and idempotency (records in the same database as the SQL broker, SQLite for Redis).
 Then idle pickup latency: one worker waits on an empty queue and jobs are sent one at a time, 150 ms
-apart; p50/p95 of send-to-start. Ratios are printed last. Needs Redis and PostgreSQL.
+apart; p50/p95 of send-to-start. Ratios are printed last. The Redis and PostgreSQL modes are skipped when
+their server is down; PostgreSQL runs in a database of its own (BENCH_POSTGRES_URL, benchmarks/services.py).
 
-    .venv/bin/python benchmarks/sql_broker.py [--jobs 10000] [--rounds 2]
+    .venv/bin/python benchmarks/sql_broker.py [--jobs 10000] [--rounds 2] [--json var/bench/sql_broker.json]
+    .venv/bin/python benchmarks/sql_broker.py --smoke      # 400 jobs, one round: seconds; CI runs this
 """
 
 from __future__ import annotations
@@ -25,12 +27,16 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-REDIS_URL = "redis://127.0.0.1:6379/14?socket_timeout=120"
-POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
-#: Jobs the workers take before timing starts (both processes booted and consuming).
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.services import POSTGRES_SERVER, REDIS_URL, private_database, redis_up  # noqa: E402
+from benchmarks.summary import Metrics, add_json_argument, metric_name, write  # noqa: E402
+
+#: Jobs the workers take before timing starts (both processes booted and consuming); at most half the jobs.
 WARMUP_JOBS = 500
-#: Jobs sent one by one to an idle worker for the pickup latency.
+#: Jobs sent one by one to an idle worker for the pickup latency (the smoke run sends fewer).
 LATENCY_SAMPLES = 40
+SMOKE_LATENCY_SAMPLES = 8
 
 
 @dataclass
@@ -100,9 +106,10 @@ def throughput(label: str, url: str, stack: str, database_url: str, jobs: int, t
     for middleware in actors.broker.middleware:
         if hasattr(middleware, "flush"):
             middleware.flush()
+    warmup = min(WARMUP_JOBS, jobs // 2)
     workers = _workers(env, 2, "bench")
     try:
-        while _depth(actors.broker, "bench") > jobs - WARMUP_JOBS:
+        while _depth(actors.broker, "bench") > jobs - warmup:
             time.sleep(0.005)
         t0, remaining = time.perf_counter(), _depth(actors.broker, "bench")
         while _depth(actors.broker, "bench") > 0:
@@ -115,7 +122,7 @@ def throughput(label: str, url: str, stack: str, database_url: str, jobs: int, t
     return Result(label, jobs / enqueue_seconds, remaining / drain_seconds)
 
 
-def pickup_latency(url: str, tmp: str) -> tuple[float, float]:
+def pickup_latency(url: str, tmp: str, samples: int = LATENCY_SAMPLES) -> tuple[float, float]:
     """p50 and p95 seconds from send to start for jobs sent to an idle worker (bare broker)."""
     _reset(url)
     env = _env(url, "bare", url, tmp)
@@ -128,20 +135,31 @@ def pickup_latency(url: str, tmp: str) -> tuple[float, float]:
         while not log.exists():
             time.sleep(0.05)
         log.unlink()
-        for _ in range(LATENCY_SAMPLES):
+        for _ in range(samples):
             time.sleep(0.15)
             actors.pickup.send(time.time())
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            if log.exists() and len(log.read_text().split()) >= LATENCY_SAMPLES:
+            if log.exists() and len(log.read_text().split()) >= samples:
                 break
             time.sleep(0.05)
     finally:
         workers.terminate()
         workers.wait(30)
         actors.broker.close()
-    samples = sorted(float(x) for x in log.read_text().split())
-    return statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
+    seconds = sorted(float(x) for x in log.read_text().split())
+    return statistics.median(seconds), seconds[max(0, int(len(seconds) * 0.95) - 1)]
+
+
+def _ratio(best: dict[str, Result], key: str, base: str) -> str:
+    """``key``'s jobs/s against ``base``'s, or "skipped" when either did not run."""
+    if key not in best or base not in best:
+        return "skipped"
+    return f"{best[key].jobs_per_s / best[base].jobs_per_s:.2f}x"
+
+
+def _ms(latencies: dict[str, tuple[float, float]], store: str) -> str:
+    return f"{latencies[store][0] * 1000:.0f} ms" if store in latencies else "skipped"
 
 
 def main() -> None:
@@ -150,55 +168,76 @@ def main() -> None:
     )
     parser.add_argument("--jobs", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds; the best of each is kept")
+    parser.add_argument("--smoke", action="store_true", help="400 jobs, one round, 8 pickups: seconds")
+    add_json_argument(parser)
     args = parser.parse_args()
-    sys.path.insert(0, str(ROOT))
+    samples = LATENCY_SAMPLES
+    if args.smoke:
+        args.jobs, args.rounds, samples = 400, 1, SMOKE_LATENCY_SAMPLES
     best: dict[str, Result] = {}
     latencies: dict[str, tuple[float, float]] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        sqlite = f"sqlite:///{tmp}/broker.db"
-        modes = [
-            ("Redis (Dramatiq's broker), bare", REDIS_URL, "bare", f"sqlite:///{tmp}/records.db"),
-            ("SQL broker on SQLite, bare", sqlite, "bare", sqlite),
-            ("SQL broker on PostgreSQL, bare", POSTGRES_URL, "bare", POSTGRES_URL),
-            (
-                "Redis + marketjobs (records in SQLite)",
-                REDIS_URL,
-                "marketjobs",
-                f"sqlite:///{tmp}/records.db",
-            ),
-            ("SQLite + marketjobs (records in SQLite)", sqlite, "marketjobs", sqlite),
-            ("PostgreSQL + marketjobs (records in PostgreSQL)", POSTGRES_URL, "marketjobs", POSTGRES_URL),
-        ]
+    redis = redis_up()
+    with tempfile.TemporaryDirectory() as tmp, private_database(POSTGRES_SERVER, "sql_broker") as postgres:
+        sqlite, records = f"sqlite:///{tmp}/broker.db", f"sqlite:///{tmp}/records.db"
+        # key (of the metrics) -> label, broker URL, stack, store URL; None where the server is down
+        modes: dict[str, tuple[str, str | None, str, str | None]] = {
+            "redis": ("Redis (Dramatiq's broker), bare", REDIS_URL if redis else None, "bare", records),
+            "sqlite": ("SQL broker on SQLite, bare", sqlite, "bare", sqlite),
+            "postgres": ("SQL broker on PostgreSQL, bare", postgres, "bare", postgres),
+            "redis_marketjobs": ("Redis + marketjobs (records in SQLite)", REDIS_URL if redis else None,
+                                 "marketjobs", records),
+            "sqlite_marketjobs": ("SQLite + marketjobs (records in SQLite)", sqlite, "marketjobs", sqlite),
+            "postgres_marketjobs": ("PostgreSQL + marketjobs (records in PostgreSQL)", postgres, "marketjobs",
+                                    postgres),
+        }  # fmt: skip
         for round_no in range(args.rounds):
-            for label, url, stack, database_url in modes:
+            for key, (label, url, stack, database_url) in modes.items():
+                if url is None or database_url is None:
+                    continue
                 if url.startswith("sqlite"):
                     url = database_url = f"sqlite:///{tmp}/broker{round_no}_{stack}.db"
                 elif database_url.startswith("sqlite"):
                     database_url = f"sqlite:///{tmp}/records{round_no}_{stack}.db"
                 result = throughput(label, url, stack, database_url, args.jobs, tmp)
-                previous = best.get(label)
-                best[label] = Result(
+                previous = best.get(key)
+                best[key] = Result(
                     label,
                     max(result.enqueue_per_s, previous.enqueue_per_s if previous else 0),
                     max(result.jobs_per_s, previous.jobs_per_s if previous else 0),
                 )
-        for label, url in (("SQLite", f"sqlite:///{tmp}/latency.db"), ("PostgreSQL", POSTGRES_URL)):
-            latencies[label] = pickup_latency(url, tmp)
+        for label, latency_url in (("SQLite", f"sqlite:///{tmp}/latency.db"), ("PostgreSQL", postgres)):
+            if latency_url is not None:
+                latencies[label] = pickup_latency(latency_url, tmp, samples)
     title = f"broker, 2 worker processes x 8 threads, best of {args.rounds}"
     print(f"{title:50} {'enqueue/s':>10} {'jobs/s':>10}")
     for r in best.values():
         print(f"{r.label:50} {r.enqueue_per_s:10.0f} {r.jobs_per_s:10.0f}")
     for label, (p50, p95) in latencies.items():
         print(f"idle pickup latency, {label}: p50 {p50 * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms")
-    r = list(best.values())
     print(
-        f"jobs/s vs Redis, bare: SQLite {r[1].jobs_per_s / r[0].jobs_per_s:.2f}x (target >= 0.50), "
-        f"PostgreSQL {r[2].jobs_per_s / r[0].jobs_per_s:.2f}x (target >= 0.60); with marketjobs: "
-        f"SQLite {r[4].jobs_per_s / r[3].jobs_per_s:.2f}x, "
-        f"PostgreSQL {r[5].jobs_per_s / r[3].jobs_per_s:.2f}x; "
-        f"SQLite enqueue {r[1].enqueue_per_s:.0f}/s bare, {r[4].enqueue_per_s:.0f}/s with marketjobs "
-        f"(target >= 1000); idle pickup p50 SQLite {latencies['SQLite'][0] * 1000:.0f} ms (target <= 50)"
+        f"ratios: jobs/s vs Redis, bare: SQLite {_ratio(best, 'sqlite', 'redis')} (target >= 0.50), "
+        f"PostgreSQL {_ratio(best, 'postgres', 'redis')} (target >= 0.60); with marketjobs: "
+        f"SQLite {_ratio(best, 'sqlite_marketjobs', 'redis_marketjobs')}, "
+        f"PostgreSQL {_ratio(best, 'postgres_marketjobs', 'redis_marketjobs')}; "
+        f"SQLite enqueue {best['sqlite'].enqueue_per_s:.0f}/s bare, "
+        f"{best['sqlite_marketjobs'].enqueue_per_s:.0f}/s with marketjobs (target >= 1000); "
+        f"idle pickup p50 SQLite {_ms(latencies, 'SQLite')} (target <= 50)"
     )
+    write(args.json, __file__, args, _metrics(best, latencies))
+
+
+def _metrics(best: dict[str, Result], latencies: dict[str, tuple[float, float]]) -> Metrics:
+    metrics = Metrics()
+    for key, r in best.items():
+        metrics.higher(metric_name(key, "enqueue_per_s"), r.enqueue_per_s)
+        metrics.higher(metric_name(key, "jobs_per_s"), r.jobs_per_s)
+        base = "redis_marketjobs" if key.endswith("_marketjobs") else "redis"
+        if key != base and base in best:
+            metrics.higher(metric_name(key, "jobs_vs_redis_x"), r.jobs_per_s / best[base].jobs_per_s)
+    for label, (p50, p95) in latencies.items():
+        metrics.lower(metric_name(label, "pickup_p50_ms"), p50 * 1000)
+        metrics.lower(metric_name(label, "pickup_p95_ms"), p95 * 1000)
+    return metrics
 
 
 if __name__ == "__main__":

@@ -3,9 +3,11 @@
 Runs everything in one go on this machine. For each mode it enqueues N no-op jobs from this process (the
 enqueue rate), then starts 2 worker processes (`dramatiq -p 2 -t 8`) on the full queue and times the drain
 once both are consuming, until the queue is empty and, with records, every record says completed (jobs/s).
-Prints a table, then the ratios last. Needs Redis and PostgreSQL.
+Prints a table, then the ratios last. Needs Redis; the PostgreSQL modes run in a database of their own on
+the server at BENCH_POSTGRES_URL (benchmarks/services.py) and are skipped when it is down.
 
-    .venv/bin/python benchmarks/throughput.py [--jobs 5000]
+    .venv/bin/python benchmarks/throughput.py [--jobs 10000 --rounds 3 --json var/bench/throughput.json]
+    .venv/bin/python benchmarks/throughput.py --smoke      # 400 jobs, one round: seconds; CI runs this
 """
 
 from __future__ import annotations
@@ -22,10 +24,15 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-REDIS_URL = "redis://127.0.0.1:6379/14?socket_timeout=120"  # the 5 s default trips on a loaded machine
-POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
-#: Jobs the workers take before timing starts (both processes booted and consuming).
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.services import POSTGRES_SERVER, REDIS_URL, private_database, redis_up  # noqa: E402
+from benchmarks.summary import Metrics, add_json_argument, metric_name, write  # noqa: E402
+
+#: Jobs the workers take before timing starts (both processes booted and consuming); at most half the jobs.
 WARMUP_JOBS = 500
+#: The stores of the modes, as the ratios name them.
+STORES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
 
 
 @dataclass
@@ -88,6 +95,7 @@ def run_mode(
     for middleware in actors.broker.middleware:
         if hasattr(middleware, "flush"):
             middleware.flush()
+    warmup = min(WARMUP_JOBS, jobs // 2)
     workers = subprocess.Popen(
         [
             sys.executable,
@@ -109,7 +117,7 @@ def run_mode(
     try:
         # Time the steady state: from the moment both workers are consuming until every job is done
         # (and, with records, until every record says completed): worker boot time is left out.
-        while _depth(actors.broker) > jobs - WARMUP_JOBS:
+        while _depth(actors.broker) > jobs - warmup:
             time.sleep(0.005)
         t0, remaining = time.perf_counter(), _depth(actors.broker)
         while _depth(actors.broker) > 0:
@@ -131,43 +139,70 @@ def main() -> None:
     )
     parser.add_argument("--jobs", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; the best of each is kept")
+    parser.add_argument("--smoke", action="store_true", help="400 jobs, one round: seconds")
+    add_json_argument(parser)
     args = parser.parse_args()
-    sys.path.insert(0, str(ROOT))
+    if args.smoke:
+        args.jobs, args.rounds = 400, 1
+    metrics = Metrics()
+    if not redis_up():
+        print("ratios: none measured (every mode runs on the Redis broker)")
+        write(args.json, __file__, args, metrics)
+        return
     lazy_ack = {"MARKETJOBS_ACK_AFTER_RECORD": "false"}
-    modes: dict[str, tuple[str, str | None, dict[str, str]]] = {
-        "bare Dramatiq": ("bare", None, {}),
-        "marketjobs + records in SQLite": ("marketjobs", "sqlite", {}),
-        "marketjobs + records in PostgreSQL": ("marketjobs", POSTGRES_URL, {}),
-        "  same, SQLite, ack_after_record=false": ("marketjobs", "sqlite", lazy_ack),
-        "  same, PostgreSQL, ack_after_record=false": ("marketjobs", POSTGRES_URL, lazy_ack),
+    # key (of the metrics) -> label, stack, store, environment
+    modes: dict[str, tuple[str, str, str | None, dict[str, str]]] = {
+        "bare": ("bare Dramatiq", "bare", None, {}),
+        "sqlite": ("marketjobs + records in SQLite", "marketjobs", "sqlite", {}),
+        "postgres": ("marketjobs + records in PostgreSQL", "marketjobs", "postgres", {}),
+        "sqlite_lazy_ack": ("  same, SQLite, ack_after_record=false", "marketjobs", "sqlite", lazy_ack),
+        "postgres_lazy_ack": (
+            "  same, PostgreSQL, ack_after_record=false",
+            "marketjobs",
+            "postgres",
+            lazy_ack,
+        ),
     }
     best: dict[str, Result] = {}
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, private_database(POSTGRES_SERVER, "throughput") as postgres:
+        if postgres is None:
+            modes = {key: mode for key, mode in modes.items() if mode[2] != "postgres"}
         for round_no in range(args.rounds):
-            for index, (label, (mode, store, extra_env)) in enumerate(modes.items()):
+            for index, (key, (label, stack, store, extra_env)) in enumerate(modes.items()):
+                url = None
                 if store == "sqlite":
-                    store = f"sqlite:///{tmp}/bench{round_no}_{index}.db"
-                elif store:
-                    _reset_postgres(store)
-                result = run_mode(mode, args.jobs, store, extra_env)
-                previous = best.get(label)
-                best[label] = Result(
+                    url = f"sqlite:///{tmp}/bench{round_no}_{index}.db"
+                elif store == "postgres" and postgres:
+                    url = postgres
+                    _reset_postgres(url)
+                result = run_mode(stack, args.jobs, url, extra_env)
+                previous = best.get(key)
+                best[key] = Result(
                     label,
                     max(result.enqueue_per_s, previous.enqueue_per_s if previous else 0),
                     max(result.jobs_per_s, previous.jobs_per_s if previous else 0),
                 )
-    results = list(best.values())
     print(f"{f'mode (Redis broker, 2 workers), best of {args.rounds}':50} {'enqueue/s':>10} {'jobs/s':>10}")
-    for r in results:
+    for r in best.values():
         print(f"{r.mode:50} {r.enqueue_per_s:10.0f} {r.jobs_per_s:10.0f}")
-    bare = results[0]
-    ratios = [r.jobs_per_s / bare.jobs_per_s for r in results[1:]]
-    enqueue = [r.enqueue_per_s / bare.enqueue_per_s for r in results[1:3]]
+    bare = best["bare"]
+    for key, r in best.items():
+        metrics.higher(metric_name(key, "enqueue_per_s"), r.enqueue_per_s)
+        metrics.higher(metric_name(key, "jobs_per_s"), r.jobs_per_s)
+        if key != "bare":
+            metrics.higher(metric_name(key, "jobs_vs_bare_x"), r.jobs_per_s / bare.jobs_per_s)
+            metrics.higher(metric_name(key, "enqueue_vs_bare_x"), r.enqueue_per_s / bare.enqueue_per_s)
+
+    def vs_bare(suffix: str, what: str) -> str:
+        found = [(name, best.get(key + suffix)) for key, name in STORES.items()]
+        return ", ".join(f"{name} {getattr(r, what) / getattr(bare, what):.2f}x" for name, r in found if r)
+
     print(
-        f"jobs/s vs bare Dramatiq (target >= 0.85x): SQLite {ratios[0]:.2f}x, PostgreSQL {ratios[1]:.2f}x; "
-        f"ack_after_record=false: {ratios[2]:.2f}x, {ratios[3]:.2f}x; "
-        f"enqueue {enqueue[0]:.2f}x, {enqueue[1]:.2f}x"
+        f"ratios: jobs/s vs bare Dramatiq (target >= 0.85x): {vs_bare('', 'jobs_per_s')}; "
+        f"ack_after_record=false: {vs_bare('_lazy_ack', 'jobs_per_s')}; "
+        f"enqueue {vs_bare('', 'enqueue_per_s')}"
     )
+    write(args.json, __file__, args, metrics)
 
 
 if __name__ == "__main__":

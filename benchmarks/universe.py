@@ -16,7 +16,8 @@ probe, the work is sent and timed until every job is done:
 Prints the times, the rows each mode wrote (the same counts: a cross-check), the workers' peak RSS (psutil,
 sampled every 50 ms), and the speed-up last.
 
-    .venv/bin/python benchmarks/universe.py [--symbols 2000 --bars 2520]
+    .venv/bin/python benchmarks/universe.py [--symbols 2000 --bars 2520 --json var/bench/universe.json]
+    .venv/bin/python benchmarks/universe.py --smoke      # 20 x 300 bars in chunks of 5: seconds; CI runs this
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -40,9 +42,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.bar_loading import synthetic_bars  # noqa: E402
+from benchmarks.summary import Metrics, add_json_argument, write  # noqa: E402
 from marketjobs.store.bars_io import upsert_bars  # noqa: E402
 from marketjobs.store.engine import create_store_engine  # noqa: E402
 from marketjobs.store.migrate import upgrade  # noqa: E402
+
+#: Where a full run keeps its store and the workers' logs (the smoke run uses a temporary directory).
+DEFAULT_DIR = Path("/tmp/marketjobs-universe")
 
 
 @dataclass
@@ -134,7 +140,7 @@ def _ready(engine: Engine, probe: Any, job_type: str, processes: int) -> None:
         time.sleep(0.3)
 
 
-def run_mode(mode: str, args: argparse.Namespace, env: dict[str, str], engine: Engine) -> Run:
+def run_mode(mode: str, args: argparse.Namespace, env: dict[str, str], engine: Engine, work: Path) -> Run:
     os.environ.update(env)
     from benchmarks import universe_actors as worker_module
 
@@ -142,7 +148,7 @@ def run_mode(mode: str, args: argparse.Namespace, env: dict[str, str], engine: E
         connection.execute(text("DELETE FROM signals"))
         connection.execute(text("DELETE FROM indicator_snapshots"))
     queue = "analysis" if mode == "marketjobs" else worker_module.QUEUE
-    workers = _start_workers(env, args.processes, args.threads, queue, args.dir / f"workers-{mode}.log")
+    workers = _start_workers(env, args.processes, args.threads, queue, work / f"workers-{mode}.log")
     sampler = RssSampler(workers.pid)
     sampler.start()
     try:
@@ -215,21 +221,19 @@ def main() -> None:
         default=5,
         help="store the signals of each symbol's last N bars (a daily run); 0: every bar analysed",
     )
-    parser.add_argument("--dir", type=Path, default=Path("/tmp/marketjobs-universe"))
+    parser.add_argument("--dir", type=Path, help=f"store and worker logs (default {DEFAULT_DIR})")
+    parser.add_argument("--smoke", action="store_true", help="20 symbols x 300 bars, chunks of 5: seconds")
+    add_json_argument(parser)
     args = parser.parse_args()
-
-    shutil.rmtree(args.dir, ignore_errors=True)
-    args.dir.mkdir(parents=True)
-    url = f"sqlite:///{args.dir / 'store.db'}"
-    env = {**os.environ, "MARKETJOBS_BROKER_URL": url, "MARKETJOBS_DATABASE_URL": url}
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    upgrade(url)
-    engine = create_store_engine(url)
-    started = time.perf_counter()
-    upsert_bars(engine, synthetic_bars(args.symbols, args.bars), source="synthetic")
-    print(f"stored {args.symbols:,} x {args.bars:,} bars in {time.perf_counter() - started:.1f} s ({url})")
-
-    runs = [run_mode(mode, args, env, engine) for mode in ("marketjobs", "baseline")]
+    if args.smoke:
+        args.symbols, args.bars, args.chunk_size = 20, 300, 5
+    temporary = tempfile.TemporaryDirectory(prefix="marketjobs-universe-") if args.smoke else None
+    work = args.dir or (Path(temporary.name) if temporary else DEFAULT_DIR)
+    try:
+        runs = _run(args, work)
+    finally:
+        if temporary is not None:
+            temporary.cleanup()
     print(f"{'mode':<11} {'seconds':>9} {'snapshots':>10} {'signals':>8} {'worker peak RSS':>16}")
     for run in runs:
         print(
@@ -238,10 +242,34 @@ def main() -> None:
         )
     ours, baseline = runs
     print(
-        f"universe {args.symbols}x{args.bars}, {args.processes} workers: marketjobs {ours.seconds:.1f} s vs "
-        f"baseline {baseline.seconds:.1f} s = {baseline.seconds / ours.seconds:.2f}x faster (target 3x); "
+        f"ratios: universe {args.symbols}x{args.bars}, {args.processes} workers: marketjobs "
+        f"{ours.seconds:.1f} s vs baseline {baseline.seconds:.1f} s = {baseline.seconds / ours.seconds:.2f}x "
+        f"faster (target 3x); "
         f"worker peak RSS {ours.peak_rss_mb:.0f} MB (target 500 MB)"
     )
+    metrics = Metrics()
+    for run in runs:
+        metrics.lower(f"{run.mode}_s", run.seconds)
+        metrics.lower(f"{run.mode}_worker_peak_rss_mb", run.peak_rss_mb)
+    metrics.higher("speedup_vs_baseline_x", baseline.seconds / ours.seconds)
+    write(args.json, __file__, args, metrics)
+
+
+def _run(args: argparse.Namespace, work: Path) -> list[Run]:
+    """Stores the bars in a new store under ``work``, then runs both modes."""
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    url = f"sqlite:///{work / 'store.db'}"
+    env = {**os.environ, "MARKETJOBS_BROKER_URL": url, "MARKETJOBS_DATABASE_URL": url}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    upgrade(url)
+    engine = create_store_engine(url)
+    started = time.perf_counter()
+    upsert_bars(engine, synthetic_bars(args.symbols, args.bars), source="synthetic")
+    print(f"stored {args.symbols:,} x {args.bars:,} bars in {time.perf_counter() - started:.1f} s ({url})")
+    runs = [run_mode(mode, args, env, engine, work) for mode in ("marketjobs", "baseline")]
+    engine.dispose()
+    return runs
 
 
 if __name__ == "__main__":
