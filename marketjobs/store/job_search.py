@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import (
     Boolean,
+    Connection,
     Engine,
     String,
     and_,
@@ -71,8 +72,8 @@ class JobFilter:
             for value in (getattr(self, f.name) for f in fields(self))
         )
 
-    def conditions(self) -> list[ColumnElement[bool]]:
-        """The WHERE conditions of this filter."""
+    def conditions(self, *, text_walk: bool = False) -> list[ColumnElement[bool]]:
+        """The WHERE conditions of this filter (``text_walk``: see :class:`TextMatch`)."""
         record = JobRecord
         found: list[ColumnElement[bool]] = []
         for column, values in (
@@ -96,7 +97,7 @@ class JobFilter:
         if self.retried is not None:
             found.append(record.retried_as.is_not(None) if self.retried else record.retried_as.is_(None))
         if self.text:
-            found.append(TextMatch(self.text))
+            found.append(TextMatch(self.text, walk=text_walk))
         return found
 
 
@@ -107,6 +108,11 @@ class TextMatch(ColumnElement[bool]):
     other databases filter ``lower(...) LIKE '%text%'``, which PostgreSQL's pg_trgm indexes on those very
     expressions answer (MariaDB reads every row). Trigrams need three characters: shorter text is a LIKE
     on SQLite too.
+
+    SQLite plans a page one of two ways (``walk``): fetch every matching row and sort them (cheap for rare
+    text: 0.03 ms with no match at 1,000,000 records), or walk the page's index newest first and keep rows
+    whose rowid is among the matches (cheap for common text: 27 ms instead of 141 ms for a term in 13% of
+    the records). :func:`search_jobs` counts matches up to :data:`COMMON_MATCHES` to choose.
     """
 
     inherit_cache = True
@@ -118,7 +124,7 @@ class TextMatch(ColumnElement[bool]):
     #: A condition, not a boolean column: no ``= 1`` after it on databases without a boolean type.
     _is_implicitly_boolean = True
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, *, walk: bool = False) -> None:
         record = JobRecord
         pattern = f"%{_escape(text.lower())}%"
         self.pattern_match: ColumnElement[bool] = or_(
@@ -133,15 +139,30 @@ class TextMatch(ColumnElement[bool]):
                 .select_from(table(TEXT_TABLE))
                 .where(literal_column(TEXT_TABLE).op("MATCH")(bindparam(None, phrase, type_=String)))
             )
-            self.trigram_match = literal_column(f"{JobRecord.__tablename__}.rowid").in_(
-                matching.scalar_subquery()
-            )
+            # A unary + keeps SQLite from looking rows up by rowid, so it walks an index in page order.
+            rowid = literal_column(("+" if walk else "") + f"{JobRecord.__tablename__}.rowid")
+            self.trigram_match = rowid.in_(matching.scalar_subquery())
 
 
 #: Characters a trigram index needs to look text up.
 TRIGRAM = 3
 #: The SQLite FTS5 table of migration 0013.
 TEXT_TABLE = "job_records_text"
+#: Matches from which a page walks its index rather than sorting every match (both take a few ms here at
+#: 1,000,000 records; a walk reads about 50 / share-of-matches rows, 25,000 at this count).
+COMMON_MATCHES = 2000
+
+
+def _text_is_common(connection: Connection, text: str) -> bool:
+    """True when SQLite's trigram index holds at least :data:`COMMON_MATCHES` records with ``text``."""
+    if connection.dialect.name != "sqlite" or len(text) < TRIGRAM:
+        return False
+    phrase = '"' + text.replace('"', '""') + '"'
+    counted = connection.exec_driver_sql(
+        f"SELECT count(*) FROM (SELECT 1 FROM {TEXT_TABLE} WHERE {TEXT_TABLE} MATCH ? LIMIT ?)",
+        (phrase, COMMON_MATCHES),
+    ).scalar_one()
+    return int(counted) >= COMMON_MATCHES
 
 
 @compiles(TextMatch)
@@ -168,26 +189,31 @@ def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _query(job_filter: JobFilter) -> Select[JobRecord]:
-    return select(JobRecord).where(*job_filter.conditions())
+def _query(job_filter: JobFilter, *, text_walk: bool = False) -> Select[JobRecord]:
+    return select(JobRecord).where(*job_filter.conditions(text_walk=text_walk))
 
 
 def search_jobs(
     engine: Engine, job_filter: JobFilter, *, after: Cursor | None = None, limit: int = 50
 ) -> list[JobRecord]:
     """Up to ``limit`` records matching ``job_filter``, newest first, after the cursor ``after``."""
-    query = _query(job_filter).order_by(JobRecord.created_at.desc(), JobRecord.id.desc()).limit(limit)
-    if after is not None:
-        created, job_id = after
-        # The first condition is the index range; the second breaks ties (an OR alone is no range).
-        query = query.where(
-            JobRecord.created_at <= created,
-            or_(JobRecord.created_at < created, and_(JobRecord.created_at == created, JobRecord.id < job_id)),
-        )
     with (
         engine.connect().execution_options(**{READ_ONLY_OPTION: True}) as connection,
         Session(bind=connection) as session,
     ):
+        walk = job_filter.text is not None and _text_is_common(connection, job_filter.text)
+        query = _query(job_filter, text_walk=walk)
+        query = query.order_by(JobRecord.created_at.desc(), JobRecord.id.desc()).limit(limit)
+        if after is not None:
+            created, job_id = after
+            # The first condition is the index range; the second breaks ties (an OR alone is no range).
+            query = query.where(
+                JobRecord.created_at <= created,
+                or_(
+                    JobRecord.created_at < created,
+                    and_(JobRecord.created_at == created, JobRecord.id < job_id),
+                ),
+            )
         return list(session.scalars(query))
 
 

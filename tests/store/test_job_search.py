@@ -4,8 +4,9 @@ search through the trigram indexes (SQLite FTS5, PostgreSQL pg_trgm) kept in ste
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine, delete, event
 
+from marketjobs.store import job_search
 from marketjobs.store.job_search import JobFilter, search_jobs
 from marketjobs.store.maintenance import vacuum
 from marketjobs.store.models import JobRecord
@@ -118,3 +119,20 @@ def test_text_search_is_one_condition_among_the_others(engine: Engine, text: str
     assert search_jobs(engine, JobFilter(text=text, statuses=["dead"]), limit=10) == []
     found = search_jobs(engine, JobFilter(text=text, statuses=["completed"]), limit=10)
     assert [r.id for r in found] == ["t-2"]
+
+
+@pytest.mark.parametrize("common_from", [1, 10_000])  # SQLite walks the page's index / sorts the matches
+def test_text_search_pages_are_the_same_whichever_way_sqlite_plans_them(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, common_from: int
+) -> None:
+    monkeypatch.setattr(job_search, "COMMON_MATCHES", common_from)
+    _store_texts(engine)
+    sent: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: sent.append(args[2]))
+    first = search_jobs(engine, JobFilter(text="args"), limit=3)
+    walked = any("+job_records.rowid" in statement for statement in sent)
+    assert walked == (engine.dialect.name == "sqlite" and common_from == 1)
+    assert [r.id for r in first] == ["t-4", "t-3", "t-2"]
+    rest = search_jobs(engine, JobFilter(text="args"), after=(first[-1].created_at, first[-1].id), limit=3)
+    assert [r.id for r in rest] == ["t-1"]
+    assert search_jobs(engine, JobFilter(text="nosuch"), limit=3) == []
