@@ -20,6 +20,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     cast,
+    column,
     func,
     literal_column,
     or_,
@@ -76,14 +77,14 @@ class JobFilter:
         """The WHERE conditions of this filter (``text_walk``: see :class:`TextMatch`)."""
         record = JobRecord
         found: list[ColumnElement[bool]] = []
-        for column, values in (
+        for field_column, values in (
             (record.status, self.statuses),
             (record.job_type, self.job_types),
             (record.queue, self.queues),
             (record.priority, self.priorities),
         ):
             if values:
-                found.append(column.in_(list(values)))
+                found.append(field_column.in_(list(values)))
         if self.since_ms is not None:
             found.append(record.created_at >= self.since_ms)
         if self.until_ms is not None:
@@ -104,10 +105,10 @@ class JobFilter:
 class TextMatch(ColumnElement[bool]):
     """Text anywhere in a record's parameters or error, case-insensitively, through the trigram index.
 
-    SQLite asks the FTS5 trigram table ``job_records_text`` (migration 0013) for the rows holding the text;
-    other databases filter ``lower(...) LIKE '%text%'``, which PostgreSQL's pg_trgm indexes on those very
-    expressions answer (MariaDB reads every row). Trigrams need three characters: shorter text is a LIKE
-    on SQLite too.
+    Both ask ``job_records_text`` (migration 0013) for the records holding the text: on SQLite an FTS5
+    trigram table, on PostgreSQL a lower-cased copy of the parameters and error with pg_trgm GIN indexes
+    (``LIKE '%text%'``). MariaDB filters ``lower(...) LIKE '%text%'``, reading every row. Trigrams need
+    three characters: shorter text is a LIKE on SQLite (PostgreSQL's index then reads every entry).
 
     SQLite plans a page one of two ways (``walk``): fetch every matching row and sort them (cheap for rare
     text: 0.03 ms with no match at 1,000,000 records), or walk the page's index newest first and keep rows
@@ -119,6 +120,7 @@ class TextMatch(ColumnElement[bool]):
     _traverse_internals = [
         ("pattern_match", InternalTraversal.dp_clauseelement),
         ("trigram_match", InternalTraversal.dp_clauseelement),
+        ("postgres_match", InternalTraversal.dp_clauseelement),
     ]
     type = Boolean()
     #: A condition, not a boolean column: no ``= 1`` after it on databases without a boolean type.
@@ -131,6 +133,11 @@ class TextMatch(ColumnElement[bool]):
             func.lower(cast(record.parameters, String)).like(pattern, escape="\\"),
             func.lower(record.error).like(pattern, escape="\\"),
         )
+        texts = table(TEXT_TABLE, column("id"), column("parameters"), column("error"))
+        lowered = select(texts.c.id).where(
+            or_(texts.c.parameters.like(pattern, escape="\\"), texts.c.error.like(pattern, escape="\\"))
+        )
+        self.postgres_match: ColumnElement[bool] = record.id.in_(lowered.scalar_subquery())
         self.trigram_match: ColumnElement[bool] = self.pattern_match
         if len(text) >= TRIGRAM:
             phrase = '"' + text.replace('"', '""') + '"'
@@ -140,7 +147,9 @@ class TextMatch(ColumnElement[bool]):
                 .where(literal_column(TEXT_TABLE).op("MATCH")(bindparam(None, phrase, type_=String)))
             )
             # A unary + keeps SQLite from looking rows up by rowid, so it walks an index in page order.
-            rowid = literal_column(("+" if walk else "") + f"{JobRecord.__tablename__}.rowid")
+            rowid: ColumnElement[int] = literal_column(
+                ("+" if walk else "") + f"{JobRecord.__tablename__}.rowid"
+            )
             self.trigram_match = rowid.in_(matching.scalar_subquery())
 
 
@@ -167,7 +176,9 @@ def _text_is_common(connection: Connection, text: str) -> bool:
 
 @compiles(TextMatch)
 def _compile_text_match(element: TextMatch, compiler: SQLCompiler, **kw: Any) -> str:
-    chosen = element.trigram_match if compiler.dialect.name == "sqlite" else element.pattern_match
+    chosen = {"sqlite": element.trigram_match, "postgresql": element.postgres_match}.get(
+        compiler.dialect.name, element.pattern_match
+    )
     return f"({compiler.process(chosen, **kw)})"
 
 

@@ -65,19 +65,14 @@ def _upgrade(engine: Engine, revision: str) -> None:
         command.upgrade(alembic_config(engine), revision)
 
 
-#: Schema objects migrations create that the models do not describe: the trigram text search (migration
-#: 0013), an FTS5 table and its shadow tables on SQLite, GIN expression indexes on PostgreSQL.
+#: Tables migrations create that the models do not describe: the trigram text search of migration 0013
+#: (SQLite: an FTS5 table and its shadow tables; PostgreSQL: a table kept by triggers).
 _UNMODELLED_PREFIX = "job_records_text"
-_UNMODELLED_SUFFIX = "_trgm"
 
 
 def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
     """False for schema objects the models leave to migrations (alembic's ``include_name`` hook)."""
-    if name is None:
-        return True
-    if type_ == "table":
-        return not name.startswith(_UNMODELLED_PREFIX)
-    return not (type_ == "index" and name.endswith(_UNMODELLED_SUFFIX))
+    return not (type_ == "table" and name is not None and name.startswith(_UNMODELLED_PREFIX))
 
 
 def ensure_migrated(engine: Engine) -> None:
