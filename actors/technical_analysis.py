@@ -23,6 +23,7 @@ from marketjobs.config import get_settings
 from marketjobs.constants import IN_FLIGHT_STATUSES, Status
 from marketjobs.errors import ChunksNotFinished, ParameterError
 from marketjobs.jobs import current_job, get_job
+from marketjobs.jobs.bulk_send import run_group
 from marketjobs.jobs.params import ValidatedActor, parse_params
 from marketjobs.services.technical_run import analyse_stored
 from marketjobs.store.bars import symbols_problem
@@ -114,7 +115,7 @@ def _fan_out(
     )
     group: Any = dramatiq.group(chunks)  # type: ignore[no-untyped-call]
     group.add_completion_callback(callback)
-    group.run()
+    run_group(group)  # on the SQL broker: every chunk in one transaction
     return {
         "symbols": len(symbols),
         "fanned_out": len(chunks),

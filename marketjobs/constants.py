@@ -48,7 +48,11 @@ class Priority(StrEnum):
     @property
     def rank(self) -> int:
         """0 for critical up to 3 for low: lower runs first."""
-        return list(Priority).index(self)
+        return _PRIORITY_RANKS[self]
+
+
+#: Each priority's rank, highest first (``Priority.rank``).
+_PRIORITY_RANKS = {priority: rank for rank, priority in enumerate(Priority)}
 
 
 class Status(StrEnum):

@@ -99,8 +99,16 @@ class MarketJobsBrokerMixin:
             super().declare_queue(name, **kwargs)  # type: ignore[misc]
 
     def enqueue(self, message: Any, *, delay: int | None = None) -> Any:
-        broker: Any = self
-        priority = resolve_priority(broker, message)
+        message = self.routed(message)
+        try:
+            return super().enqueue(message, delay=delay)  # type: ignore[misc]
+        except Exception:
+            self.enqueue_failed(message)
+            raise
+
+    def routed(self, message: Any) -> Any:
+        """``message`` with its priority resolved and, on per-priority brokers, in its priority's queue."""
+        priority = resolve_priority(self, message)  # type: ignore[arg-type]
         # Options are mutable on Dramatiq messages (its Retries middleware updates them the same way).
         message.options[MESSAGE_OPTION_PRIORITY] = priority.value
         if self.uses_broker_priority:
@@ -110,10 +118,11 @@ class MarketJobsBrokerMixin:
             queue_name = priority_queue_name(queue_name, priority)
         if queue_name != message.queue_name:
             message = message.copy(queue_name=queue_name)
-        try:
-            return super().enqueue(message, delay=delay)  # type: ignore[misc]
-        except Exception:
-            for middleware in broker.middleware:
-                if isinstance(middleware, BrokerHooks):
-                    middleware.after_enqueue_failed(broker, message)
-            raise
+        return message
+
+    def enqueue_failed(self, message: Any) -> None:
+        """Tells :class:`BrokerHooks` middleware that the broker refused ``message``."""
+        broker: Any = self
+        for middleware in broker.middleware:
+            if isinstance(middleware, BrokerHooks):
+                middleware.after_enqueue_failed(broker, message)

@@ -13,6 +13,9 @@
   to dead letters rather than delivered again. A graceful requeue (a stopping worker hands back what it
   had not started) does not count as a delivery.
 * Dead letters (nacked messages) stay in the table for ``dead_message_ttl`` milliseconds.
+* A send returns once its message is committed. Sends that threads of one process make at the same moment
+  share one INSERT and one commit (:mod:`~marketjobs.brokers.group_commit`); a lone send is one statement
+  (one round trip on PostgreSQL). ``enqueue_many`` stores a list in one transaction.
 * Idle consumers are woken by enqueues in the same process at once, by LISTEN/NOTIFY on PostgreSQL, and
   otherwise poll with back-off up to ``poll_max_seconds``.
 """
@@ -24,7 +27,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -37,9 +40,11 @@ from sqlalchemy import and_
 
 from marketjobs.brokers.base import MarketJobsBrokerMixin
 from marketjobs.brokers.depth import QueueDepth
+from marketjobs.brokers.group_commit import GroupCommit
 from marketjobs.brokers.priorities import parse_priority
 from marketjobs.brokers.sql_consumer import SQLConsumer
 from marketjobs.brokers.sql_failures import FailureLog
+from marketjobs.brokers.sql_insert import MessageWriter, NewMessage
 from marketjobs.brokers.sql_table import CHANNEL, TRANSIENT_ERRORS, MessageTable
 from marketjobs.brokers.sql_wakeup import PostgresListener, Wakeups
 from marketjobs.clock import now_ms
@@ -97,6 +102,12 @@ class SQLBrokerBase(Broker):
         self._heartbeat: LeaseHeartbeat | None = None
         self._listener: PostgresListener | None = None
         self._listener_lock = threading.Lock()
+        self.writer = MessageWriter(self.engine)
+        #: Sends made at the same moment by threads of this process share one INSERT and one commit; a
+        #: grouped write that fails on a value (not on the connection) is retried one send at a time.
+        self._group_commit = GroupCommit(
+            self.writer.write, split=lambda error: not isinstance(error, TRANSIENT_ERRORS)
+        )
 
     @property
     def owner(self) -> str:
@@ -133,29 +144,43 @@ class SQLBrokerBase(Broker):
             self.emit_after("declare_queue", queue_name)
 
     def enqueue(self, message: Message[Any], *, delay: int | None = None) -> Message[Any]:
-        """Stores ``message``, deliverable after ``delay`` milliseconds."""
-        queue_name = q_name(message.queue_name)
-        if queue_name != message.queue_name:
-            message = message.copy(queue_name=queue_name)
-        stored = message
-        eta = now_ms()
-        if delay is not None:
-            eta += delay
-            # Hooks see the eta (job records show when a retry is due); the stored copy has none, so a
-            # worker never holds the message in memory waiting for it.
-            message = message.copy(options={"eta": eta})
-        elif "eta" in message.options:
-            stored = message.copy()
-            del stored.options["eta"]
-        priority = parse_priority(message.options.get(MESSAGE_OPTION_PRIORITY)).rank
-        self.emit_before("enqueue", message, delay)
+        """Stores ``message``, deliverable after ``delay`` milliseconds; returns once it is committed.
+
+        Sends of other threads made at the same moment are committed with it, in one statement.
+        """
+        return self._store([message], delay)[0]
+
+    def enqueue_many(
+        self, messages: Sequence[Message[Any]], *, delay: int | None = None
+    ) -> list[Message[Any]]:
+        """Stores ``messages`` in one transaction (one statement per chunk of rows), each deliverable after
+        ``delay`` milliseconds; returns them (as hooks saw them) once committed.
+
+        Enqueue hooks run per message. All or nothing: when a hook refuses one message (a duplicate
+        idempotency key, a message too large) or the database fails, none is stored and the error is
+        raised (:class:`~dramatiq.errors.ConnectionClosed` when the database could not be reached).
+        """
+        return self._store(messages, delay)
+
+    def _store(self, messages: Sequence[Message[Any]], delay: int | None) -> list[Message[Any]]:
+        if not messages:
+            return []
+        prepared = [_prepare(message, delay) for message in messages]
+        for message, _, _ in prepared:
+            self.emit_before("enqueue", message, delay)
+        rows = [
+            NewMessage(message.queue_name, priority, delay or 0, message.message_id, stored.encode())
+            for message, stored, priority in prepared
+        ]
         try:
-            self.table.insert(queue_name, priority, delay or 0, message.message_id, stored.encode())
+            self._group_commit.submit(rows)
         except TRANSIENT_ERRORS as exc:
             raise ConnectionClosed(exc) from None  # type: ignore[no-untyped-call]
-        self.wakeups.notify(queue_name)
-        self.emit_after("enqueue", message, delay)
-        return message
+        for queue_name in dict.fromkeys(row.queue for row in rows):
+            self.wakeups.notify(queue_name)
+        for message, _, _ in prepared:
+            self.emit_after("enqueue", message, delay)
+        return [message for message, _, _ in prepared]
 
     def get_declared_queues(self) -> set[str]:
         """Every queue declared on this broker."""
@@ -221,13 +246,31 @@ class SQLBrokerBase(Broker):
         return QueueDepth(queue_name, ready=ready, delayed=delayed, dead=dead)
 
     def close(self) -> None:
-        """Stops the LISTEN thread; the shared engine stays open for others in the process."""
+        """Stops the LISTEN and heartbeat threads and hands back the connection kept for sends; the shared
+        engine stays open for others in the process."""
         if self._listener is not None:
             self._listener.stop()
             self._listener = None
         if self._heartbeat is not None:
             self._heartbeat.stop()
             self._heartbeat = None
+        self.writer.close()
+
+
+def _prepare(message: Message[Any], delay: int | None) -> tuple[Message[Any], Message[Any], int]:
+    """(the message hooks see, the one stored, its priority rank) for an enqueue of ``message``."""
+    queue_name = q_name(message.queue_name)
+    if queue_name != message.queue_name:
+        message = message.copy(queue_name=queue_name)
+    stored = message
+    if delay is not None:
+        # Hooks see the eta (job records show when a retry is due); the stored copy has none, so a
+        # worker never holds the message in memory waiting for it.
+        message = message.copy(options={"eta": now_ms() + delay})
+    elif "eta" in message.options:
+        stored = message.copy()
+        del stored.options["eta"]
+    return message, stored, parse_priority(message.options.get(MESSAGE_OPTION_PRIORITY)).rank
 
 
 class LeaseHeartbeat(threading.Thread):
@@ -256,6 +299,19 @@ class SQLBroker(MarketJobsBrokerMixin, SQLBrokerBase):
     """The SQL broker with marketjobs' priorities: native, one queue per actor queue."""
 
     per_priority_queues = False
+
+    def enqueue_many(
+        self, messages: Sequence[Message[Any]], *, delay: int | None = None
+    ) -> list[Message[Any]]:
+        """:meth:`SQLBrokerBase.enqueue_many` with priorities resolved; when it fails, every message's
+        claims (idempotency keys) are released as for a failed ``enqueue``."""
+        routed = [self.routed(message) for message in messages]
+        try:
+            return super().enqueue_many(routed, delay=delay)
+        except Exception:
+            for message in routed:
+                self.enqueue_failed(message)
+            raise
 
     def queue_latency(self, queue_name: str) -> float:
         """Seconds since the oldest ready message of ``queue_name`` became due (0.0: none ready)."""

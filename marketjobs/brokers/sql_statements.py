@@ -10,12 +10,14 @@ __all__ = [
     "EXPIRED",
     "FENCE",
     "FLUSH",
-    "INSERT",
+    "INSERT_ARRAYS",
+    "INSERT_MANY",
+    "INSERT_ROW",
     "LEASE",
     "NACK",
     "NEWEST_DEAD",
     "NEXT_ETA",
-    "NOTIFY",
+    "NOTIFY_INSERTED",
     "NOW_SQL",
     "OLDEST_READY",
     "PURGE_DEAD",
@@ -27,11 +29,28 @@ __all__ = [
     "claim_sql",
 ]
 
-INSERT = (
+#: The multi-row insert of new messages: one :data:`INSERT_ROW` per message follows, comma-separated.
+INSERT_MANY = (
     "INSERT INTO broker_messages (queue, priority, eta, state, message_id, payload, deliveries, enqueued_at) "
-    "VALUES (:queue, :priority, {now} + :delay, 'ready', :message_id, :payload, 0, {now})"
+    "VALUES "
 )
-NOTIFY = "SELECT pg_notify(:channel, :queue)"
+#: One row of :data:`INSERT_MANY` in the drivers' positional style: queue, priority, then ``{eta}`` (a
+#: parameter on SQLite, ``{now}`` + the delay parameter elsewhere), message id, payload, then ``{now}``.
+INSERT_ROW = "(%s, %s, {eta}, 'ready', %s, %s, 0, {now})"
+#: PostgreSQL: new messages from one array parameter per column, stored in array order. One text whatever
+#: their number, so the driver parses it once and the server prepares it once.
+INSERT_ARRAYS = (
+    "INSERT INTO broker_messages (queue, priority, eta, state, message_id, payload, deliveries, enqueued_at) "
+    "SELECT queue, priority, {now} + delay, 'ready', message_id, payload, 0, {now} "
+    "FROM unnest(%b::varchar[], %b::smallint[], %b::bigint[], %b::varchar[], %b::bytea[]) "
+    "WITH ORDINALITY AS new (queue, priority, delay, message_id, payload, n) ORDER BY n"
+)
+#: PostgreSQL: ``{insert}`` (an :data:`INSERT_MANY` or :data:`INSERT_ARRAYS`) that also notifies the
+#: listeners of each queue it wrote to on ``{channel}``, in the same statement (delivered at commit).
+NOTIFY_INSERTED = (
+    "WITH stored AS ({insert} RETURNING queue) "
+    "SELECT pg_notify('{channel}', queue) FROM (SELECT DISTINCT queue FROM stored) AS queues"
+)
 NEXT_ETA = "SELECT MIN(eta), {now} FROM broker_messages WHERE queue = :queue AND state = 'ready'"
 LEASE = (
     "UPDATE broker_messages SET state = 'leased', lease_owner = :owner, lease_expires = {now} + :lease_ms, "

@@ -1,5 +1,6 @@
 """The SQL broker's message table: runs every statement of the broker and its consumers (their text is in
-:mod:`~marketjobs.brokers.sql_statements`), in short transactions.
+:mod:`~marketjobs.brokers.sql_statements`), in short transactions, but the inserts of new messages
+(:mod:`~marketjobs.brokers.sql_insert`).
 
 A message is ``ready`` (deliverable once ``eta`` has passed), ``leased`` to one consumer until
 ``lease_expires``, or ``dead``. Claims take the oldest due messages of the highest priority; on PostgreSQL and
@@ -128,24 +129,6 @@ class MessageTable:
             else:
                 params = {**params, "now": now}
         return connection.execute(self._text(sql), params)
-
-    def insert(self, queue: str, priority: int, delay_ms: int, message_id: str, payload: bytes) -> None:
-        """Stores one ready message, delivered once ``delay_ms`` have passed on the table's clock."""
-        params = {
-            "queue": queue,
-            "priority": priority,
-            "delay": delay_ms,
-            "message_id": message_id,
-            "payload": payload,
-        }
-
-        def insert() -> None:
-            with self.engine.begin() as connection:
-                self._execute(connection, statements.INSERT, params)
-                if self.dialect == "postgresql":
-                    self._execute(connection, statements.NOTIFY, {"channel": CHANNEL, "queue": queue})
-
-        retry_deadlocks(insert)
 
     def next_eta(self, queue: str) -> tuple[int | None, int]:
         """(when the earliest ready message of ``queue`` is due, or None when it holds none; now), both on

@@ -11,15 +11,16 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import dramatiq
+from dramatiq import Message
 from sqlalchemy import Engine, delete, select
 
 from marketjobs.constants import FINAL_STATUSES, IN_FLIGHT_STATUSES, Status
 from marketjobs.errors import MarketJobsError
 from marketjobs.jobs.cancel import request_cancel_many
-from marketjobs.jobs.dlq import RETRYABLE_STATUSES, retry_job
+from marketjobs.jobs.dlq import RETRYABLE_STATUSES, claim_retry, send_retries
 from marketjobs.store.job_search import JobFilter, count_jobs, job_ids
 from marketjobs.store.models import JobRecord
 
@@ -98,15 +99,17 @@ def run_bulk(
 def retry_many(
     engine: Engine, broker: dramatiq.Broker, ids: Sequence[str]
 ) -> tuple[dict[str, str], dict[str, str]]:
-    """Retries each of ``ids``: (old id -> new id, old id -> why it was not retried)."""
-    retried: dict[str, str] = {}
+    """Retries each of ``ids``: (old id -> new id, old id -> why it was not retried). The retries go out
+    together (one transaction on the SQL broker); when sending fails, none is marked retried."""
+    claimed: dict[str, Message[Any]] = {}
     errors: dict[str, str] = {}
     for job_id in ids:
         try:
-            retried[job_id] = retry_job(engine, broker, job_id)
+            claimed[job_id] = claim_retry(engine, job_id)
         except MarketJobsError as exc:
             errors[job_id] = str(exc)
-    return retried, errors
+    send_retries(engine, broker, claimed)
+    return {job_id: message.message_id for job_id, message in claimed.items()}, errors
 
 
 def purge_jobs(engine: Engine, ids: Sequence[str]) -> list[str]:

@@ -6,7 +6,7 @@ their ``dead_message_ttl`` (Redis, RabbitMQ), which ``purge`` leaves to that TTL
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -17,15 +17,18 @@ from sqlalchemy import Engine, delete, update
 from marketjobs.clock import MS_PER_SECOND, now_ms
 from marketjobs.constants import MESSAGE_OPTION_RETRY_OF, Status
 from marketjobs.errors import JobNotFoundError, JobStateError
+from marketjobs.jobs.bulk_send import enqueue_all
 from marketjobs.jobs.queries import get_job, list_jobs
 from marketjobs.store.models import JobRecord
 
 __all__ = [
     "RETRYABLE_STATUSES",
+    "claim_retry",
     "list_dead_letters",
     "purge_dead_letters",
     "retry_dead_letter",
     "retry_job",
+    "send_retries",
 ]
 
 #: Statuses a job can be retried from: it failed for good or was stopped before it ran to the end.
@@ -57,6 +60,16 @@ def retry_job(
     statuses: Collection[Status] = RETRYABLE_STATUSES,
 ) -> str:
     """Re-enqueues job ``job_id`` (in one of ``statuses``) as a new linked job; returns the new id."""
+    message = claim_retry(engine, job_id, statuses=statuses)
+    send_retries(engine, broker, {job_id: message})
+    return message.message_id
+
+
+def claim_retry(
+    engine: Engine, job_id: str, *, statuses: Collection[Status] = RETRYABLE_STATUSES
+) -> Message[Any]:
+    """The message that retries job ``job_id``, its id already stored as the job's ``retried_as`` (so no
+    one else retries it); :func:`send_retries` sends it, or gives the claim back."""
     record = get_job(engine, job_id)
     if record.status not in {s.value for s in statuses}:
         if set(statuses) == {Status.DEAD}:
@@ -87,14 +100,25 @@ def retry_job(
         ).rowcount
     if claimed != 1:
         raise JobStateError(f"job {job_id} is being retried by someone else")
-    try:
-        broker.declare_queue(message.queue_name)
-        broker.enqueue(message)
-    except Exception:
-        with engine.begin() as connection:
-            connection.execute(update(JobRecord).where(JobRecord.id == job_id).values(retried_as=None))
-        raise
-    return message.message_id
+    return message
+
+
+def send_retries(engine: Engine, broker: dramatiq.Broker, claimed: Mapping[str, Message[Any]]) -> None:
+    """Sends the retries :func:`claim_retry` made (job id -> message); all in one transaction where the
+    broker can (:func:`~marketjobs.jobs.bulk_send.enqueue_all`). When sending fails, the jobs not sent
+    are free to be retried again and the error is raised."""
+    items = list(claimed.items())
+    batches = [items] if hasattr(broker, "enqueue_many") else [[item] for item in items]
+    for number, batch in enumerate(batches):
+        try:
+            for queue_name in dict.fromkeys(message.queue_name for _, message in batch):
+                broker.declare_queue(queue_name)
+            enqueue_all(broker, [message for _, message in batch])
+        except Exception:
+            unsent = [job_id for rest in batches[number:] for job_id, _ in rest]
+            with engine.begin() as connection:
+                connection.execute(update(JobRecord).where(JobRecord.id.in_(unsent)).values(retried_as=None))
+            raise
 
 
 def purge_dead_letters(

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from marketjobs.brokers.sql import SQLBroker, SQLBrokerBase
 from marketjobs.brokers.sql_consumer import SQLConsumer
+from marketjobs.brokers.sql_insert import NewMessage
 from marketjobs.jobs.broker import broker_from_url
 from marketjobs.store.engine import create_store_engine
 from marketjobs.store.models import BrokerMessage
@@ -126,7 +127,7 @@ def test_dead_letters_are_kept_then_dropped_after_their_retention(base: SQLBroke
 
 def test_undecodable_message_is_dead_lettered_not_dropped(sql_url: str) -> None:
     base = SQLBrokerBase(sql_url)
-    base.table.insert(QUEUE, 2, 0, "broken", b"not json")
+    base.writer.write([NewMessage(QUEUE, 2, 0, "broken", b"not json")])
     consumer = consumer_of(base)
     deadline = time.monotonic() + 10
     while base.queue_depth(QUEUE).dead == 0 and time.monotonic() < deadline:
