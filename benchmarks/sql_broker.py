@@ -5,8 +5,10 @@ enqueue rate from one client), then 2 worker processes (`dramatiq -p 2 -t 8`) dr
 is timed once both workers consume (jobs/s). "bare" is the broker alone; "marketjobs" adds job records,
 retries, priorities and idempotency (records in the same database as the SQL broker, SQLite for Redis).
 Then idle pickup latency: one worker waits on an empty queue and jobs are sent one at a time, 150 ms
-apart; p50/p95 of send-to-start. Ratios are printed last. The Redis and PostgreSQL modes are skipped when
-their server is down; PostgreSQL runs in a database of its own (BENCH_POSTGRES_URL, benchmarks/services.py).
+apart; p50/p95 of send-to-start. Enqueue/s from one client is also measured with 8 threads sending at
+once (group commit on the SQL broker) and in send_many batches (benchmarks/sql_enqueue_modes.py). Ratios
+are printed last. The Redis and PostgreSQL modes are skipped when their server is down; PostgreSQL runs in
+a database of its own (BENCH_POSTGRES_URL, benchmarks/services.py).
 
     .venv/bin/python benchmarks/sql_broker.py [--jobs 10000] [--rounds 2] [--json var/bench/sql_broker.json]
     .venv/bin/python benchmarks/sql_broker.py --smoke      # 400 jobs, one round: seconds; CI runs this
@@ -30,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.services import POSTGRES_SERVER, REDIS_URL, private_database, redis_up  # noqa: E402
+from benchmarks.sql_enqueue_modes import BATCH, THREADS, enqueue_rates  # noqa: E402
 from benchmarks.summary import Metrics, add_json_argument, metric_name, write  # noqa: E402
 
 #: Jobs the workers take before timing starts (both processes booted and consuming); at most half the jobs.
@@ -122,6 +125,21 @@ def throughput(label: str, url: str, stack: str, database_url: str, jobs: int, t
     return Result(label, jobs / enqueue_seconds, remaining / drain_seconds)
 
 
+def enqueue_modes(url: str, stack: str, database_url: str, jobs: int, tmp: str) -> dict[str, float]:
+    """Enqueue/s of 8 threads at once and of send_many batches, on a fresh broker (no workers)."""
+    _reset(url)
+    if stack == "marketjobs":
+        from marketjobs.store.migrate import upgrade
+
+        upgrade(database_url)
+    actors = _load_actors(url, stack, _env(url, stack, database_url, tmp))
+    actors.broker.flush_all()
+    try:
+        return enqueue_rates(actors, jobs)
+    finally:
+        actors.broker.close()
+
+
 def pickup_latency(url: str, tmp: str, samples: int = LATENCY_SAMPLES) -> tuple[float, float]:
     """p50 and p95 seconds from send to start for jobs sent to an idle worker (bare broker)."""
     _reset(url)
@@ -176,6 +194,7 @@ def main() -> None:
         args.jobs, args.rounds, samples = 400, 1, SMOKE_LATENCY_SAMPLES
     best: dict[str, Result] = {}
     latencies: dict[str, tuple[float, float]] = {}
+    enqueue: dict[str, dict[str, float]] = {}  # key -> enqueue/s of the threads and batched modes
     redis = redis_up()
     with tempfile.TemporaryDirectory() as tmp, private_database(POSTGRES_SERVER, "sql_broker") as postgres:
         sqlite, records = f"sqlite:///{tmp}/broker.db", f"sqlite:///{tmp}/records.db"
@@ -199,6 +218,8 @@ def main() -> None:
                 elif database_url.startswith("sqlite"):
                     database_url = f"sqlite:///{tmp}/records{round_no}_{stack}.db"
                 result = throughput(label, url, stack, database_url, args.jobs, tmp)
+                rates = enqueue_modes(url, stack, database_url, args.jobs, tmp)
+                enqueue[key] = {k: max(v, enqueue.get(key, {}).get(k, 0.0)) for k, v in rates.items()}
                 previous = best.get(key)
                 best[key] = Result(
                     label,
@@ -212,6 +233,11 @@ def main() -> None:
     print(f"{title:50} {'enqueue/s':>10} {'jobs/s':>10}")
     for r in best.values():
         print(f"{r.label:50} {r.enqueue_per_s:10.0f} {r.jobs_per_s:10.0f}")
+    print(f"{'enqueue/s from one client':50} {'single':>10} {f'{THREADS} threads':>10} {f'x{BATCH}':>10}")
+    for key, rates in enqueue.items():
+        per_commit = f"  ({rates['rows_per_commit']:.1f} sends/commit)" if "rows_per_commit" in rates else ""
+        row = f"{best[key].enqueue_per_s:10.0f} {rates['threads']:10.0f} {rates['batched']:10.0f}"
+        print(f"{best[key].label:50} {row}{per_commit}")
     for label, (p50, p95) in latencies.items():
         print(f"idle pickup latency, {label}: p50 {p50 * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms")
     print(
@@ -221,13 +247,30 @@ def main() -> None:
         f"PostgreSQL {_ratio(best, 'postgres_marketjobs', 'redis_marketjobs')}; "
         f"SQLite enqueue {best['sqlite'].enqueue_per_s:.0f}/s bare, "
         f"{best['sqlite_marketjobs'].enqueue_per_s:.0f}/s with marketjobs (target >= 1000); "
-        f"idle pickup p50 SQLite {_ms(latencies, 'SQLite')} (target <= 50)"
+        f"idle pickup p50 SQLite {_ms(latencies, 'SQLite')} (target <= 50); "
+        f"PostgreSQL enqueue/s bare: {_enqueue(best, enqueue, 'postgres')} (targets >= 5000 single, "
+        ">= 20000 batched)"
     )
-    write(args.json, __file__, args, _metrics(best, latencies))
+    write(args.json, __file__, args, _metrics(best, latencies, enqueue))
 
 
-def _metrics(best: dict[str, Result], latencies: dict[str, tuple[float, float]]) -> Metrics:
+def _enqueue(best: dict[str, Result], enqueue: dict[str, dict[str, float]], key: str) -> str:
+    if key not in enqueue:
+        return "skipped"
+    rates = enqueue[key]
+    return (
+        f"single {best[key].enqueue_per_s:.0f}, {THREADS} threads {rates['threads']:.0f}, "
+        f"batched {rates['batched']:.0f}"
+    )
+
+
+def _metrics(
+    best: dict[str, Result], latencies: dict[str, tuple[float, float]], enqueue: dict[str, dict[str, float]]
+) -> Metrics:
     metrics = Metrics()
+    for key, rates in enqueue.items():
+        metrics.higher(metric_name(key, "enqueue_threads_per_s"), rates["threads"])
+        metrics.higher(metric_name(key, "enqueue_batched_per_s"), rates["batched"])
     for key, r in best.items():
         metrics.higher(metric_name(key, "enqueue_per_s"), r.enqueue_per_s)
         metrics.higher(metric_name(key, "jobs_per_s"), r.jobs_per_s)
