@@ -43,16 +43,17 @@ class Result:
 
 
 def _reset_postgres(url: str) -> None:
-    """Drops every table of the store, whatever references what (CASCADE: the alert and portfolio tables
-    reference others, so a drop in metadata order without it fails)."""
-    from sqlalchemy import text
+    """Drops every table of the database, whatever references what (CASCADE: the alert and portfolio tables
+    reference others, so a drop in metadata order without it fails), including those the migrations make
+    that no model describes (the text-search table)."""
+    from sqlalchemy import inspect, text
 
     from marketjobs.store.engine import create_store_engine
-    from marketjobs.store.schema import metadata
 
-    with create_store_engine(url).begin() as connection:
-        for table in (*metadata.tables, "alembic_version"):
-            connection.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE"))
+    engine = create_store_engine(url)
+    with engine.begin() as connection:
+        for table in inspect(connection).get_table_names():
+            connection.execute(text(f'DROP TABLE IF EXISTS "{table}" CASCADE'))
 
 
 def _completed(database_url: str) -> int:
