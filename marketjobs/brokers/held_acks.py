@@ -74,9 +74,20 @@ class HeldAcks:
             self._held.append(((message, failed), gate))
 
     def take_open(self) -> list[tuple[Any, bool]]:
-        """(message, failed) of every held settlement whose gate is open now; the rest stay held."""
+        """(message, failed) of the held settlements, oldest first, up to the first whose gate is closed.
+
+        Gates open in about the order acks are held (a job record written covers every record queued
+        before it), so the scan stops at the first closed one: asking every gate on every fetch cost a
+        busy consumer more than its acks did. A later gate already open waits for the next call.
+        """
         with self._lock:
-            ready, self._held = split_open(self._held)
+            open_count = 0
+            for _, gate in self._held:
+                if gate is not None and not gate():
+                    break
+                open_count += 1
+            ready = [entry for entry, _ in self._held[:open_count]]
+            del self._held[:open_count]
         return ready
 
     def settle_open(self, settle: Callable[[Any, bool], None]) -> None:
@@ -89,6 +100,19 @@ class HeldAcks:
                 with self._lock:
                     self._held[:0] = [(entry, None) for entry in ready[index:]]
                 raise
+
+    def settle_open_together(self, settle: Callable[[list[tuple[Any, bool]]], None]) -> None:
+        """Calls ``settle(entries)`` once with every open settlement (e.g. one round trip for all of them);
+        if it raises, they all stay held (settling one twice must be harmless)."""
+        ready = self.take_open()
+        if not ready:
+            return
+        try:
+            settle(ready)
+        except BaseException:
+            with self._lock:
+                self._held[:0] = [(entry, None) for entry in ready]
+            raise
 
     def drain(self, settle: Callable[[Any, bool], None], timeout: float = CLOSE_SETTLE_SECONDS) -> None:
         """Settles everything held, waiting up to ``timeout`` seconds for gates to open."""

@@ -29,6 +29,9 @@ DEFAULT_MAX_BATCH = 2000
 MAX_RETRY_SECONDS = 5.0
 #: How long a process that exits waits for its last records when the store does not take them, in seconds.
 EXIT_FLUSH_SECONDS = 10.0
+#: The batching interval while held acks ask for their records (``is_written``), in seconds: short enough
+#: that acks follow closely, long enough that a busy worker writes a few batches a second, not one per ask.
+SOON_SECONDS = 0.02
 
 
 class RecordWriter:
@@ -48,6 +51,7 @@ class RecordWriter:
         self._submitted = 0
         self._written = 0
         self._urgent = False
+        self._soon = False
         self._closed = False
         #: False while writes are failing; waiters do not block on a store that is down.
         self.healthy = True
@@ -103,12 +107,16 @@ class RecordWriter:
         return True
 
     def is_written(self, ticket: int) -> bool:
-        """True once the event with ``ticket`` is stored; until then asks the writer not to wait for more."""
+        """True once the event with ``ticket`` is stored; until then shortens the batching interval to
+        :data:`SOON_SECONDS` (a poller, unlike :meth:`wait_written`, asks again and again: cutting each batch
+        short on every ask wrote one batch per ask)."""
+        if self._written >= ticket:  # one int read: no lock needed to see it grow
+            return True
         with self._cond:
             if self._written >= ticket:
                 return True
-            if not self._urgent:
-                self._urgent = True
+            if not self._soon:
+                self._soon = True
                 self._cond.notify_all()
             return False
 
@@ -141,14 +149,15 @@ class RecordWriter:
                 self._cond.wait()
             if not self._pending:
                 return None
-            deadline = time.monotonic() + self.flush_seconds
+            started = time.monotonic()
             while not (self._urgent or self._closed or len(self._pending) >= self.max_batch):
-                remaining = deadline - time.monotonic()
+                window = min(self.flush_seconds, SOON_SECONDS) if self._soon else self.flush_seconds
+                remaining = started + window - time.monotonic()
                 if remaining <= 0:
                     break
                 self._cond.wait(remaining)
             batch, inserts, count = self._pending, self._inserts_only, self._submitted
-            self._pending, self._inserts_only, self._urgent = {}, set(), False
+            self._pending, self._inserts_only, self._urgent, self._soon = {}, set(), False, False
             return batch, inserts, count
 
     def _run(self) -> None:

@@ -1,13 +1,16 @@
-"""The Redis broker's consumers: messages fetched by a worker but never received are not stranded."""
+"""The Redis broker's consumers: messages fetched by a worker but never received are not stranded, and acks
+held for their job records are settled together once written."""
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import dramatiq
 import pytest
+from dramatiq.common import xq_name
 
 from marketjobs.brokers.priorities import priority_queue_name
 from marketjobs.brokers.redis import RedisBroker
@@ -84,3 +87,40 @@ def test_messages_this_process_holds_stay_with_it_when_a_new_consumer_starts(
     assert _fetched(broker, queue) == set()
     first.close()
     second.close()
+
+
+def test_held_acks_and_nacks_are_settled_together_when_their_gates_open(
+    broker: RedisBroker, queue: str
+) -> None:
+    consumer = broker.consume(queue, prefetch=2, timeout=100)
+    done, failed = _receive(consumer, 2)
+    stored = threading.Event()
+    for message in (done, failed):
+        message.hold_ack_until(stored.is_set)
+    consumer.ack(done)
+    consumer.nack(failed)
+    next(consumer)  # gates closed: both stay fetched by this worker
+    assert len(_fetched(broker, queue)) == 2
+    stored.set()
+    next(consumer)  # one round trip settles both
+    assert _fetched(broker, queue) == set()
+    client: Any = broker.client
+    assert client.hlen(f"{broker.namespace}:{queue}.msgs") == 0
+    dead_letters = client.hkeys(f"{broker.namespace}:{xq_name(queue)}.msgs")
+    assert dead_letters == [failed.options["redis_message_id"].encode()]
+    consumer.close()
+
+
+def test_held_acks_are_settled_one_by_one_when_redis_lost_the_script(broker: RedisBroker, queue: str) -> None:
+    consumer = broker.consume(queue, prefetch=2, timeout=100)
+    received = _receive(consumer, 2)
+    stored = threading.Event()
+    for message in received:
+        message.hold_ack_until(stored.is_set)
+        consumer.ack(message)
+    client: Any = broker.client
+    client.script_flush()  # as after a restart of Redis
+    stored.set()
+    next(consumer)
+    assert _fetched(broker, queue) == set()
+    consumer.close()

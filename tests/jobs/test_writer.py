@@ -130,3 +130,15 @@ writer.insert({{"id": "j1", "status": "pending"}})
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "could not be written" in result.stderr
+
+
+def test_an_ack_asking_for_its_record_shortens_the_batching_interval(engine: Engine) -> None:
+    writer = RecordWriter(engine, flush_seconds=3600)  # nothing would be written within the test
+    ticket = writer.insert(row("asked", "pending", 0))
+    assert not writer.is_written(ticket)
+    deadline = time.monotonic() + 30
+    while not writer.is_written(ticket) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert writer.is_written(ticket)
+    assert stored(engine, "asked").status == "pending"
+    writer.close()
