@@ -163,6 +163,12 @@ class MessageTable:
             self._settle(connection, owner, acks, nacks)
             if limit <= 0:
                 return []
+            if self.dialect == "postgresql":
+                # Statistics of a queue table go stale in seconds (a burst lands in a table analyzed
+                # empty; autovacuum may be off or a minute away): PostgreSQL then took another index and
+                # sorted the whole backlog for every claim (65 ms at 33,000 messages, on disk). The claim
+                # must walk ix_broker_messages_next, which hands rows over in the claim's order.
+                connection.exec_driver_sql("SET LOCAL enable_sort = off")
             rows = self._execute(connection, self._claim, {"queue": queue, "limit": limit}).all()
             if not rows:
                 return []
