@@ -1,10 +1,14 @@
 """Group commit: rows that threads of one process store at the same moment go out in one write.
 
-A sender hands its rows to :meth:`GroupCommit.submit` and blocks until they are committed. The first sender
-to find no write under way leads: it takes the pending submissions in arrival order (its own among them),
-writes them in one call and wakes the senders it served. Senders arriving meanwhile wait, and one of them
-leads the next write with everything gathered by then. A lone sender writes at once (no timer): one write
-per submission, as without grouping.
+A sender hands its rows to :meth:`GroupCommit.submit` and blocks until they are committed. One committer
+thread per process writes: it takes the pending submissions in arrival order, writes them in one call and
+wakes the senders it served; submissions arriving meanwhile go out together in the next write. A lone
+sender is written at once (no timer): one write per submission, as without grouping.
+
+The writes happen on a thread of their own, not in a sender: Dramatiq interrupts worker threads with
+exceptions raised asynchronously (``TimeLimitExceeded``, ``Shutdown``), and one landing in a sender that
+led the write could leave the write half-done for every other sender of the process (they would wait for
+ever) or hand its interrupt to them. An interrupted sender here only stops waiting; its rows are written.
 
 A failed write fails every submission of it. When ``split`` says the error may belong to one submission's
 rows rather than to the write (a bad value, not a lost connection), each submission of a grouped write is
@@ -25,6 +29,8 @@ RowT = TypeVar("RowT")
 
 #: Most rows one grouped write takes (a larger submission is written alone, whole).
 DEFAULT_MAX_ROWS = 1_000
+#: Serialises restarting after a fork (two threads of the child may find the parent's state at once).
+_FORK_LOCK = threading.Lock()
 
 
 class _Submission(Generic[RowT]):
@@ -61,12 +67,15 @@ class GroupCommit(Generic[RowT]):
         self.rows_written = 0
 
     def _start(self) -> None:
-        """Fresh state: at creation, and in a forked child (a write under way in the parent when it forked
-        would otherwise never end here)."""
+        """Fresh state and a committer thread: at creation, and in a forked child (threads do not survive a
+        fork, and a write under way in the parent would otherwise never end here)."""
         self._pid = os.getpid()
         self._pending: deque[_Submission[RowT]] = deque()
-        self._writing = False
         self._condition = threading.Condition()
+        self._committer = threading.Thread(
+            target=self._commit_forever, name="marketjobs-enqueue", daemon=True
+        )
+        self._committer.start()
 
     @property
     def waiting(self) -> int:
@@ -81,25 +90,31 @@ class GroupCommit(Generic[RowT]):
         may be raised in several threads: callers wrap it rather than keep it.
         """
         if self._pid != os.getpid():
-            self._start()
+            with _FORK_LOCK:
+                if self._pid != os.getpid():
+                    self._start()
         submission = _Submission(rows)
         with self._condition:
             self._pending.append(submission)
+            self._condition.notify_all()
             while not submission.done:
-                if self._writing:
-                    self._condition.wait()
-                    continue
-                batch = self._take()
-                self._writing = True
-                self._condition.release()
-                try:
-                    self._run(batch)
-                finally:
-                    self._condition.acquire()
-                    self._writing = False
-                    self._condition.notify_all()
+                self._condition.wait()
         if submission.error is not None:
             raise submission.error
+
+    def _commit_forever(self) -> None:
+        condition = self._condition
+        while True:
+            with condition:
+                while not self._pending:
+                    condition.wait()
+                batch = self._take()
+            try:
+                self._run(batch)
+            except BaseException as exc:  # never leave senders waiting, whatever happened
+                self._fail(batch, exc)
+            with condition:
+                condition.notify_all()
 
     def _take(self) -> list[_Submission[RowT]]:
         """The oldest pending submissions, up to ``max_rows`` rows (always at least one submission)."""
@@ -126,9 +141,6 @@ class GroupCommit(Generic[RowT]):
                     submission.done = True
         except Exception as exc:
             self._fail(batch, exc)
-        except BaseException as exc:  # KeyboardInterrupt in the leader: its senders learn of it too
-            self._fail(batch, exc)
-            raise
         for submission in batch:
             submission.done = True
 

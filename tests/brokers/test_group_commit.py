@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import threading
 import time
@@ -168,7 +169,7 @@ def test_grouped_writes_stop_at_max_rows_but_never_cut_a_submission() -> None:
     assert [len(rows) for rows in store.writes[2:]] == [4, 4]
 
 
-def test_an_interrupt_in_the_leader_reaches_its_senders_and_the_leader() -> None:
+def test_an_interrupt_raised_by_the_write_reaches_its_senders() -> None:
     def interrupted(rows: list[str]) -> Exception | None:
         raise KeyboardInterrupt
 
@@ -197,3 +198,33 @@ def test_a_forked_child_starts_afresh_even_if_the_parent_was_writing() -> None:
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     assert store.writes == [["parent"]]
+
+
+class _TimeLimit(BaseException):
+    """Stands in for Dramatiq's TimeLimitExceeded, raised in a worker thread from outside."""
+
+
+def test_a_sender_interrupted_while_waiting_leaves_the_writes_and_other_senders_alone() -> None:
+    store = Store()
+    group = GroupCommit(store)
+    gate = store.hold()
+    outcome: dict[str, BaseException | None] = {}
+
+    def send(rows: list[str]) -> None:
+        try:
+            group.submit(rows)
+            outcome[rows[0]] = None
+        except BaseException as exc:
+            outcome[rows[0]] = exc
+
+    first = threading.Thread(target=send, args=(["first"],))
+    first.start()
+    assert store.entered.wait(10)
+    # Dramatiq's TimeLimit middleware interrupts a worker thread this way, wherever it is (the exception
+    # lands once the thread runs Python code again: here when the write wakes it).
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(first.ident or 0), ctypes.py_object(_TimeLimit))
+    gate.set()
+    first.join(10)
+    assert isinstance(outcome["first"], _TimeLimit)
+    group.submit(["second"])  # the committer was not the interrupted thread: sends go on
+    assert store.stored == {"first", "second"}
