@@ -31,6 +31,11 @@ SECRET = "s3cr3t-Value_42"
         (f"api_key: {SECRET}", f"api_key: {MASK}"),
         ("the token expired at noon", "the token expired at noon"),
         (f"noop(token='{SECRET}')", f"noop(token='{MASK}')"),  # how Dramatiq logs a message
+        # repr switches to double quotes for a value holding a single one; JSON escapes its quotes
+        (repr({"password": f"{SECRET}'x"}), f"{{'password': \"{MASK}\"}}"),
+        (f'{{"token": "{SECRET}\\"x"}}', f'{{"token": "{MASK}"}}'),
+        (f"{{'private_key': '{SECRET}'}}", f"{{'private_key': '{MASK}'}}"),
+        ("a-" * 5000 + f"redis://:{SECRET}@host", "a-" * 5000 + f"redis://:{MASK}@host"),
         (f"{{'password': '{SECRET}', 'symbol': 'AAPL'}}", f"{{'password': '{MASK}', 'symbol': 'AAPL'}}"),
         (f'{{"api_key": "{SECRET}"}}', f'{{"api_key": "{MASK}"}}'),
     ],
