@@ -141,9 +141,11 @@ for _ in range({rounds}):
     fail.send(reason="soak: an expected failure")
 maintenance.send(task="cleanup")
 """
-    subprocess.run(
-        [sys.executable, "-c", script], env=env, cwd=work, check=True, capture_output=True, timeout=120
+    sent = subprocess.run(
+        [sys.executable, "-c", script], env=env, cwd=work, capture_output=True, text=True, timeout=120
     )
+    if sent.returncode != 0:
+        raise RuntimeError(f"sending a round of load failed (exit {sent.returncode}):\n{sent.stderr[-3000:]}")
     for url in (_authorized(f"{api}/api/jobs?limit=100", token), *metrics):
         with contextlib.suppress(OSError):
             urllib.request.urlopen(url, timeout=10).read()
