@@ -106,6 +106,10 @@ def chunks(rows: Sequence[NewMessage], max_rows: int = ROWS_PER_STATEMENT) -> li
     return out
 
 
+#: Serialises replacing a writer's lock in a forked child.
+_FORK_LOCK = threading.Lock()
+
+
 class MessageWriter:
     """Stores new messages in ``engine``'s ``broker_messages``, one transaction per :meth:`write`."""
 
@@ -116,6 +120,7 @@ class MessageWriter:
         self._autocommit = self.dialect == "postgresql"
         self._rows_per_statement = PG_ROWS_PER_STATEMENT if self._autocommit else ROWS_PER_STATEMENT
         self._lock = threading.Lock()
+        self._lock_pid = os.getpid()
         self._connection: Connection | None = None
         self._pid = 0
         self._last_used = 0.0
@@ -133,6 +138,11 @@ class MessageWriter:
             with self.engine.begin() as connection:  # a bulk write: the pool's connection will do
                 self._insert(connection, statements)
             return
+        if self._lock_pid != os.getpid():
+            # Forked while a write held the lock: the child's copy would stay locked for ever.
+            with _FORK_LOCK:
+                if self._lock_pid != os.getpid():
+                    self._lock, self._lock_pid = threading.Lock(), os.getpid()
         with self._lock:
             connection = self._kept()
             try:

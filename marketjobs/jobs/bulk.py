@@ -9,7 +9,7 @@ counts and lists the targets without acting; ``limit`` caps how many are acted o
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -20,7 +20,7 @@ from sqlalchemy import Engine, delete, select
 from marketjobs.constants import FINAL_STATUSES, IN_FLIGHT_STATUSES, Status
 from marketjobs.errors import MarketJobsError
 from marketjobs.jobs.cancel import request_cancel_many
-from marketjobs.jobs.dlq import RETRYABLE_STATUSES, claim_retry, send_retries
+from marketjobs.jobs.dlq import RETRYABLE_STATUSES, claim_retry, release_retries, send_retries
 from marketjobs.store.job_search import JobFilter, count_jobs, job_ids
 from marketjobs.store.models import JobRecord
 
@@ -99,17 +99,56 @@ def run_bulk(
 def retry_many(
     engine: Engine, broker: dramatiq.Broker, ids: Sequence[str]
 ) -> tuple[dict[str, str], dict[str, str]]:
-    """Retries each of ``ids``: (old id -> new id, old id -> why it was not retried). The retries go out
-    together (one transaction on the SQL broker); when sending fails, none is marked retried."""
+    """Retries each of ``ids``: (old id -> new id, old id -> why it was not retried).
+
+    The retries go out together where the broker can (one transaction on the SQL broker). A job the
+    broker refuses (a duplicate idempotency key, a message too large) fails alone: the rest are sent one
+    by one then. When sending fails otherwise (the broker is down), the jobs not sent are free to be
+    retried again and the error is raised."""
     claimed: dict[str, Message[Any]] = {}
     errors: dict[str, str] = {}
+    try:
+        for job_id in ids:
+            try:
+                claimed[job_id] = claim_retry(engine, job_id)
+            except MarketJobsError as exc:
+                errors[job_id] = str(exc)
+    except BaseException:  # the store failed midway: give back what was claimed, then say so
+        release_retries(engine, list(claimed))
+        raise
+    if hasattr(broker, "enqueue_many") and len(claimed) > 1:
+        try:
+            send_retries(engine, broker, claimed)
+            return _links(claimed), errors
+        except MarketJobsError:  # one refusal failed the transaction, whose claims were given back
+            claimed = _claim_again(engine, list(claimed), errors)
+    sent: dict[str, Message[Any]] = {}
+    items = list(claimed.items())
+    for number, (job_id, message) in enumerate(items):
+        try:
+            send_retries(engine, broker, {job_id: message})  # gives this claim back if it fails
+        except MarketJobsError as exc:
+            errors[job_id] = str(exc)
+            continue
+        except BaseException:
+            release_retries(engine, [later for later, _ in items[number + 1 :]])
+            raise
+        sent[job_id] = message
+    return _links(sent), errors
+
+
+def _links(sent: Mapping[str, Message[Any]]) -> dict[str, str]:
+    return {job_id: message.message_id for job_id, message in sent.items()}
+
+
+def _claim_again(engine: Engine, ids: Sequence[str], errors: dict[str, str]) -> dict[str, Message[Any]]:
+    claimed: dict[str, Message[Any]] = {}
     for job_id in ids:
         try:
             claimed[job_id] = claim_retry(engine, job_id)
         except MarketJobsError as exc:
             errors[job_id] = str(exc)
-    send_retries(engine, broker, claimed)
-    return {job_id: message.message_id for job_id, message in claimed.items()}, errors
+    return claimed
 
 
 def purge_jobs(engine: Engine, ids: Sequence[str]) -> list[str]:

@@ -26,6 +26,7 @@ __all__ = [
     "claim_retry",
     "list_dead_letters",
     "purge_dead_letters",
+    "release_retries",
     "retry_dead_letter",
     "retry_job",
     "send_retries",
@@ -115,10 +116,15 @@ def send_retries(engine: Engine, broker: dramatiq.Broker, claimed: Mapping[str, 
                 broker.declare_queue(queue_name)
             enqueue_all(broker, [message for _, message in batch])
         except Exception:
-            unsent = [job_id for rest in batches[number:] for job_id, _ in rest]
-            with engine.begin() as connection:
-                connection.execute(update(JobRecord).where(JobRecord.id.in_(unsent)).values(retried_as=None))
+            release_retries(engine, [job_id for rest in batches[number:] for job_id, _ in rest])
             raise
+
+
+def release_retries(engine: Engine, ids: Sequence[str]) -> None:
+    """Gives back the retry claims of ``ids`` (made by :func:`claim_retry`, never sent)."""
+    if ids:
+        with engine.begin() as connection:
+            connection.execute(update(JobRecord).where(JobRecord.id.in_(list(ids))).values(retried_as=None))
 
 
 def purge_dead_letters(

@@ -3,7 +3,10 @@ the connection kept between writes and replaced when the database dropped it."""
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import event, select, text
@@ -126,3 +129,19 @@ def test_a_connection_idle_past_the_recheck_is_pinged_before_a_write(
     monkeypatch.setattr(sql_insert, "IDLE_RECHECK_SECONDS", 0.0)
     writer.write([row(2)])  # the pool's ping finds the connection dead and opens another
     assert [m for m, _, _ in stored(writer)] == ["m1", "m2"]
+
+
+def test_a_child_forked_during_a_write_writes_with_a_lock_of_its_own(tmp_path: Path) -> None:
+    engine = create_store_engine(f"sqlite:///{tmp_path / 'fork.db'}")
+    ensure_migrated(engine)
+    writer = MessageWriter(engine)
+    with writer._lock:  # a write under way in the parent when it forks
+        pid = os.fork()
+        if pid == 0:
+            done = threading.Thread(target=writer.write, args=([row(1)],), daemon=True)
+            done.start()
+            done.join(10)
+            os._exit(1 if done.is_alive() else 0)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    writer.close()

@@ -9,9 +9,11 @@ import dramatiq
 import pytest
 from dramatiq import Message
 from dramatiq.errors import ConnectionClosed
+from sqlalchemy.exc import OperationalError
 
 from marketjobs.constants import Status
-from marketjobs.jobs import get_job
+from marketjobs.errors import MessageTooLargeError
+from marketjobs.jobs import bulk, get_job
 from marketjobs.jobs.bulk import retry_many
 from marketjobs.jobs.rows import event_row
 from marketjobs.store.engine import create_store_engine
@@ -80,3 +82,54 @@ def test_a_bulk_retry_whose_send_fails_leaves_the_unsent_jobs_free_to_retry(
         assert retried_as == [None, None, None]
     else:  # one send each: the first went out and stays linked
         assert retried_as == [sent[0], None, None]
+
+
+def test_a_job_the_broker_refuses_fails_alone_and_the_others_are_retried(
+    broker: dramatiq.Broker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = dead_jobs(broker, 3)
+    refused_n = 1  # the broker refuses the retry of job n=1 (say, a message over max_message_bytes)
+    original_enqueue = broker.enqueue
+
+    def refuse(messages: list[Any]) -> None:
+        if any(m.kwargs.get("n") == refused_n for m in messages):
+            raise MessageTooLargeError("message too large: raise max_message_bytes")
+
+    def enqueue(message: Any, *, delay: int | None = None) -> Any:
+        refuse([message])
+        return original_enqueue(message, delay=delay)
+
+    monkeypatch.setattr(broker, "enqueue", enqueue)
+    if hasattr(broker, "enqueue_many"):
+        original_many = broker.enqueue_many
+
+        def enqueue_many(messages: Any, *, delay: int | None = None) -> Any:
+            refuse(list(messages))
+            return original_many(messages, delay=delay)
+
+        monkeypatch.setattr(broker, "enqueue_many", enqueue_many)
+    retried, errors = retry_many(engine_of(broker), broker, ids)
+    assert list(retried) == [ids[0], ids[2]]
+    assert list(errors) == [ids[1]]
+    assert "max_message_bytes" in errors[ids[1]]
+    assert get_job(engine_of(broker), ids[1]).retried_as is None  # free to retry once fixed
+
+
+def test_a_store_failing_while_claiming_gives_back_the_claims_made(
+    broker: dramatiq.Broker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = dead_jobs(broker, 3)
+    claims = 0
+    original = bulk.claim_retry
+
+    def claim_then_fail(engine: Any, job_id: str) -> Message[Any]:
+        nonlocal claims
+        claims += 1
+        if claims == 3:
+            raise OperationalError("UPDATE job_records", {}, Exception("database is locked"))
+        return original(engine, job_id)
+
+    monkeypatch.setattr(bulk, "claim_retry", claim_then_fail)
+    with pytest.raises(OperationalError):
+        retry_many(engine_of(broker), broker, ids)
+    assert [get_job(engine_of(broker), job_id).retried_as for job_id in ids] == [None, None, None]
