@@ -39,17 +39,20 @@ setup: build
 # (build.rs; set for maturin too, so the build script's inputs never change). clippy checks dependencies
 # in check mode, which is a build of its own, but one without code generation.
 PY_LIBDIR := $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_config_var("LIBDIR"))')
-PYO3_SIGNATURE := $(shell $(PYTHON) -c 'import sys; print(f"cpython-{sys.version_info[0]}.{sys.version_info[1]}-64bit")')
+PY_VERSION := $(shell $(PYTHON) -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
+PYO3_SIGNATURE := cpython-$(PY_VERSION)-64bit
+# maturin's pyo3 config for this interpreter (a shared target dir may hold other versions' files too).
+PYO3_CONFIG = $(firstword $(wildcard $(CARGO_TARGET_DIR)/maturin/pyo3-config-*-$(PY_VERSION)-abi3.txt))
 export MARKETJOBS_PYTHON_LIBDIR := $(PY_LIBDIR)
 RUST_ENV = PYO3_BUILD_EXTENSION_MODULE=1 PYO3_ENVIRONMENT_SIGNATURE=$(PYO3_SIGNATURE) \
-	PYO3_CONFIG_FILE=$(firstword $(wildcard $(CARGO_TARGET_DIR)/maturin/pyo3-config-*-abi3.txt)) \
+	PYO3_CONFIG_FILE=$(PYO3_CONFIG) \
 	PYO3_PYTHON=$(abspath $(BIN))/python PYTHON_SYS_EXECUTABLE=$(abspath $(BIN))/python \
-	LD_LIBRARY_PATH=$(PY_LIBDIR)
+	LD_LIBRARY_PATH=$(PY_LIBDIR)$(if $(LD_LIBRARY_PATH),:$(LD_LIBRARY_PATH))
 
 rust-test: build
 	cargo fmt --all --check
-	@test -n "$(wildcard $(CARGO_TARGET_DIR)/maturin/pyo3-config-*-abi3.txt)" \
-		|| { echo "no pyo3 config from maturin under $(CARGO_TARGET_DIR)/maturin: run make build"; exit 1; }
+	@test -n "$(PYO3_CONFIG)" \
+		|| { echo "no pyo3 config for Python $(PY_VERSION) under $(CARGO_TARGET_DIR)/maturin: run make build"; exit 1; }
 	time $(RUST_ENV) cargo clippy --release --all-targets -- -D warnings
 	@# --lib: the doc-test step would build the rlib, whose output maturin's cdylib shares, and each would rebuild.
 	time $(RUST_ENV) cargo test --release --lib
