@@ -73,8 +73,8 @@ class JobFilter:
             for value in (getattr(self, f.name) for f in fields(self))
         )
 
-    def conditions(self, *, text_walk: bool = False) -> list[ColumnElement[bool]]:
-        """The WHERE conditions of this filter (``text_walk``: see :class:`TextMatch`)."""
+    def conditions(self, *, text_walk: bool = False, text_index: bool = True) -> list[ColumnElement[bool]]:
+        """The WHERE conditions of this filter (``text_walk``, ``text_index``: see :class:`TextMatch`)."""
         record = JobRecord
         found: list[ColumnElement[bool]] = []
         for field_column, values in (
@@ -98,7 +98,7 @@ class JobFilter:
         if self.retried is not None:
             found.append(record.retried_as.is_not(None) if self.retried else record.retried_as.is_(None))
         if self.text:
-            found.append(TextMatch(self.text, walk=text_walk))
+            found.append(TextMatch(self.text, walk=text_walk, indexed=text_index))
         return found
 
 
@@ -126,7 +126,7 @@ class TextMatch(ColumnElement[bool]):
     #: A condition, not a boolean column: no ``= 1`` after it on databases without a boolean type.
     _is_implicitly_boolean = True
 
-    def __init__(self, text: str, *, walk: bool = False) -> None:
+    def __init__(self, text: str, *, walk: bool = False, indexed: bool = True) -> None:
         record = JobRecord
         pattern = f"%{_escape(text.lower())}%"
         self.pattern_match: ColumnElement[bool] = or_(
@@ -139,7 +139,7 @@ class TextMatch(ColumnElement[bool]):
         )
         self.postgres_match: ColumnElement[bool] = record.id.in_(lowered.scalar_subquery())
         self.trigram_match: ColumnElement[bool] = self.pattern_match
-        if len(text) >= TRIGRAM:
+        if indexed and len(text) >= TRIGRAM:
             phrase = '"' + text.replace('"', '""') + '"'
             matching: Select[tuple[Any]] = (
                 select(literal_column("rowid"))
@@ -162,9 +162,29 @@ TEXT_TABLE = "job_records_text"
 COMMON_MATCHES = 2000
 
 
+#: Stores (by URL) whose SQLite has no trigram tokenizer (before 3.34): migration 0013 made no FTS5 table.
+_UNINDEXED: set[str] = set()
+_CHECKED: set[str] = set()
+
+
+def _has_text_index(connection: Connection) -> bool:
+    """False on a SQLite store without ``job_records_text`` (its SQLite predates the trigram tokenizer)."""
+    if connection.dialect.name != "sqlite":
+        return True
+    url = str(connection.engine.url)
+    if url not in _CHECKED:
+        found = connection.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (TEXT_TABLE,)
+        ).first()
+        if found is None:
+            _UNINDEXED.add(url)
+        _CHECKED.add(url)
+    return url not in _UNINDEXED
+
+
 def _text_is_common(connection: Connection, text: str) -> bool:
     """True when SQLite's trigram index holds at least :data:`COMMON_MATCHES` records with ``text``."""
-    if connection.dialect.name != "sqlite" or len(text) < TRIGRAM:
+    if connection.dialect.name != "sqlite" or len(text) < TRIGRAM or not _has_text_index(connection):
         return False
     phrase = '"' + text.replace('"', '""') + '"'
     counted = connection.exec_driver_sql(
@@ -200,8 +220,8 @@ def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _query(job_filter: JobFilter, *, text_walk: bool = False) -> Select[JobRecord]:
-    return select(JobRecord).where(*job_filter.conditions(text_walk=text_walk))
+def _query(job_filter: JobFilter, *, text_walk: bool = False, text_index: bool = True) -> Select[JobRecord]:
+    return select(JobRecord).where(*job_filter.conditions(text_walk=text_walk, text_index=text_index))
 
 
 def search_jobs(
@@ -213,7 +233,7 @@ def search_jobs(
         Session(bind=connection) as session,
     ):
         walk = job_filter.text is not None and _text_is_common(connection, job_filter.text)
-        query = _query(job_filter, text_walk=walk)
+        query = _query(job_filter, text_walk=walk, text_index=_has_text_index(connection))
         query = query.order_by(JobRecord.created_at.desc(), JobRecord.id.desc()).limit(limit)
         if after is not None:
             created, job_id = after
@@ -230,18 +250,19 @@ def search_jobs(
 
 def count_jobs(engine: Engine, job_filter: JobFilter) -> int:
     """How many records match ``job_filter`` (the dry run of a bulk action)."""
-    query = select(func.count()).select_from(JobRecord).where(*job_filter.conditions())
     with engine.connect().execution_options(**{READ_ONLY_OPTION: True}) as connection:
+        conditions = job_filter.conditions(text_index=_has_text_index(connection))
+        query = select(func.count()).select_from(JobRecord).where(*conditions)
         return int(connection.execute(query).scalar_one())
 
 
 def job_ids(engine: Engine, job_filter: JobFilter, *, limit: int) -> list[str]:
     """Ids of up to ``limit`` matching records, newest first (the targets of a bulk action)."""
-    query = (
-        select(JobRecord.id)
-        .where(*job_filter.conditions())
-        .order_by(JobRecord.created_at.desc(), JobRecord.id.desc())
-        .limit(limit)
-    )
     with engine.connect().execution_options(**{READ_ONLY_OPTION: True}) as connection:
+        query = (
+            select(JobRecord.id)
+            .where(*job_filter.conditions(text_index=_has_text_index(connection)))
+            .order_by(JobRecord.created_at.desc(), JobRecord.id.desc())
+            .limit(limit)
+        )
         return list(connection.execute(query).scalars())

@@ -3,12 +3,16 @@ search through the trigram indexes (SQLite FTS5, PostgreSQL pg_trgm) kept in ste
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import Engine, delete, event
 
 from marketjobs.store import job_search
-from marketjobs.store.job_search import JobFilter, search_jobs
+from marketjobs.store.engine import create_store_engine
+from marketjobs.store.job_search import JobFilter, count_jobs, job_ids, search_jobs
 from marketjobs.store.maintenance import vacuum
+from marketjobs.store.migrate import upgrade
 from marketjobs.store.models import JobRecord
 from marketjobs.store.upsert import insert_missing, upsert_newer
 from tests.store.test_upsert import NOW_MS, row
@@ -136,3 +140,18 @@ def test_text_search_pages_are_the_same_whichever_way_sqlite_plans_them(
     rest = search_jobs(engine, JobFilter(text="args"), after=(first[-1].created_at, first[-1].id), limit=3)
     assert [r.id for r in rest] == ["t-1"]
     assert search_jobs(engine, JobFilter(text="nosuch"), limit=3) == []
+
+
+def test_text_search_reads_every_row_where_sqlite_made_no_trigram_table(tmp_path: Path) -> None:
+    # SQLite before 3.34 has no trigram tokenizer: migration 0013 leaves the table out there.
+    url = f"sqlite:///{tmp_path / 'old-sqlite.db'}"
+    upgrade(url)
+    engine = create_store_engine(url)
+    with engine.begin() as connection:
+        for trigger in ("insert", "update", "delete"):
+            connection.exec_driver_sql(f"DROP TRIGGER job_records_text_{trigger}")
+        connection.exec_driver_sql("DROP TABLE job_records_text")
+    _store_texts(engine)
+    assert {r.id for r in search_jobs(engine, JobFilter(text="aapl"), limit=10)} == {"t-1"}
+    assert count_jobs(engine, JobFilter(text="growth-7")) == 1
+    assert job_ids(engine, JobFilter(text="args"), limit=10) == ["t-4", "t-3", "t-2", "t-1"]

@@ -17,6 +17,8 @@ answer any substring of three or more characters from the index.
   us per job-record event, against 64-68 us with this table. ``pg_trgm`` ships with PostgreSQL and is a
   trusted extension (a database owner may create it); when it cannot be created, the migration says so and
   goes on without the GIN indexes (search works, reading every row of the table).
+- SQLite before 3.34 has no trigram tokenizer: there the migration says so and makes no table, and search
+  reads every row (marketjobs.store.job_search looks for the table).
 - MariaDB has no substring index (its FULLTEXT indexes match words); search there reads every row.
 
 Revision ID: 0013
@@ -112,10 +114,26 @@ _POSTGRES_DOWN = [
 def upgrade() -> None:
     dialect = op.get_bind().dialect.name
     if dialect == "sqlite":
-        for statement in _SQLITE_UP:
-            op.execute(statement)
+        _sqlite_upgrade()
     elif dialect == "postgresql":
         _postgres_upgrade()
+
+
+def _sqlite_upgrade() -> None:
+    connection = op.get_bind()
+    try:
+        with connection.begin_nested():
+            connection.exec_driver_sql(_SQLITE_UP[0])
+    except Exception as exc:  # SQLite before 3.34 has no trigram tokenizer: search reads every row there
+        logger.warning(
+            "text search in job records stays unindexed (it reads every row): SQLite %s cannot create an "
+            "FTS5 trigram table (%s); SQLite 3.34 or newer can",
+            connection.dialect.dbapi.sqlite_version if connection.dialect.dbapi else "?",
+            str(exc).splitlines()[0],
+        )
+        return
+    for statement in _SQLITE_UP[1:]:
+        op.execute(statement)
 
 
 def _postgres_upgrade() -> None:
