@@ -21,6 +21,11 @@ answer any substring of three or more characters from the index.
   reads every row (marketjobs.store.job_search looks for the table).
 - MariaDB has no substring index (its FULLTEXT indexes match words); search there reads every row.
 
+A later migration must not recreate ``job_records`` (``batch_alter_table`` does on SQLite, which this
+project's migrations use): that would drop the triggers and renumber the rowids the FTS5 index refers to.
+Such a migration drops ``job_records_text`` and its triggers first and creates them again after (with a
+``rebuild``), as this one does.
+
 Revision ID: 0013
 Revises: 0012
 Create Date: 2026-12-03
