@@ -74,6 +74,8 @@ class SQLConsumer(Consumer):
         self._buffer: deque[SQLMessageProxy] = deque()
         self._wake = threading.Event()
         self._backoff = POLL_MIN_SECONDS
+        #: The last claim took all it asked for: more is likely due, so the next one skips next_eta's trip.
+        self._more_due = False
         #: Monotonic time of the next look at the queue (0: now).
         self._poll_at = 0.0
         self._housekept = 0.0
@@ -183,7 +185,10 @@ class SQLConsumer(Consumer):
             with self._lock:
                 room = self.prefetch - len(self._held)
             due = False
-            if room > 0 and check_queue:
+            if room > 0 and check_queue and self._more_due:
+                due = True  # a backlog: claim at once (a claim that finds nothing ends the streak)
+                self._poll_at = time.monotonic() + self._backoff
+            elif room > 0 and check_queue:
                 next_eta, now = self.table.next_eta(self.queue_name)
                 due = next_eta is not None and next_eta <= now
                 # Look again after the back-off, or when the earliest delayed message is due.
@@ -195,14 +200,11 @@ class SQLConsumer(Consumer):
                 self._poll_at = time.monotonic() + self.broker.poll_max_seconds
             if not (due or acks or nacks):
                 return False
+            asked = room if due else 0
             claimed = self.table.claim(
-                self.queue_name,
-                self.broker.owner,
-                room if due else 0,
-                self.broker.lease_ms,
-                acks=acks,
-                nacks=nacks,
+                self.queue_name, self.broker.owner, asked, self.broker.lease_ms, acks=acks, nacks=nacks
             )
+            self._more_due = asked > 0 and len(claimed) >= asked
         except BaseException:
             with self._lock:
                 self._acks[:0] = [(delivery, None) for delivery in acks]

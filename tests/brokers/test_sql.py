@@ -345,3 +345,24 @@ def test_claims_walk_the_claim_index_even_when_statistics_say_the_queue_is_empty
     consumer.close()
     broker.flush_all()
     broker.close()
+
+
+def test_a_consumer_working_through_a_backlog_claims_without_asking_for_the_next_due_time(
+    base: SQLBrokerBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n in range(40):
+        base.enqueue(message(n))
+    asked: list[str] = []
+    next_eta = base.table.next_eta
+    monkeypatch.setattr(base.table, "next_eta", lambda queue: asked.append(queue) or next_eta(queue))
+    consumer = consumer_of(base, prefetch=10)
+    taken = 0
+    deadline = time.monotonic() + 10
+    while taken < 40 and time.monotonic() < deadline:
+        proxy = next(consumer)
+        if proxy is not None:
+            consumer.ack(proxy)
+            taken += 1
+    assert taken == 40
+    assert len(asked) <= 2  # the first claim, and the one after a claim that came back short
+    consumer.close()
