@@ -31,7 +31,9 @@ _SECRET_KEY = re.compile(
     r"|encryption[-_]?keys?|authorization|auth[-_]?header|cookie|credential|signature|dsn)",
     re.IGNORECASE,
 )
-_URL_PASSWORD = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.\-]{0,31}://)(?P<user>[^:/@\s]*):(?P<pw>[^@/\s]+)@")
+_URL_PASSWORD = re.compile(
+    r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.\-]{0,31}://)(?P<user>[^:/@\s]*):(?P<pw>[^@/\s]+)@"
+)
 _QUERY_SECRET = re.compile(
     r"(?P<name>[?&;](?:[^=&\s]*)(?:token|secret|password|passwd|key|signature|sig|auth)[^=&\s]*)"
     r"=(?P<value>[^&#\s]*)",
