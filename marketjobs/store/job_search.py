@@ -140,7 +140,7 @@ class TextMatch(ColumnElement[bool]):
         self.postgres_match: ColumnElement[bool] = record.id.in_(lowered.scalar_subquery())
         self.trigram_match: ColumnElement[bool] = self.pattern_match
         if indexed and len(text) >= TRIGRAM:
-            phrase = '"' + text.replace('"', '""') + '"'
+            phrase = _phrase(text)
             matching: Select[tuple[Any]] = (
                 select(literal_column("rowid"))
                 .select_from(table(TEXT_TABLE))
@@ -162,9 +162,9 @@ TEXT_TABLE = "job_records_text"
 COMMON_MATCHES = 2000
 
 
-#: Stores (by URL) whose SQLite has no trigram tokenizer (before 3.34): migration 0013 made no FTS5 table.
-_UNINDEXED: set[str] = set()
-_CHECKED: set[str] = set()
+#: Per store URL: whether it has the FTS5 table (SQLite before 3.34 has no trigram tokenizer, and
+#: migration 0013 made none there).
+_TEXT_INDEX: dict[str, bool] = {}
 
 
 def _has_text_index(connection: Connection) -> bool:
@@ -172,21 +172,21 @@ def _has_text_index(connection: Connection) -> bool:
     if connection.dialect.name != "sqlite":
         return True
     url = str(connection.engine.url)
-    if url not in _CHECKED:
-        found = connection.exec_driver_sql(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (TEXT_TABLE,)
-        ).first()
-        if found is None:
-            _UNINDEXED.add(url)
-        _CHECKED.add(url)
-    return url not in _UNINDEXED
+    if url not in _TEXT_INDEX:
+        _TEXT_INDEX[url] = (
+            connection.exec_driver_sql(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (TEXT_TABLE,)
+            ).first()
+            is not None
+        )
+    return _TEXT_INDEX[url]
 
 
 def _text_is_common(connection: Connection, text: str) -> bool:
     """True when SQLite's trigram index holds at least :data:`COMMON_MATCHES` records with ``text``."""
     if connection.dialect.name != "sqlite" or len(text) < TRIGRAM or not _has_text_index(connection):
         return False
-    phrase = '"' + text.replace('"', '""') + '"'
+    phrase = _phrase(text)
     counted = connection.exec_driver_sql(
         f"SELECT count(*) FROM (SELECT 1 FROM {TEXT_TABLE} WHERE {TEXT_TABLE} MATCH ? LIMIT ?)",
         (phrase, COMMON_MATCHES),
@@ -214,6 +214,11 @@ def _worker(worker: str) -> ColumnElement[bool]:
     if pid.isdigit():
         return and_(record.hostname == host, record.pid == int(pid))
     return record.hostname == worker
+
+
+def _phrase(text: str) -> str:
+    """``text`` as one FTS5 phrase (a substring, to the trigram tokenizer)."""
+    return '"' + text.replace('"', '""') + '"'
 
 
 def _escape(text: str) -> str:
